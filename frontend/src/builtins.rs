@@ -1,0 +1,79 @@
+//! The builtins: runtime functions compiled code calls through vmctx (see [`crate::vmctx`]).
+//! One list, used by the translator (signatures and offsets) and by the runtime (which fills the
+//! pointers with `extern "C"` shims of exactly these signatures).
+//!
+//! Every builtin takes the vmctx pointer first. Builtins that can fail return a status that the
+//! compiled code turns into a trap at the call site, so the trap is attributed to the guest
+//! function that caused it and no Rust frame is ever unwound by a trap.
+
+use cranelift_codegen::ir::{AbiParam, Signature, types};
+use cranelift_codegen::isa::CallConv;
+
+/// A runtime function callable from compiled code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
+pub enum Builtin {
+    /// `memory_grow(vmctx, delta_pages: i32) -> i32`: old size in pages, or -1.
+    MemoryGrow = 0,
+    /// `memory_copy(vmctx, dst: i32, src: i32, len: i32) -> i32`: 0, or 1 when out of bounds.
+    MemoryCopy = 1,
+    /// `memory_fill(vmctx, dst: i32, value: i32, len: i32) -> i32`: 0, or 1 when out of bounds.
+    MemoryFill = 2,
+    /// `lazy_compile(vmctx, func_index: i32) -> ptr`: compiles the function (if needed) and
+    /// returns its code pointer; traps (never returns) if compilation fails.
+    LazyCompile = 3,
+    /// `host_call(vmctx, import_index: i32, args: ptr)`: calls import `import_index` with its
+    /// arguments in `args[0..n]` (8 bytes each); the result, if any, is written to `args[0]`.
+    /// Never returns if the host function terminates the guest (exit or error).
+    HostCall = 4,
+}
+
+impl Builtin {
+    /// Number of builtins (the size of the vmctx builtin array).
+    pub const COUNT: usize = 5;
+    /// All builtins, in vmctx order.
+    pub const ALL: [Builtin; Self::COUNT] = [
+        Builtin::MemoryGrow,
+        Builtin::MemoryCopy,
+        Builtin::MemoryFill,
+        Builtin::LazyCompile,
+        Builtin::HostCall,
+    ];
+
+    /// The builtin's name, for diagnostics.
+    pub fn name(self) -> &'static str {
+        match self {
+            Builtin::MemoryGrow => "memory_grow",
+            Builtin::MemoryCopy => "memory_copy",
+            Builtin::MemoryFill => "memory_fill",
+            Builtin::LazyCompile => "lazy_compile",
+            Builtin::HostCall => "host_call",
+        }
+    }
+
+    /// The Cranelift signature of the builtin for a target whose pointer type is `ptr`.
+    pub fn signature(self, ptr: types::Type, call_conv: CallConv) -> Signature {
+        let mut sig = Signature::new(call_conv);
+        sig.params.push(AbiParam::new(ptr));
+        let i32_ = || AbiParam::new(types::I32);
+        match self {
+            Builtin::MemoryGrow => {
+                sig.params.push(i32_());
+                sig.returns.push(i32_());
+            }
+            Builtin::MemoryCopy | Builtin::MemoryFill => {
+                sig.params.extend([i32_(), i32_(), i32_()]);
+                sig.returns.push(i32_());
+            }
+            Builtin::LazyCompile => {
+                sig.params.push(i32_());
+                sig.returns.push(AbiParam::new(ptr));
+            }
+            Builtin::HostCall => {
+                sig.params.push(i32_());
+                sig.params.push(AbiParam::new(ptr));
+            }
+        }
+        sig
+    }
+}

@@ -1,0 +1,248 @@
+//! Host functions: how an import is bound to Rust code.
+//!
+//! Compiled code calls every import through one array-call convention (the `host_call` builtin):
+//! arguments arrive as 8-byte slots (`i32`/`f32` in the low half, floats as their bit patterns),
+//! and the result, if any, is written back to slot 0. A [`HostFunc`] is that convention plus the
+//! wasm signature it was declared with; instantiation checks the signature against the import.
+//!
+//! Guest memory is reached only through [`GuestMemory`], whose accessors check every range and
+//! return [`MemoryAccessError`] (WASI maps it to `EFAULT`) instead of touching memory out of
+//! bounds.
+
+use gojit_frontend::module::ValType;
+use std::collections::HashMap;
+use std::fmt;
+use std::rc::Rc;
+
+/// Why a host function stopped the guest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HostError {
+    /// The guest asked to exit with this status (`proc_exit`).
+    Exit(i32),
+    /// The host function failed; the message names what went wrong.
+    Failed(String),
+}
+
+impl fmt::Display for HostError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HostError::Exit(code) => write!(f, "exit status {code}"),
+            HostError::Failed(msg) => f.write_str(msg),
+        }
+    }
+}
+
+impl std::error::Error for HostError {}
+
+/// A guest pointer/length pair that does not lie inside linear memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemoryAccessError {
+    /// Guest address of the access.
+    pub ptr: u64,
+    /// Length of the access in bytes.
+    pub len: u64,
+}
+
+impl fmt::Display for MemoryAccessError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "guest range {:#x}+{} is outside linear memory", self.ptr, self.len)
+    }
+}
+
+impl std::error::Error for MemoryAccessError {}
+
+/// A bounds-checked view of the instance's linear memory, valid for the duration of one host call.
+pub struct GuestMemory<'a> {
+    bytes: &'a mut [u8],
+}
+
+impl<'a> GuestMemory<'a> {
+    /// Wraps the accessible part of linear memory.
+    pub fn new(bytes: &'a mut [u8]) -> Self {
+        GuestMemory { bytes }
+    }
+
+    /// Size of linear memory in bytes.
+    pub fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// Whether linear memory has size 0.
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    fn range(&self, ptr: u32, len: u32) -> Result<std::ops::Range<usize>, MemoryAccessError> {
+        let start = ptr as usize;
+        let end = start + len as usize;
+        if end <= self.bytes.len() {
+            Ok(start..end)
+        } else {
+            Err(MemoryAccessError { ptr: ptr.into(), len: len.into() })
+        }
+    }
+
+    /// The bytes at `ptr..ptr+len`.
+    ///
+    /// # Errors
+    /// [`MemoryAccessError`] when the range is not inside linear memory.
+    pub fn slice(&self, ptr: u32, len: u32) -> Result<&[u8], MemoryAccessError> {
+        let r = self.range(ptr, len)?;
+        Ok(&self.bytes[r])
+    }
+
+    /// The bytes at `ptr..ptr+len`, writable.
+    ///
+    /// # Errors
+    /// [`MemoryAccessError`] when the range is not inside linear memory.
+    pub fn slice_mut(&mut self, ptr: u32, len: u32) -> Result<&mut [u8], MemoryAccessError> {
+        let r = self.range(ptr, len)?;
+        Ok(&mut self.bytes[r])
+    }
+
+    /// Copies `data` to `ptr`.
+    ///
+    /// # Errors
+    /// [`MemoryAccessError`] when the destination is not inside linear memory.
+    pub fn write(&mut self, ptr: u32, data: &[u8]) -> Result<(), MemoryAccessError> {
+        let len = u32::try_from(data.len())
+            .map_err(|_| MemoryAccessError { ptr: ptr.into(), len: data.len() as u64 })?;
+        self.slice_mut(ptr, len)?.copy_from_slice(data);
+        Ok(())
+    }
+
+    /// Reads a little-endian `u8`.
+    ///
+    /// # Errors
+    /// [`MemoryAccessError`] when out of bounds.
+    pub fn read_u8(&self, ptr: u32) -> Result<u8, MemoryAccessError> {
+        Ok(self.slice(ptr, 1)?[0])
+    }
+
+    /// Reads a little-endian `u16`.
+    ///
+    /// # Errors
+    /// [`MemoryAccessError`] when out of bounds.
+    pub fn read_u16(&self, ptr: u32) -> Result<u16, MemoryAccessError> {
+        Ok(u16::from_le_bytes(self.slice(ptr, 2)?.try_into().expect("2 bytes")))
+    }
+
+    /// Reads a little-endian `u32`.
+    ///
+    /// # Errors
+    /// [`MemoryAccessError`] when out of bounds.
+    pub fn read_u32(&self, ptr: u32) -> Result<u32, MemoryAccessError> {
+        Ok(u32::from_le_bytes(self.slice(ptr, 4)?.try_into().expect("4 bytes")))
+    }
+
+    /// Reads a little-endian `u64`.
+    ///
+    /// # Errors
+    /// [`MemoryAccessError`] when out of bounds.
+    pub fn read_u64(&self, ptr: u32) -> Result<u64, MemoryAccessError> {
+        Ok(u64::from_le_bytes(self.slice(ptr, 8)?.try_into().expect("8 bytes")))
+    }
+
+    /// Writes a `u8`.
+    ///
+    /// # Errors
+    /// [`MemoryAccessError`] when out of bounds.
+    pub fn write_u8(&mut self, ptr: u32, v: u8) -> Result<(), MemoryAccessError> {
+        self.write(ptr, &[v])
+    }
+
+    /// Writes a little-endian `u16`.
+    ///
+    /// # Errors
+    /// [`MemoryAccessError`] when out of bounds.
+    pub fn write_u16(&mut self, ptr: u32, v: u16) -> Result<(), MemoryAccessError> {
+        self.write(ptr, &v.to_le_bytes())
+    }
+
+    /// Writes a little-endian `u32`.
+    ///
+    /// # Errors
+    /// [`MemoryAccessError`] when out of bounds.
+    pub fn write_u32(&mut self, ptr: u32, v: u32) -> Result<(), MemoryAccessError> {
+        self.write(ptr, &v.to_le_bytes())
+    }
+
+    /// Writes a little-endian `u64`.
+    ///
+    /// # Errors
+    /// [`MemoryAccessError`] when out of bounds.
+    pub fn write_u64(&mut self, ptr: u32, v: u64) -> Result<(), MemoryAccessError> {
+        self.write(ptr, &v.to_le_bytes())
+    }
+}
+
+/// What a host function sees of its caller.
+pub struct Caller<'a> {
+    memory: GuestMemory<'a>,
+}
+
+impl<'a> Caller<'a> {
+    /// Built by the runtime for each host call.
+    pub fn new(memory: GuestMemory<'a>) -> Self {
+        Caller { memory }
+    }
+
+    /// The caller's linear memory.
+    pub fn memory(&mut self) -> &mut GuestMemory<'a> {
+        &mut self.memory
+    }
+}
+
+/// The Rust side of a host function: gets the argument slots, writes the result to slot 0.
+/// Shared (`Rc`) because a module may import the same `(module, name)` more than once; state the
+/// function mutates lives behind its own `RefCell`.
+pub type HostCallback = Rc<dyn Fn(&mut Caller<'_>, &mut [u64]) -> Result<(), HostError>>;
+
+/// A host function with its wasm signature.
+#[derive(Clone)]
+pub struct HostFunc {
+    /// Parameter types, in order.
+    pub params: Vec<ValType>,
+    /// Result types (at most one in Go's modules).
+    pub results: Vec<ValType>,
+    /// The implementation.
+    pub callback: HostCallback,
+}
+
+/// Host functions by `(module, name)`, resolved against a module's imports at instantiation.
+#[derive(Default)]
+pub struct Linker {
+    funcs: HashMap<(String, String), HostFunc>,
+}
+
+impl Linker {
+    /// An empty linker.
+    pub fn new() -> Self {
+        Linker::default()
+    }
+
+    /// Defines `module::name` (replacing an earlier definition).
+    pub fn define(
+        &mut self,
+        module: &str,
+        name: &str,
+        params: &[ValType],
+        results: &[ValType],
+        callback: impl Fn(&mut Caller<'_>, &mut [u64]) -> Result<(), HostError> + 'static,
+    ) -> &mut Self {
+        self.funcs.insert(
+            (module.to_string(), name.to_string()),
+            HostFunc {
+                params: params.to_vec(),
+                results: results.to_vec(),
+                callback: Rc::new(callback),
+            },
+        );
+        self
+    }
+
+    /// Looks up `module::name`.
+    pub fn get(&self, module: &str, name: &str) -> Option<&HostFunc> {
+        self.funcs.get(&(module.to_string(), name.to_string()))
+    }
+}
