@@ -11,3 +11,4 @@ pub mod traps;
 pub mod vmctx;
 
 pub use module::{ModuleError, ModuleInfo, ValType};
+pub mod translate;

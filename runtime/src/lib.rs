@@ -1,7 +1,25 @@
 //! gojit's runtime: linear memory, instances, calls into compiled code, traps, guest stacks, and
-//! host modules (WASI preview1).
+//! host modules (WASI preview1). Its public surface is the embedding API: [`Engine`],
+//! [`Module`], [`Linker`], [`Instance`], [`Val`], [`Error`].
+//!
+//! `unsafe` is confined to `memory` (the linear-memory reservation), `stack` (guest stacks),
+//! `signals` (fault handling), `instance` (entering compiled code) and `vm` (the builtins).
 
+mod engine;
+mod error;
 pub mod host;
+mod instance;
+mod memory;
+mod signals;
+mod stack;
+mod val;
+mod vm;
 pub mod wasi;
 
+pub use engine::{Config, Engine, Module};
+pub use error::Error;
+pub use gojit_frontend::traps::Trap;
+pub use gojit_frontend::{ModuleInfo, ValType};
 pub use host::{Caller, GuestMemory, HostError, HostFunc, Linker, MemoryAccessError};
+pub use instance::Instance;
+pub use val::Val;

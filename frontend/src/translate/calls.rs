@@ -1,0 +1,172 @@
+//! Calls: `call`, `call_indirect`, and the trampolines that make imports callable like any other
+//! function.
+//!
+//! Every call goes through vmctx's function-pointer array, indexed by wasm function index. A null
+//! slot means the callee has not been compiled yet: the caller then asks the `lazy_compile`
+//! builtin for the code pointer (which also fills the slot), so lazy and eager compilation share
+//! one calling sequence. Import slots hold an import trampoline that forwards to the `host_call`
+//! builtin with the arguments in a stack array.
+//!
+//! `call_indirect` checks, in order: index < table length (`TableOutOfBounds`), entry not null
+//! (`IndirectCallToNull`), entry signature equal to the expected canonical signature
+//! (`BadSignature`).
+
+use super::{FuncTranslator, TranslateError, WASM_FUNC_NAMESPACE, clif_type, wasm_signature};
+use crate::builtins::Builtin;
+use crate::module::ModuleInfo;
+use crate::traps::Trap;
+use crate::vmctx::{self, TableEntry};
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{
+    BlockArg, Function, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind, UserFuncName,
+    Value, types,
+};
+use cranelift_codegen::isa::TargetFrontendConfig;
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use wasmparser::Operator;
+
+impl FuncTranslator<'_, '_> {
+    /// The code pointer of function `index` (an i32 value), compiling it on first use.
+    fn func_ptr(&mut self, index: Value, constant: Option<u32>) -> Value {
+        let ptr = self.ptr;
+        let fptrs = self.load_vmctx(ptr, vmctx::FUNC_PTRS, true);
+        let slot = match constant {
+            Some(i) if i < (i32::MAX as u32) / 8 => {
+                self.builder.ins().load(ptr, MemFlagsData::trusted(), fptrs, (i * 8) as i32)
+            }
+            _ => {
+                let wide = self.builder.ins().uextend(ptr, index);
+                let off = self.builder.ins().ishl_imm_u(wide, 3);
+                let addr = self.builder.ins().iadd(fptrs, off);
+                self.builder.ins().load(ptr, MemFlagsData::trusted(), addr, 0)
+            }
+        };
+        let compile = self.builder.create_block();
+        let cont = self.builder.create_block();
+        let fp = self.builder.append_block_param(cont, ptr);
+        self.builder.ins().brif(slot, cont, &[BlockArg::Value(slot)], compile, &[]);
+        self.builder.seal_block(compile);
+        self.builder.set_cold_block(compile);
+        self.builder.switch_to_block(compile);
+        let compiled = self.call_builtin(Builtin::LazyCompile, &[index])[0];
+        self.builder.ins().jump(cont, &[BlockArg::Value(compiled)]);
+        self.builder.seal_block(cont);
+        self.builder.switch_to_block(cont);
+        fp
+    }
+
+    fn call_with_sig(&mut self, type_index: u32, fp: Value) {
+        let canon = self.module.canonical_sig[type_index as usize];
+        let sig = match self.wasm_sigs.get(&canon) {
+            Some(s) => *s,
+            None => {
+                let s = self.builder.import_signature(wasm_signature(&self.module.types[canon as usize], &self.config));
+                self.wasm_sigs.insert(canon, s);
+                s
+            }
+        };
+        let nparams = self.module.types[type_index as usize].params.len();
+        let mut args = Vec::with_capacity(nparams + 1);
+        args.push(self.vmctx);
+        args.extend_from_slice(self.peekn(nparams));
+        self.stack.truncate(self.stack.len() - nparams);
+        let call = self.builder.ins().call_indirect(sig, fp, &args);
+        let results = self.builder.inst_results(call).to_vec();
+        self.stack.extend(results);
+    }
+
+    pub(crate) fn translate_call(&mut self, op: Operator<'_>) -> Result<(), TranslateError> {
+        match op {
+            Operator::Call { function_index } => {
+                let idx = self.builder.ins().iconst(types::I32, i64::from(function_index));
+                let fp = self.func_ptr(idx, Some(function_index));
+                let ty = self.module.func_types[function_index as usize];
+                self.call_with_sig(ty, fp);
+            }
+            Operator::CallIndirect { type_index, table_index } => {
+                if table_index != 0 {
+                    return Err(TranslateError::Unsupported("call_indirect on a table other than 0".into()));
+                }
+                let ptr = self.ptr;
+                let index = self.pop();
+                let len = self.load_vmctx(types::I64, vmctx::TABLE_LEN, true);
+                let wide = self.builder.ins().uextend(types::I64, index);
+                let oob = self.builder.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, wide, len);
+                self.trapnz(oob, Trap::TableOutOfBounds);
+                let base = self.load_vmctx(ptr, vmctx::TABLE_BASE, true);
+                let wide_ptr = self.builder.ins().uextend(ptr, index);
+                let off = self.builder.ins().ishl_imm_u(wide_ptr, 3);
+                let entry = self.builder.ins().iadd(base, off);
+                let sig = self.builder.ins().load(types::I32, MemFlagsData::trusted().with_readonly(), entry, TableEntry::SIG_OFFSET);
+                let expected = self.module.canonical_sig[type_index as usize];
+                let mismatch = self.builder.ins().icmp_imm_u(IntCC::NotEqual, sig, i64::from(expected));
+                let bad = self.builder.create_block();
+                let ok = self.builder.create_block();
+                self.builder.ins().brif(mismatch, bad, &[], ok, &[]);
+                self.builder.seal_block(bad);
+                self.builder.set_cold_block(bad);
+                self.builder.switch_to_block(bad);
+                let null = self.builder.ins().icmp_imm_u(IntCC::Equal, sig, i64::from(TableEntry::NULL_SIG));
+                self.trapnz(null, Trap::IndirectCallToNull);
+                self.trap(Trap::BadSignature);
+                self.builder.seal_block(ok);
+                self.builder.switch_to_block(ok);
+                let func = self.builder.ins().load(types::I32, MemFlagsData::trusted().with_readonly(), entry, TableEntry::FUNC_OFFSET);
+                let fp = self.func_ptr(func, None);
+                self.call_with_sig(type_index, fp);
+            }
+            other => unreachable!("not a call: {other:?}"),
+        }
+        Ok(())
+    }
+}
+
+/// Builds the trampoline for import `import_index`: a function with the import's wasm signature
+/// that stores its arguments into an array of 8-byte slots (integers zero-extended, floats as
+/// bits), calls the `host_call` builtin, and returns slot 0 as the result.
+pub fn translate_import_trampoline(
+    module: &ModuleInfo,
+    import_index: u32,
+    config: &TargetFrontendConfig,
+) -> Function {
+    let ty = module.func_type(import_index).clone();
+    let ptr = config.pointer_type();
+    let mut func = Function::with_name_signature(
+        UserFuncName::user(WASM_FUNC_NAMESPACE, import_index),
+        wasm_signature(&ty, config),
+    );
+    let mut ctx = FunctionBuilderContext::new();
+    let mut b = FunctionBuilder::new(&mut func, &mut ctx);
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    b.seal_block(entry);
+    let params = b.block_params(entry).to_vec();
+    let vmctx_val = params[0];
+    let slots = ty.params.len().max(ty.results.len()).max(1) as u32;
+    let ss = b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, slots * 8, 3));
+    for (i, &p) in params[1..].iter().enumerate() {
+        let t = b.func.dfg.value_type(p);
+        let bits = if t.is_float() {
+            let it = types::Type::int(t.bits() as u16).expect("int type");
+            b.ins().bitcast(it, MemFlagsData::new(), p)
+        } else {
+            p
+        };
+        let wide = if b.func.dfg.value_type(bits) == types::I32 { b.ins().uextend(types::I64, bits) } else { bits };
+        b.ins().stack_store(ptr, wide, ss, (i * 8) as i32);
+    }
+    let args_ptr = b.ins().stack_addr(ptr, ss, 0);
+    let sig = b.import_signature(Builtin::HostCall.signature(ptr, config.default_call_conv));
+    let f = b.ins().load(ptr, MemFlagsData::trusted().with_readonly(), vmctx_val, vmctx::builtin(Builtin::HostCall));
+    let idx = b.ins().iconst(types::I32, i64::from(import_index));
+    b.ins().call_indirect(sig, f, &[vmctx_val, idx, args_ptr]);
+    let mut rets = Vec::new();
+    for (i, &r) in ty.results.iter().enumerate() {
+        let v = b.ins().stack_load(ptr, clif_type(r), ss, (i * 8) as i32);
+        rets.push(v);
+    }
+    b.ins().return_(&rets);
+    b.finalize(*config);
+    func
+}

@@ -1,0 +1,358 @@
+//! Wasm → Cranelift IR, one function at a time.
+//!
+//! [`translate_function`] builds the CLIF for one defined function: a driver loop reads each
+//! operator and dispatches it to its family (`control`, `numeric`, `memory`, `calls`, and the
+//! variable/parametric operators in this file). Input is assumed valid (the module was validated
+//! when it was parsed), so the translator only tracks what it needs to emit code: the operand
+//! stack of Cranelift values and the control stack.
+//!
+//! Every compiled function has the signature `(vmctx: ptr, wasm params...) -> wasm results` in the
+//! target's default calling convention, and a prologue stack check against vmctx's stack limit,
+//! so exhausting the guest stack is a `StackOverflow` trap rather than a fault.
+
+mod calls;
+mod control;
+mod memory;
+mod numeric;
+
+use crate::builtins::Builtin;
+use crate::module::{ModuleInfo, ValType};
+use crate::traps::Trap;
+use crate::vmctx;
+use control::ControlFrame;
+use cranelift_codegen::ir::{
+    self, AbiParam, ArgumentPurpose, Function, GlobalValueData, InstBuilder, MemFlagsData,
+    Signature, TrapCode, Type, UserFuncName, Value, types,
+};
+use cranelift_codegen::isa::TargetFrontendConfig;
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
+use std::collections::HashMap;
+use std::fmt;
+use wasmparser::Operator;
+
+pub use calls::translate_import_trampoline;
+
+/// Why a function could not be translated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TranslateError {
+    /// The body could not be decoded.
+    Wasm(String),
+    /// The body uses an operator gojit does not implement (named).
+    Unsupported(String),
+}
+
+impl fmt::Display for TranslateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TranslateError::Wasm(msg) => write!(f, "malformed function body: {msg}"),
+            TranslateError::Unsupported(op) => write!(f, "unsupported operator `{op}`"),
+        }
+    }
+}
+
+impl std::error::Error for TranslateError {}
+
+impl From<wasmparser::BinaryReaderError> for TranslateError {
+    fn from(e: wasmparser::BinaryReaderError) -> Self {
+        TranslateError::Wasm(format!("{} (at byte offset {:#x})", e.message(), e.offset()))
+    }
+}
+
+/// The Cranelift type of a wasm value type.
+pub fn clif_type(t: ValType) -> Type {
+    match t {
+        ValType::I32 => types::I32,
+        ValType::I64 => types::I64,
+        ValType::F32 => types::F32,
+        ValType::F64 => types::F64,
+    }
+}
+
+/// The Cranelift signature of a wasm function type: vmctx first, then the wasm parameters.
+pub fn wasm_signature(ty: &crate::module::FuncType, config: &TargetFrontendConfig) -> Signature {
+    let mut sig = Signature::new(config.default_call_conv);
+    sig.params.push(AbiParam::special(config.pointer_type(), ArgumentPurpose::VMContext));
+    sig.params.extend(ty.params.iter().map(|t| AbiParam::new(clif_type(*t))));
+    sig.returns.extend(ty.results.iter().map(|t| AbiParam::new(clif_type(*t))));
+    sig
+}
+
+/// The `UserFuncName` namespace gojit uses for wasm functions (index = wasm function index).
+pub const WASM_FUNC_NAMESPACE: u32 = 0;
+
+/// Translates defined function `func_index` of `module` to Cranelift IR.
+///
+/// # Errors
+/// [`TranslateError`] if the body cannot be decoded or uses an unsupported operator.
+pub fn translate_function(
+    module: &ModuleInfo,
+    func_index: u32,
+    config: &TargetFrontendConfig,
+) -> Result<Function, TranslateError> {
+    let mut ctx = FunctionBuilderContext::new();
+    translate_function_with(module, func_index, config, &mut ctx)
+}
+
+/// Like [`translate_function`], reusing a builder context's allocations.
+///
+/// # Errors
+/// See [`translate_function`].
+pub fn translate_function_with(
+    module: &ModuleInfo,
+    func_index: u32,
+    config: &TargetFrontendConfig,
+    ctx: &mut FunctionBuilderContext,
+) -> Result<Function, TranslateError> {
+    let ty = module.func_type(func_index);
+    let mut func = Function::with_name_signature(
+        UserFuncName::user(WASM_FUNC_NAMESPACE, func_index),
+        wasm_signature(ty, config),
+    );
+    let body = module.body(func_index);
+    {
+        let builder = FunctionBuilder::new(&mut func, ctx);
+        let mut t = FuncTranslator::new(module, builder, *config);
+        t.translate_body(&body)?;
+        t.builder.finalize(*config);
+    }
+    Ok(func)
+}
+
+/// Translation state for one function.
+pub(crate) struct FuncTranslator<'m, 'b> {
+    pub(crate) module: &'m ModuleInfo,
+    pub(crate) builder: FunctionBuilder<'b>,
+    pub(crate) ptr: Type,
+    pub(crate) config: TargetFrontendConfig,
+    pub(crate) vmctx: Value,
+    /// The operand stack.
+    pub(crate) stack: Vec<Value>,
+    /// The control stack; the function body is the bottom frame.
+    pub(crate) control: Vec<ControlFrame>,
+    /// Whether the current position is reachable. When it is not, operators are skipped except
+    /// for the structure (`unreachable_depth` counts the blocks opened while unreachable).
+    pub(crate) reachable: bool,
+    pub(crate) unreachable_depth: u32,
+    /// Wasm locals (parameters first).
+    pub(crate) locals: Vec<(Variable, Type)>,
+    /// Base of linear memory, loaded once in the entry block (the reservation never moves).
+    pub(crate) memory_base: Option<Value>,
+    /// Imported signatures, by canonical wasm signature id or builtin.
+    pub(crate) wasm_sigs: HashMap<u32, ir::SigRef>,
+    pub(crate) builtin_sigs: HashMap<u32, ir::SigRef>,
+}
+
+impl<'m, 'b> FuncTranslator<'m, 'b> {
+    fn new(module: &'m ModuleInfo, builder: FunctionBuilder<'b>, config: TargetFrontendConfig) -> Self {
+        let ptr = config.pointer_type();
+        FuncTranslator {
+            module,
+            builder,
+            ptr,
+            vmctx: Value::from_u32(0),
+            config,
+            stack: Vec::new(),
+            control: Vec::new(),
+            reachable: true,
+            unreachable_depth: 0,
+            locals: Vec::new(),
+            memory_base: None,
+            wasm_sigs: HashMap::new(),
+            builtin_sigs: HashMap::new(),
+        }
+    }
+
+    /// Flags for loads/stores of vmctx fields that never change while code runs.
+    pub(crate) fn vmctx_readonly() -> MemFlagsData {
+        MemFlagsData::trusted().with_readonly().with_can_move()
+    }
+
+    /// Loads a vmctx field.
+    pub(crate) fn load_vmctx(&mut self, ty: Type, offset: i32, readonly: bool) -> Value {
+        let flags = if readonly { Self::vmctx_readonly() } else { MemFlagsData::trusted() };
+        self.builder.ins().load(ty, flags, self.vmctx, offset)
+    }
+
+    /// Emits the entry block: parameters, locals, the stack limit and the memory base.
+    fn prologue(&mut self, body: &wasmparser::FunctionBody<'_>) -> Result<(), TranslateError> {
+        let ptr = self.ptr;
+        let entry = self.builder.create_block();
+        self.builder.append_block_params_for_function_params(entry);
+        self.builder.switch_to_block(entry);
+        self.builder.seal_block(entry);
+        let params = self.builder.block_params(entry).to_vec();
+        self.vmctx = params[0];
+
+        // Stack-overflow check in every prologue: the limit is read from vmctx.
+        let vmctx_gv = self.builder.create_global_value(GlobalValueData::VMContext);
+        let flags = self.builder.func.dfg.mem_flags.insert_unchecked(MemFlagsData::trusted().with_readonly());
+        let limit = self.builder.create_global_value(GlobalValueData::Load {
+            base: vmctx_gv,
+            offset: vmctx::STACK_LIMIT.into(),
+            global_type: ptr,
+            flags,
+        });
+        self.builder.func.stack_limit = Some(limit);
+
+        for &p in &params[1..] {
+            let ty = self.builder.func.dfg.value_type(p);
+            let var = self.builder.declare_var(ty);
+            self.builder.def_var(var, p);
+            self.locals.push((var, ty));
+        }
+        let mut locals = body.get_locals_reader()?;
+        for _ in 0..locals.get_count() {
+            let (count, ty) = locals.read()?;
+            let ty = match ty {
+                wasmparser::ValType::I32 => types::I32,
+                wasmparser::ValType::I64 => types::I64,
+                wasmparser::ValType::F32 => types::F32,
+                wasmparser::ValType::F64 => types::F64,
+                other => return Err(TranslateError::Unsupported(format!("local of type {other}"))),
+            };
+            let zero = self.zero(ty);
+            for _ in 0..count {
+                let var = self.builder.declare_var(ty);
+                self.builder.def_var(var, zero);
+                self.locals.push((var, ty));
+            }
+        }
+        if self.module.memory.is_some() {
+            self.memory_base = Some(self.load_vmctx(ptr, vmctx::MEMORY_BASE, true));
+        }
+        Ok(())
+    }
+
+    pub(crate) fn zero(&mut self, ty: Type) -> Value {
+        match ty {
+            types::F32 => self.builder.ins().f32const(0.0),
+            types::F64 => self.builder.ins().f64const(0.0),
+            _ => self.builder.ins().iconst(ty, 0),
+        }
+    }
+
+    fn translate_body(&mut self, body: &wasmparser::FunctionBody<'_>) -> Result<(), TranslateError> {
+        self.prologue(body)?;
+        let results: Vec<Type> = self.builder.func.signature.returns.iter().map(|p| p.value_type).collect();
+        let exit = self.builder.create_block();
+        for &t in &results {
+            self.builder.append_block_param(exit, t);
+        }
+        self.control.push(ControlFrame::function(exit, results.len()));
+        let mut reader = body.get_operators_reader()?;
+        while !reader.eof() {
+            let op = reader.read()?;
+            self.translate_operator(op)?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn pop(&mut self) -> Value {
+        self.stack.pop().expect("operand stack underflow in validated code")
+    }
+
+    pub(crate) fn pop2(&mut self) -> (Value, Value) {
+        let b = self.pop();
+        let a = self.pop();
+        (a, b)
+    }
+
+    pub(crate) fn push(&mut self, v: Value) {
+        self.stack.push(v);
+    }
+
+    pub(crate) fn peekn(&self, n: usize) -> &[Value] {
+        &self.stack[self.stack.len() - n..]
+    }
+
+    pub(crate) fn trap(&mut self, t: Trap) {
+        self.builder.ins().trap(t.code());
+    }
+
+    pub(crate) fn trapnz(&mut self, cond: Value, t: Trap) {
+        self.builder.ins().trapnz(cond, t.code());
+    }
+
+    /// Calls builtin `b` with `args` (vmctx is prepended) and returns its results.
+    pub(crate) fn call_builtin(&mut self, b: Builtin, args: &[Value]) -> Vec<Value> {
+        let sig = match self.builtin_sigs.get(&(b as u32)) {
+            Some(s) => *s,
+            None => {
+                let call_conv = self.builder.func.signature.call_conv;
+                let s = self.builder.import_signature(b.signature(self.ptr, call_conv));
+                self.builtin_sigs.insert(b as u32, s);
+                s
+            }
+        };
+        let f = self.load_vmctx(self.ptr, vmctx::builtin(b), true);
+        let mut all = Vec::with_capacity(args.len() + 1);
+        all.push(self.vmctx);
+        all.extend_from_slice(args);
+        let call = self.builder.ins().call_indirect(sig, f, &all);
+        self.builder.inst_results(call).to_vec()
+    }
+
+    fn translate_operator(&mut self, op: Operator<'_>) -> Result<(), TranslateError> {
+        if !self.reachable {
+            return self.translate_unreachable(op);
+        }
+        use Operator::*;
+        match op {
+            Nop => {}
+            Drop => {
+                self.pop();
+            }
+            Select | TypedSelect { .. } => {
+                let cond = self.pop();
+                let (a, b) = self.pop2();
+                let v = self.builder.ins().select(cond, a, b);
+                self.push(v);
+            }
+            LocalGet { local_index } => {
+                let (var, _) = self.locals[local_index as usize];
+                let v = self.builder.use_var(var);
+                self.push(v);
+            }
+            LocalSet { local_index } => {
+                let v = self.pop();
+                let (var, _) = self.locals[local_index as usize];
+                self.builder.def_var(var, v);
+            }
+            LocalTee { local_index } => {
+                let v = *self.stack.last().expect("operand stack underflow in validated code");
+                let (var, _) = self.locals[local_index as usize];
+                self.builder.def_var(var, v);
+            }
+            GlobalGet { global_index } => {
+                let ty = clif_type(self.module.globals[global_index as usize].ty);
+                let readonly = !self.module.globals[global_index as usize].mutable;
+                let v = self.load_vmctx(ty, vmctx::global(global_index), readonly);
+                self.push(v);
+            }
+            GlobalSet { global_index } => {
+                let v = self.pop();
+                self.builder.ins().store(MemFlagsData::trusted(), v, self.vmctx, vmctx::global(global_index));
+            }
+            op @ (Block { .. } | Loop { .. } | If { .. } | Else | End | Br { .. } | BrIf { .. }
+            | BrTable { .. } | Return | Unreachable) => self.translate_control(op)?,
+            op @ (Call { .. } | CallIndirect { .. }) => self.translate_call(op)?,
+            op => {
+                if !self.translate_memory(&op)? && !self.translate_numeric(&op)? {
+                    return Err(TranslateError::Unsupported(operator_name(&op)));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The name of an operator for error messages, e.g. `V128Load`.
+pub(crate) fn operator_name(op: &Operator<'_>) -> String {
+    let s = format!("{op:?}");
+    s.split([' ', '{', '(']).next().unwrap_or(&s).to_string()
+}
+
+/// Converts a trap kind to its code (re-exported for the jit's trap tables).
+pub fn trap_code(t: Trap) -> TrapCode {
+    t.code()
+}

@@ -1,0 +1,143 @@
+//! Compilation: translated CLIF to machine code plus the metadata the runtime needs (trap sites).
+//! Compilation is pure (no code memory involved), so functions can be compiled on any thread and
+//! published later.
+
+use crate::JitError;
+use crate::isa::{self, IsaOptions};
+use cranelift_codegen::Context;
+use cranelift_codegen::control::ControlPlane;
+use cranelift_codegen::ir::{
+    AbiParam, Function, InstBuilder, MemFlagsData, Signature, TrapCode, UserFuncName, types,
+};
+use cranelift_codegen::isa::{CallConv, OwnedTargetIsa, TargetFrontendConfig};
+use cranelift_codegen::FinalizedMachReloc;
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use gojit_frontend::module::{FuncType, ModuleInfo};
+use gojit_frontend::translate::{self, clif_type, wasm_signature};
+
+/// Machine code for one function, not yet in executable memory.
+pub struct CompiledFunction {
+    /// The wasm function index (or `u32::MAX` for trampolines).
+    pub func_index: u32,
+    /// The machine code.
+    pub code: Vec<u8>,
+    /// Required alignment of the code.
+    pub alignment: u64,
+    /// Trap sites: code offset and trap code.
+    pub traps: Vec<(u32, TrapCode)>,
+    /// Relocations (libcalls only; wasm calls go through vmctx).
+    pub relocs: Vec<FinalizedMachReloc>,
+    /// The function the code came from (needed to resolve relocation targets).
+    pub func: Function,
+}
+
+/// Compiles wasm functions for one target ISA.
+pub struct Compiler {
+    isa: OwnedTargetIsa,
+}
+
+impl Compiler {
+    /// A compiler for the host.
+    ///
+    /// # Errors
+    /// [`JitError::Target`] if the host is not supported.
+    pub fn host(opts: &IsaOptions) -> Result<Compiler, JitError> {
+        Ok(Compiler { isa: isa::host(opts)? })
+    }
+
+    /// A compiler for `triple` (cross-compilation; the code cannot run here unless it is the host).
+    ///
+    /// # Errors
+    /// [`JitError::Target`] if the triple is not supported.
+    pub fn for_triple(triple: &str, opts: &IsaOptions) -> Result<Compiler, JitError> {
+        Ok(Compiler { isa: isa::for_triple(triple, opts)? })
+    }
+
+    /// The target ISA.
+    pub fn isa(&self) -> &OwnedTargetIsa {
+        &self.isa
+    }
+
+    /// What the translator needs to know about the target.
+    pub fn frontend_config(&self) -> TargetFrontendConfig {
+        self.isa.frontend_config()
+    }
+
+    /// Translates and compiles function `func_index` of `module` (an import gets its trampoline).
+    ///
+    /// # Errors
+    /// [`JitError::Translate`] or [`JitError::Codegen`], naming the function.
+    pub fn compile_function(&self, module: &ModuleInfo, func_index: u32) -> Result<CompiledFunction, JitError> {
+        let config = self.frontend_config();
+        let func = if func_index < module.num_imports() {
+            translate::translate_import_trampoline(module, func_index, &config)
+        } else {
+            translate::translate_function(module, func_index, &config).map_err(|e| JitError::Translate {
+                func: module.func_name(func_index),
+                message: e.to_string(),
+            })?
+        };
+        self.compile_clif(func, func_index, || module.func_name(func_index))
+    }
+
+    /// Compiles an already translated function.
+    ///
+    /// # Errors
+    /// [`JitError::Codegen`] naming the function.
+    pub fn compile_clif(
+        &self,
+        func: Function,
+        func_index: u32,
+        name: impl FnOnce() -> String,
+    ) -> Result<CompiledFunction, JitError> {
+        let mut ctx = Context::for_function(func);
+        let compiled = match ctx.compile(&*self.isa, &mut ControlPlane::default()) {
+            Ok(c) => c,
+            Err(e) => return Err(JitError::Codegen { func: name(), message: format!("{:?}", e.inner) }),
+        };
+        let code = compiled.code_buffer().to_vec();
+        let traps = compiled.buffer.traps().iter().map(|t| (t.offset, t.code)).collect();
+        let relocs = compiled.buffer.relocs().to_vec();
+        let alignment = u64::from(compiled.buffer.alignment.max(16));
+        Ok(CompiledFunction { func_index, code, alignment, traps, relocs, func: ctx.func })
+    }
+
+    /// Compiles the entry trampoline for calling a wasm function of type `ty` from the host:
+    /// `extern "C" fn(vmctx, callee, args: *mut u64)`. It loads the parameters from `args`
+    /// (8-byte slots), calls `callee`, and stores the results back into `args` from slot 0.
+    ///
+    /// # Errors
+    /// [`JitError::Codegen`] if Cranelift rejects it (a bug).
+    pub fn compile_entry_trampoline(&self, ty: &FuncType) -> Result<CompiledFunction, JitError> {
+        let config = self.frontend_config();
+        let ptr = config.pointer_type();
+        let mut sig = Signature::new(CallConv::triple_default(self.isa.triple()));
+        sig.params.extend([AbiParam::new(ptr), AbiParam::new(ptr), AbiParam::new(ptr)]);
+        let mut func = Function::with_name_signature(UserFuncName::user(1, 0), sig);
+        let mut fctx = FunctionBuilderContext::new();
+        let mut b = FunctionBuilder::new(&mut func, &mut fctx);
+        let entry = b.create_block();
+        b.append_block_params_for_function_params(entry);
+        b.switch_to_block(entry);
+        b.seal_block(entry);
+        let p = b.block_params(entry).to_vec();
+        let (vmctx, callee, args) = (p[0], p[1], p[2]);
+        let flags = MemFlagsData::trusted();
+        let mut call_args = vec![vmctx];
+        for (i, &t) in ty.params.iter().enumerate() {
+            call_args.push(b.ins().load(clif_type(t), flags, args, (i * 8) as i32));
+        }
+        let wasm_sig = b.import_signature(wasm_signature(ty, &config));
+        let call = b.ins().call_indirect(wasm_sig, callee, &call_args);
+        let results = b.inst_results(call).to_vec();
+        for (i, r) in results.into_iter().enumerate() {
+            // Zero the slot first so an i32/f32 result leaves a clean upper half.
+            let zero = b.ins().iconst(types::I64, 0);
+            b.ins().store(flags, zero, args, (i * 8) as i32);
+            b.ins().store(flags, r, args, (i * 8) as i32);
+        }
+        b.ins().return_(&[]);
+        b.finalize(config);
+        self.compile_clif(func, u32::MAX, || format!("entry trampoline for {ty}"))
+    }
+}

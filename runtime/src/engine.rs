@@ -1,0 +1,79 @@
+//! The embedding API's entry points: [`Config`], [`Engine`] (a configured compiler) and
+//! [`Module`] (a validated module ready to instantiate).
+
+use crate::Error;
+use gojit_frontend::ModuleInfo;
+use gojit_jit::{Compiler, IsaOptions};
+use std::sync::Arc;
+
+/// Engine settings.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Compile each function on its first call (default) instead of all at instantiation.
+    pub lazy: bool,
+    /// Usable size of the native stack guest code runs on. Go recursion a million frames deep
+    /// needs hundreds of MiB; the reservation is committed only as it is touched.
+    pub max_stack_bytes: usize,
+    /// Run Cranelift's verifier on every function.
+    pub verify: bool,
+    /// Maximum linear memory in 64 KiB pages (at most 65,536 = 4 GiB).
+    pub max_memory_pages: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            lazy: true,
+            max_stack_bytes: 4 << 30,
+            verify: cfg!(debug_assertions),
+            max_memory_pages: gojit_frontend::vmctx::MAX_MEMORY_PAGES,
+        }
+    }
+}
+
+/// A configured compiler for the host; cheap to clone.
+#[derive(Clone)]
+pub struct Engine {
+    pub(crate) config: Arc<Config>,
+    pub(crate) compiler: Arc<Compiler>,
+}
+
+impl Engine {
+    /// An engine for the host CPU.
+    ///
+    /// # Errors
+    /// [`Error::Compile`] if the host CPU is not supported by Cranelift.
+    pub fn new(config: Config) -> Result<Engine, Error> {
+        let opts = IsaOptions { verify: config.verify, ..IsaOptions::default() };
+        let compiler = Compiler::host(&opts)?;
+        Ok(Engine { config: Arc::new(config), compiler: Arc::new(compiler) })
+    }
+
+    /// The engine's settings.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+}
+
+/// A validated module.
+#[derive(Clone)]
+pub struct Module {
+    pub(crate) engine: Engine,
+    pub(crate) info: Arc<ModuleInfo>,
+}
+
+impl Module {
+    /// Parses and validates `bytes`.
+    ///
+    /// # Errors
+    /// [`Error::Module`] naming what is wrong with the bytes.
+    pub fn new(engine: &Engine, bytes: impl Into<Arc<[u8]>>) -> Result<Module, Error> {
+        let info = ModuleInfo::parse(bytes)?;
+        Ok(Module { engine: engine.clone(), info: Arc::new(info) })
+    }
+
+    /// What the module contains.
+    pub fn info(&self) -> &ModuleInfo {
+        &self.info
+    }
+}

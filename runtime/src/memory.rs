@@ -1,0 +1,142 @@
+//! Linear memory: one 8 GiB (+ guard) reservation per instance, of which the first `size` bytes
+//! are readable and writable. Growing makes more of the reservation accessible; the base never
+//! moves, so compiled code can keep it in a register.
+//!
+//! SANDBOX-CRITICAL: compiled code does no bounds checks (see `frontend/src/translate/memory.rs`).
+//! Its safety rests on two invariants kept here: (1) the reservation covers every address a
+//! wasm32 access can form (`u32 index + u32 offset + access size`), and (2) exactly
+//! `[base, base + size)` is accessible, everything after it up to the end of the reservation
+//! stays `PROT_NONE` (faults there are reported as `MemoryOutOfBounds`).
+
+use gojit_frontend::vmctx::{MAX_MEMORY_PAGES, MEMORY_GUARD, MEMORY_RESERVATION, PAGE_SIZE};
+use rustix::mm::{MapFlags, MprotectFlags, ProtFlags, mmap_anonymous, mprotect, munmap};
+use std::ptr::NonNull;
+
+/// A linear memory and its reservation.
+pub struct LinearMemory {
+    base: NonNull<u8>,
+    size: u64,
+    max_pages: u64,
+}
+
+impl LinearMemory {
+    const RESERVED: usize = (MEMORY_RESERVATION + MEMORY_GUARD) as usize;
+
+    /// Reserves the address space and makes `initial_pages` accessible (zeroed).
+    ///
+    /// # Errors
+    /// A message if the reservation or protection change fails, or `initial_pages` exceeds the
+    /// maximum.
+    pub fn new(initial_pages: u64, max_pages: Option<u64>) -> Result<LinearMemory, String> {
+        let max_pages = max_pages.unwrap_or(MAX_MEMORY_PAGES).min(MAX_MEMORY_PAGES);
+        if initial_pages > max_pages {
+            return Err(format!("memory needs {initial_pages} pages, more than its maximum {max_pages}"));
+        }
+        // SAFETY: a fresh anonymous PROT_NONE mapping at an address the kernel picks aliases
+        // nothing; NORESERVE because only the accessible prefix is ever committed.
+        let base = unsafe {
+            mmap_anonymous(
+                std::ptr::null_mut(),
+                Self::RESERVED,
+                ProtFlags::empty(),
+                MapFlags::PRIVATE | MapFlags::NORESERVE,
+            )
+        }
+        .map_err(|e| format!("cannot reserve {} GiB for linear memory: {e}", Self::RESERVED >> 30))?;
+        let base = NonNull::new(base.cast::<u8>()).ok_or("mmap returned null")?;
+        let mut mem = LinearMemory { base, size: 0, max_pages };
+        mem.set_size(initial_pages * PAGE_SIZE)?;
+        Ok(mem)
+    }
+
+    fn set_size(&mut self, new_size: u64) -> Result<(), String> {
+        if new_size > self.size {
+            // SAFETY: [base+size, base+new_size) lies inside our reservation (new_size ≤ 4 GiB <
+            // RESERVED) and is PROT_NONE; making it RW exposes fresh zero pages only.
+            unsafe {
+                mprotect(
+                    self.base.as_ptr().add(self.size as usize).cast(),
+                    (new_size - self.size) as usize,
+                    MprotectFlags::READ | MprotectFlags::WRITE,
+                )
+            }
+            .map_err(|e| format!("cannot commit linear memory: {e}"))?;
+        }
+        self.size = new_size;
+        Ok(())
+    }
+
+    /// `memory.grow`: the old size in pages, or `None` if the memory cannot grow that much.
+    pub fn grow(&mut self, delta_pages: u64) -> Option<u64> {
+        let old = self.size / PAGE_SIZE;
+        let new = old.checked_add(delta_pages)?;
+        if new > self.max_pages {
+            return None;
+        }
+        self.set_size(new * PAGE_SIZE).ok()?;
+        Some(old)
+    }
+
+    /// Base address (start of the reservation).
+    pub fn base(&self) -> *mut u8 {
+        self.base.as_ptr()
+    }
+
+    /// Accessible size in bytes.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// The address range of the whole reservation, guard included.
+    pub fn reservation(&self) -> std::ops::Range<usize> {
+        let start = self.base.as_ptr() as usize;
+        start..start + Self::RESERVED
+    }
+
+    /// The accessible bytes.
+    pub fn bytes(&self) -> &[u8] {
+        // SAFETY: [base, base+size) is mapped RW for as long as `self` lives, and guest code does
+        // not run while this shared borrow exists (guest code runs only inside `&mut` calls).
+        unsafe { std::slice::from_raw_parts(self.base.as_ptr(), self.size as usize) }
+    }
+
+    /// The accessible bytes, writable.
+    pub fn bytes_mut(&mut self) -> &mut [u8] {
+        // SAFETY: as in `bytes`, and the `&mut self` borrow makes this view unique.
+        unsafe { std::slice::from_raw_parts_mut(self.base.as_ptr(), self.size as usize) }
+    }
+}
+
+impl Drop for LinearMemory {
+    fn drop(&mut self) {
+        // SAFETY: unmaps exactly the reservation made in `new`; no reference into it outlives
+        // `self` (views borrow `self`).
+        let _ = unsafe { munmap(self.base.as_ptr().cast(), Self::RESERVED) };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grows_up_to_the_maximum_and_zero_fills() {
+        let mut m = LinearMemory::new(1, Some(3)).unwrap();
+        assert_eq!(m.size(), PAGE_SIZE);
+        m.bytes_mut()[0] = 7;
+        assert_eq!(m.grow(2), Some(1));
+        assert_eq!(m.bytes().len() as u64, 3 * PAGE_SIZE);
+        assert!(m.bytes()[PAGE_SIZE as usize..].iter().all(|&b| b == 0));
+        assert_eq!(m.grow(1), None);
+        assert_eq!(m.grow(0), Some(3));
+        assert_eq!(m.bytes()[0], 7);
+    }
+
+    #[test]
+    fn can_grow_to_4_gib() {
+        let mut m = LinearMemory::new(0, None).unwrap();
+        assert_eq!(m.grow(MAX_MEMORY_PAGES), Some(0));
+        assert_eq!(m.size(), 4 << 30);
+        assert_eq!(m.grow(1), None);
+    }
+}

@@ -1,0 +1,273 @@
+//! Turning hardware faults in guest code into traps.
+//!
+//! Compiled code traps with `ud2`/`udf` (SIGILL), an access outside linear memory (SIGSEGV or
+//! SIGBUS inside the reservation), or a division fault (SIGFPE). The handler claims a fault only
+//! if this thread is running guest code (an [`Activation`] is current), the stack pointer is on
+//! that guest stack, and the faulting PC is in code we published (or the fault hit the guest
+//! stack's guard region). It then redirects the guest coroutine, via corosensei's trap handler,
+//! to return `Outcome::Trapped` to the host: the guest stack is abandoned and no Rust frame is
+//! ever unwound. Every other fault is passed to the handler that was installed before ours (or
+//! the default action), so host crashes stay crashes.
+
+use crate::instance::Outcome;
+use corosensei::trap::CoroutineTrapHandler;
+use gojit_frontend::traps::Trap;
+use gojit_jit::CodeMemory;
+use std::cell::Cell;
+use std::ops::Range;
+use std::sync::Once;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// What the signal handler needs to know about the guest call running on this thread.
+pub(crate) struct Activation {
+    pub(crate) trap_handler: CoroutineTrapHandler<Outcome>,
+    pub(crate) code: *const CodeMemory,
+    /// Set while `code` is being modified (lazy compilation); the handler does not read it then.
+    pub(crate) publishing: *const AtomicBool,
+    /// The guest stack mapping (guard included).
+    pub(crate) stack: Range<usize>,
+    /// Its guard region.
+    pub(crate) guard: Range<usize>,
+    /// The linear-memory reservation (empty if the module has no memory).
+    pub(crate) memory: Range<usize>,
+}
+
+thread_local! {
+    static CURRENT: Cell<*const Activation> = const { Cell::new(std::ptr::null()) };
+}
+
+/// Makes `a` the current activation until the returned guard is dropped.
+pub(crate) fn enter(a: &Activation) -> ActivationGuard {
+    install_handlers();
+    ensure_altstack();
+    let prev = CURRENT.with(|c| c.replace(a));
+    ActivationGuard { prev }
+}
+
+/// Restores the previous activation on drop.
+pub(crate) struct ActivationGuard {
+    prev: *const Activation,
+}
+
+impl Drop for ActivationGuard {
+    fn drop(&mut self) {
+        CURRENT.with(|c| c.set(self.prev));
+    }
+}
+
+const SIGNALS: [libc::c_int; 4] = [libc::SIGSEGV, libc::SIGBUS, libc::SIGILL, libc::SIGFPE];
+
+struct Previous([libc::sigaction; 4]);
+// SAFETY: written once inside `Once` before any handler can read it, then only read.
+unsafe impl Sync for Previous {}
+static mut PREVIOUS: Previous = Previous([const { unsafe_zeroed_sigaction() }; 4]);
+
+const fn unsafe_zeroed_sigaction() -> libc::sigaction {
+    // SAFETY: sigaction is a plain C struct for which all-zero is a valid (SIG_DFL) value.
+    unsafe { std::mem::zeroed() }
+}
+
+fn install_handlers() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        for (i, &sig) in SIGNALS.iter().enumerate() {
+            // SAFETY: installing a handler with a fully initialised sigaction; the previous one is
+            // saved (in a slot nothing reads before this Once completes) for chaining.
+            unsafe {
+                let mut sa: libc::sigaction = std::mem::zeroed();
+                sa.sa_sigaction = handler as *const () as usize;
+                sa.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK | libc::SA_NODEFER;
+                libc::sigemptyset(&mut sa.sa_mask);
+                let prev = std::ptr::addr_of_mut!(PREVIOUS.0[i]);
+                if libc::sigaction(sig, &sa, prev) != 0 {
+                    panic!("cannot install the handler for signal {sig}: {}", std::io::Error::last_os_error());
+                }
+            }
+        }
+    });
+}
+
+/// A per-thread alternate signal stack, so a fault on an exhausted guest stack can be handled.
+struct AltStack {
+    mem: *mut libc::c_void,
+    len: usize,
+}
+
+impl Drop for AltStack {
+    fn drop(&mut self) {
+        // SAFETY: disables this thread's alternate stack, then unmaps the memory we mapped for it.
+        unsafe {
+            let mut ss: libc::stack_t = std::mem::zeroed();
+            ss.ss_flags = libc::SS_DISABLE;
+            libc::sigaltstack(&ss, std::ptr::null_mut());
+            libc::munmap(self.mem, self.len);
+        }
+    }
+}
+
+thread_local! {
+    static ALTSTACK: std::cell::RefCell<Option<AltStack>> = const { std::cell::RefCell::new(None) };
+}
+
+fn ensure_altstack() {
+    const SIZE: usize = 256 << 10;
+    ALTSTACK.with(|a| {
+        if a.borrow().is_some() {
+            return;
+        }
+        // SAFETY: maps fresh memory and registers it as this thread's alternate signal stack; it
+        // stays mapped until the thread-local is dropped (which first disables it).
+        unsafe {
+            let mut old: libc::stack_t = std::mem::zeroed();
+            libc::sigaltstack(std::ptr::null(), &mut old);
+            if old.ss_flags & libc::SS_DISABLE == 0 && old.ss_size >= SIZE {
+                return; // the thread already has a large enough one
+            }
+            let mem = libc::mmap(
+                std::ptr::null_mut(),
+                SIZE,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            );
+            if mem == libc::MAP_FAILED {
+                return; // faults on an exhausted guest stack will then crash rather than trap
+            }
+            let ss = libc::stack_t { ss_sp: mem, ss_flags: 0, ss_size: SIZE };
+            libc::sigaltstack(&ss, std::ptr::null_mut());
+            *a.borrow_mut() = Some(AltStack { mem, len: SIZE });
+        }
+    });
+}
+
+struct Regs {
+    pc: usize,
+    sp: usize,
+}
+
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+unsafe fn regs(ctx: *mut libc::c_void) -> Regs {
+    // SAFETY: the kernel passes a valid ucontext_t to an SA_SIGINFO handler.
+    let uc = unsafe { &*(ctx as *const libc::ucontext_t) };
+    Regs {
+        pc: uc.uc_mcontext.gregs[libc::REG_RIP as usize] as usize,
+        sp: uc.uc_mcontext.gregs[libc::REG_RSP as usize] as usize,
+    }
+}
+
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+unsafe fn redirect(ctx: *mut libc::c_void, r: corosensei::trap::TrapHandlerRegs) {
+    // SAFETY: as in `regs`; the handler may rewrite the interrupted context.
+    let uc = unsafe { &mut *(ctx as *mut libc::ucontext_t) };
+    let g = &mut uc.uc_mcontext.gregs;
+    g[libc::REG_RIP as usize] = r.rip as i64;
+    g[libc::REG_RSP as usize] = r.rsp as i64;
+    g[libc::REG_RBP as usize] = r.rbp as i64;
+    g[libc::REG_RDI as usize] = r.rdi as i64;
+    g[libc::REG_RSI as usize] = r.rsi as i64;
+}
+
+#[cfg(all(target_arch = "aarch64", target_os = "linux"))]
+unsafe fn regs(ctx: *mut libc::c_void) -> Regs {
+    // SAFETY: the kernel passes a valid ucontext_t to an SA_SIGINFO handler.
+    let uc = unsafe { &*(ctx as *const libc::ucontext_t) };
+    Regs { pc: uc.uc_mcontext.pc as usize, sp: uc.uc_mcontext.sp as usize }
+}
+
+#[cfg(all(target_arch = "aarch64", target_os = "linux"))]
+unsafe fn redirect(ctx: *mut libc::c_void, r: corosensei::trap::TrapHandlerRegs) {
+    // SAFETY: as in `regs`; the handler may rewrite the interrupted context.
+    let uc = unsafe { &mut *(ctx as *mut libc::ucontext_t) };
+    let m = &mut uc.uc_mcontext;
+    m.pc = r.pc;
+    m.sp = r.sp;
+    m.regs[0] = r.x0;
+    m.regs[1] = r.x1;
+    m.regs[29] = r.x29;
+    m.regs[30] = r.lr;
+}
+
+/// Decides whether the fault belongs to the current guest and what trap it is.
+fn classify(a: &Activation, sig: libc::c_int, fault_addr: usize, r: &Regs) -> Option<(Trap, u32)> {
+    if !a.stack.contains(&r.sp) {
+        return None;
+    }
+    let is_access = sig == libc::SIGSEGV || sig == libc::SIGBUS;
+    let in_guard = is_access && a.guard.contains(&fault_addr);
+    // SAFETY: `publishing` points into the instance that owns this activation, alive for its
+    // duration.
+    let publishing = unsafe { (*a.publishing).load(Ordering::Acquire) };
+    let lookup = if publishing {
+        None
+    } else {
+        // SAFETY: `code` is alive for the activation and not being modified (checked above).
+        unsafe { (*a.code).lookup(r.pc) }
+    };
+    match lookup {
+        Some(l) => {
+            if in_guard {
+                return Some((Trap::StackOverflow, l.func_index));
+            }
+            if let Some(t) = l.trap.and_then(Trap::from_code) {
+                return Some((t, l.func_index));
+            }
+            if is_access && a.memory.contains(&fault_addr) {
+                return Some((Trap::MemoryOutOfBounds, l.func_index));
+            }
+            None
+        }
+        // A host function or builtin running on the guest stack overran it.
+        None if in_guard => Some((Trap::StackOverflow, u32::MAX)),
+        None => None,
+    }
+}
+
+extern "C" fn handler(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
+    let current = CURRENT.with(|c| c.get());
+    if !current.is_null() {
+        // SAFETY: the activation outlives the guest call it describes, and this handler runs on
+        // the thread running that call.
+        let a = unsafe { &*current };
+        // SAFETY: `ctx` and `info` come from the kernel for an SA_SIGINFO handler.
+        let r = unsafe { regs(ctx) };
+        let fault_addr = unsafe { (*info).si_addr() } as usize;
+        if let Some((trap, func_index)) = classify(a, sig, fault_addr, &r) {
+            // SAFETY: the stack pointer is inside the coroutine's stack (checked in classify), the
+            // coroutine is alive, and we rewrite the context exactly as the returned registers say.
+            unsafe {
+                let regs = a.trap_handler.setup_trap_handler(move || Outcome::Trapped { trap, func_index });
+                redirect(ctx, regs);
+            }
+            return;
+        }
+    }
+    chain(sig, info, ctx);
+}
+
+/// Passes a fault we do not own to the previously installed handler, or restores the default
+/// action so that returning re-raises it.
+fn chain(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
+    let i = SIGNALS.iter().position(|&s| s == sig).expect("registered signal");
+    // SAFETY: PREVIOUS was filled before our handler was installed and is never written again.
+    let prev = unsafe { &*std::ptr::addr_of!(PREVIOUS.0[i]) };
+    let h = prev.sa_sigaction;
+    if h == libc::SIG_DFL || h == libc::SIG_IGN {
+        // SAFETY: resetting to the default disposition; returning re-executes the faulting
+        // instruction, which then takes the default action (terminate with the signal).
+        unsafe {
+            let mut sa: libc::sigaction = std::mem::zeroed();
+            sa.sa_sigaction = libc::SIG_DFL;
+            libc::sigaction(sig, &sa, std::ptr::null_mut());
+        }
+    } else if prev.sa_flags & libc::SA_SIGINFO != 0 {
+        // SAFETY: the previous handler was registered as an SA_SIGINFO handler of this type.
+        let f: extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) = unsafe { std::mem::transmute(h) };
+        f(sig, info, ctx);
+    } else {
+        // SAFETY: the previous handler was registered as a plain handler of this type.
+        let f: extern "C" fn(libc::c_int) = unsafe { std::mem::transmute(h) };
+        f(sig);
+    }
+}
+

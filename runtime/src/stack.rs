@@ -1,0 +1,73 @@
+//! The native stack guest code runs on: a large reservation, committed lazily by the kernel
+//! as it is touched (`MAP_NORESERVE`), with an inaccessible guard region at the low end.
+//!
+//! Every compiled function checks the stack pointer against `limit + headroom` in its prologue
+//! (vmctx's stack limit), so deep Go recursion ends in a `StackOverflow` trap while the
+//! headroom still leaves room for host functions and builtins called from the deepest frame.
+//! The guard region catches anything that still overruns it.
+
+use corosensei::stack::{Stack, StackPointer};
+use rustix::mm::{MapFlags, MprotectFlags, ProtFlags, mmap_anonymous, mprotect, munmap};
+
+/// Bytes kept free below the deepest guest frame for host calls made from it.
+pub const HOST_HEADROOM: usize = 1 << 20;
+/// Size of the inaccessible region at the bottom of the stack.
+pub const GUARD_SIZE: usize = 64 << 10;
+
+/// A guest stack.
+pub struct GuestStack {
+    bottom: usize,
+    len: usize,
+}
+
+impl GuestStack {
+    /// Reserves a stack of `size` usable bytes (rounded up to pages) plus the guard.
+    ///
+    /// # Errors
+    /// A message if the address space cannot be reserved.
+    pub fn new(size: usize) -> Result<GuestStack, String> {
+        let size = size.max(HOST_HEADROOM * 2).next_multiple_of(4096);
+        let len = size + GUARD_SIZE;
+        // SAFETY: a fresh anonymous mapping at a kernel-chosen address aliases nothing.
+        let p = unsafe {
+            mmap_anonymous(std::ptr::null_mut(), len, ProtFlags::empty(), MapFlags::PRIVATE | MapFlags::NORESERVE)
+        }
+        .map_err(|e| format!("cannot reserve a {} MiB guest stack: {e}", len >> 20))?;
+        let stack = GuestStack { bottom: p as usize, len };
+        // SAFETY: the range is inside the mapping just made; the guard below it stays PROT_NONE.
+        unsafe {
+            mprotect((stack.bottom + GUARD_SIZE) as *mut _, size, MprotectFlags::READ | MprotectFlags::WRITE)
+        }
+        .map_err(|e| format!("cannot make the guest stack writable: {e}"))?;
+        Ok(stack)
+    }
+
+    /// The guard region (faults here are stack overflows).
+    pub fn guard(&self) -> std::ops::Range<usize> {
+        self.bottom..self.bottom + GUARD_SIZE
+    }
+
+    /// The lowest stack pointer compiled code may use.
+    pub fn limit_for_guest(&self) -> usize {
+        self.bottom + GUARD_SIZE + HOST_HEADROOM
+    }
+}
+
+impl Drop for GuestStack {
+    fn drop(&mut self) {
+        // SAFETY: unmaps exactly our mapping; the coroutine using it has finished or was reset.
+        let _ = unsafe { munmap(self.bottom as *mut _, self.len) };
+    }
+}
+
+// SAFETY: `base` is the (16-byte aligned, page aligned) top of a writable region whose lowest
+// usable address is `limit`; both stay valid until the stack is dropped.
+unsafe impl Stack for GuestStack {
+    fn base(&self) -> StackPointer {
+        StackPointer::new(self.bottom + self.len).expect("non-null stack")
+    }
+
+    fn limit(&self) -> StackPointer {
+        StackPointer::new(self.bottom + GUARD_SIZE).expect("non-null stack")
+    }
+}

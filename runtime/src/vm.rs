@@ -1,0 +1,150 @@
+//! The builtins compiled code calls (see `gojit_frontend::builtins`): `extern "C"` shims that
+//! find the instance through vmctx and call safe Rust. No panic may unwind into compiled code, so
+//! each shim catches panics; a builtin that must stop the guest suspends the guest coroutine with
+//! the error (`terminate`), and the host side abandons the guest stack.
+
+use crate::Error;
+use crate::host::{Caller, GuestMemory, HostError};
+use crate::instance::InstanceInner;
+use gojit_frontend::builtins::Builtin;
+use gojit_frontend::traps::Trap;
+use gojit_frontend::vmctx;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+/// The address compiled code calls for builtin `b`.
+pub(crate) fn builtin_address(b: Builtin) -> usize {
+    match b {
+        Builtin::MemoryGrow => memory_grow as *const () as usize,
+        Builtin::MemoryCopy => memory_copy as *const () as usize,
+        Builtin::MemoryFill => memory_fill as *const () as usize,
+        Builtin::LazyCompile => lazy_compile as *const () as usize,
+        Builtin::HostCall => host_call as *const () as usize,
+    }
+}
+
+/// The instance owning `vmctx`.
+///
+/// # Safety
+/// `vmctx` must be the vmctx of a live instance whose call is running on this thread; the
+/// returned reference must not outlive the builtin call.
+unsafe fn instance<'a>(vmctx: *mut u64) -> &'a mut InstanceInner {
+    // SAFETY: per the contract, the RUNTIME word holds the boxed instance's address.
+    unsafe { &mut *(*vmctx.add(vmctx::RUNTIME as usize / 8) as *mut InstanceInner) }
+}
+
+/// Stops the guest with `err`: suspends the guest coroutine, which is never resumed.
+fn terminate(inst: &mut InstanceInner, err: Error) -> ! {
+    let y = inst.yielder;
+    assert!(!y.is_null(), "guest stopped outside a call");
+    // SAFETY: `yielder` is set for the duration of the running call, on this coroutine.
+    unsafe { (*y).suspend(err) };
+    // The host resets the coroutine instead of resuming it.
+    std::process::abort()
+}
+
+extern "C" fn memory_grow(vmctx: *mut u64, delta: u32) -> u32 {
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: called by compiled code of this instance with its vmctx.
+        let inst = unsafe { instance(vmctx) };
+        let Some(mem) = inst.memory.as_mut() else { return u32::MAX };
+        match mem.grow(u64::from(delta)) {
+            Some(old) => {
+                let size = mem.size();
+                inst.vmctx[vmctx::MEMORY_SIZE as usize / 8] = size;
+                old as u32
+            }
+            None => u32::MAX,
+        }
+    }));
+    r.unwrap_or(u32::MAX)
+}
+
+/// Whether `[start, start+len)` lies inside memory of `size` bytes.
+fn in_bounds(start: u32, len: u32, size: u64) -> bool {
+    u64::from(start) + u64::from(len) <= size
+}
+
+extern "C" fn memory_copy(vmctx: *mut u64, dst: u32, src: u32, len: u32) -> u32 {
+    // SAFETY: called by compiled code of this instance with its vmctx.
+    let inst = unsafe { instance(vmctx) };
+    let Some(mem) = inst.memory.as_mut() else { return 1 };
+    if !in_bounds(dst, len, mem.size()) || !in_bounds(src, len, mem.size()) {
+        return 1;
+    }
+    mem.bytes_mut().copy_within(src as usize..(src + len) as usize, dst as usize);
+    0
+}
+
+extern "C" fn memory_fill(vmctx: *mut u64, dst: u32, value: u32, len: u32) -> u32 {
+    // SAFETY: called by compiled code of this instance with its vmctx.
+    let inst = unsafe { instance(vmctx) };
+    let Some(mem) = inst.memory.as_mut() else { return 1 };
+    if !in_bounds(dst, len, mem.size()) {
+        return 1;
+    }
+    mem.bytes_mut()[dst as usize..(dst + len) as usize].fill(value as u8);
+    0
+}
+
+/// Carries a raw pointer to the parent stack; the pointee is only used there while the guest
+/// is suspended in this call.
+struct SendPtr(*mut InstanceInner);
+// SAFETY: the closure runs on the same thread (corosensei's parent stack), not another thread.
+unsafe impl Send for SendPtr {}
+
+extern "C" fn lazy_compile(vmctx: *mut u64, index: u32) -> *const u8 {
+    // SAFETY: called by compiled code of this instance with its vmctx.
+    let inst = unsafe { instance(vmctx) };
+    let y = inst.yielder;
+    let ptr = SendPtr(inst);
+    // Compile on the host's stack: Cranelift may need more stack than is left on a deep guest.
+    // SAFETY: `yielder` is valid during the running call.
+    let r = unsafe { &*y }.on_parent_stack(move || {
+        let ptr = ptr;
+        // SAFETY: the instance is alive; nothing else accesses it while the guest waits here.
+        let inst = unsafe { &mut *ptr.0 };
+        catch_unwind(AssertUnwindSafe(|| inst.ensure_compiled(index)))
+    });
+    match r {
+        Ok(Ok(p)) => p,
+        Ok(Err(e)) => {
+            let func = Some(inst.module.info.func_name(index));
+            let _ = e;
+            terminate(inst, Error::Trap { trap: Trap::CompileError, func })
+        }
+        Err(_) => terminate(inst, Error::Host("the compiler panicked".into())),
+    }
+}
+
+extern "C" fn host_call(vmctx: *mut u64, import: u32, args: *mut u64) {
+    // SAFETY: called by an import trampoline of this instance with its vmctx.
+    let inst = unsafe { instance(vmctx) };
+    let info = inst.module.info.clone();
+    let ty = info.func_type(import);
+    let n = ty.params.len().max(ty.results.len()).max(1);
+    let callback = inst.imports[import as usize].callback.clone();
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: the trampoline passes a stack array of `n` slots.
+        let slots = unsafe { std::slice::from_raw_parts_mut(args, n) };
+        let bytes: &mut [u8] = match inst.memory.as_mut() {
+            Some(m) => m.bytes_mut(),
+            None => &mut [],
+        };
+        callback(&mut Caller::new(GuestMemory::new(bytes)), slots)
+    }));
+    drop(callback);
+    let err = match r {
+        Ok(Ok(())) => return,
+        Ok(Err(HostError::Exit(code))) => Error::Exit(code),
+        Ok(Err(HostError::Failed(m))) => {
+            let imp = &info.imports[import as usize];
+            Error::Host(format!("{}::{}: {m}", imp.module, imp.name))
+        }
+        Err(_) => {
+            let imp = &info.imports[import as usize];
+            Error::Host(format!("{}::{} panicked", imp.module, imp.name))
+        }
+    };
+    drop(info);
+    terminate(inst, err)
+}

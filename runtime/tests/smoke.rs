@@ -1,0 +1,116 @@
+//! End-to-end checks of the runtime on small hand-written modules: calls, traps, memory growth,
+//! host functions, lazy and eager compilation.
+
+use gojit_runtime::{Config, Engine, Error, Instance, Linker, Module, Trap, Val, ValType};
+
+fn instance(wat: &str, lazy: bool) -> Instance {
+    let engine = Engine::new(Config { lazy, verify: true, ..Config::default() }).unwrap();
+    let module = Module::new(&engine, wat::parse_str(wat).unwrap()).unwrap();
+    Instance::new(&module, &Linker::new()).unwrap()
+}
+
+const MODULE: &str = r#"
+(module
+  (memory 1 3)
+  (table 4 funcref)
+  (elem (i32.const 1) $add $fac)
+  (type $bin (func (param i32 i32) (result i32)))
+  (global $g (mut i64) (i64.const 5))
+  (func $add (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add)
+  (func $fac (export "fac") (param i64) (result i64)
+    local.get 0 i64.eqz
+    if (result i64) i64.const 1
+    else local.get 0 local.get 0 i64.const 1 i64.sub call $fac i64.mul end)
+  (func (export "indirect") (param i32 i32 i32) (result i32)
+    local.get 0 local.get 1 local.get 2 call_indirect (type $bin))
+  (func (export "div") (param i32 i32) (result i32) local.get 0 local.get 1 i32.div_s)
+  (func (export "load") (param i32) (result i32) local.get 0 i32.load)
+  (func (export "grow") (param i32) (result i32) local.get 0 memory.grow)
+  (func (export "size") (result i32) memory.size)
+  (func (export "crash") unreachable)
+  (func (export "glob") (result i64) global.get $g i64.const 1 i64.add global.set $g global.get $g)
+  (func $deep (export "deep") (param i32) (result i32)
+    local.get 0 i32.eqz if (result i32) i32.const 0 else local.get 0 i32.const 1 i32.sub call $deep i32.const 1 i32.add end)
+  (func (export "forever") (param i32) (result i32) local.get 0 call $deep local.get 0 i32.add call $inf)
+  (func $inf (param i32) (result i32) local.get 0 call $inf)
+  (func (export "copy") (param i32 i32 i32) local.get 0 local.get 1 local.get 2 memory.copy)
+)"#;
+
+#[test]
+fn calls_and_results() {
+    for lazy in [true, false] {
+        let mut i = instance(MODULE, lazy);
+        assert_eq!(i.call("add", &[Val::I32(2), Val::I32(40)]).unwrap(), vec![Val::I32(42)]);
+        assert_eq!(i.call("fac", &[Val::I64(20)]).unwrap(), vec![Val::I64(2_432_902_008_176_640_000)]);
+        assert_eq!(i.call("indirect", &[Val::I32(3), Val::I32(4), Val::I32(1)]).unwrap(), vec![Val::I32(7)]);
+        assert_eq!(i.call("glob", &[]).unwrap(), vec![Val::I64(6)]);
+        assert_eq!(i.call("glob", &[]).unwrap(), vec![Val::I64(7)]);
+        assert_eq!(i.call("size", &[]).unwrap(), vec![Val::I32(1)]);
+        assert_eq!(i.call("grow", &[Val::I32(2)]).unwrap(), vec![Val::I32(1)]);
+        assert_eq!(i.call("grow", &[Val::I32(1)]).unwrap(), vec![Val::I32(-1)]);
+        assert_eq!(i.call("load", &[Val::I32(3 * 65536 - 4)]).unwrap(), vec![Val::I32(0)]);
+        assert_eq!(i.call("deep", &[Val::I32(100_000)]).unwrap(), vec![Val::I32(100_000)]);
+    }
+}
+
+fn trap_of(export: &str, args: &[Val]) -> Error {
+    let mut i = instance(MODULE, true);
+    i.call(export, args).unwrap_err()
+}
+
+#[test]
+fn traps_name_the_trap_and_function() {
+    let e = trap_of("div", &[Val::I32(1), Val::I32(0)]);
+    assert_eq!(e.trap(), Some(Trap::IntegerDivisionByZero), "{e}");
+    let e = trap_of("div", &[Val::I32(i32::MIN), Val::I32(-1)]);
+    assert_eq!(e.trap(), Some(Trap::IntegerOverflow), "{e}");
+    let e = trap_of("load", &[Val::I32(65536 - 3)]);
+    assert_eq!(e.trap(), Some(Trap::MemoryOutOfBounds), "{e}");
+    let e = trap_of("load", &[Val::I32(-1)]);
+    assert_eq!(e.trap(), Some(Trap::MemoryOutOfBounds), "{e}");
+    let e = trap_of("crash", &[]);
+    assert_eq!(e.trap(), Some(Trap::Unreachable), "{e}");
+    assert_eq!(e, Error::Trap { trap: Trap::Unreachable, func: Some("crash".into()) });
+    let e = trap_of("indirect", &[Val::I32(1), Val::I32(2), Val::I32(0)]);
+    assert_eq!(e.trap(), Some(Trap::IndirectCallToNull), "{e}");
+    let e = trap_of("indirect", &[Val::I32(1), Val::I32(2), Val::I32(2)]);
+    assert_eq!(e.trap(), Some(Trap::BadSignature), "{e}");
+    let e = trap_of("indirect", &[Val::I32(1), Val::I32(2), Val::I32(4)]);
+    assert_eq!(e.trap(), Some(Trap::TableOutOfBounds), "{e}");
+    let e = trap_of("copy", &[Val::I32(0), Val::I32(65530), Val::I32(7)]);
+    assert_eq!(e.trap(), Some(Trap::MemoryOutOfBounds), "{e}");
+}
+
+#[test]
+fn stack_exhaustion_is_a_trap_and_poisons() {
+    let mut i = instance(MODULE, true);
+    let e = i.call("forever", &[Val::I32(10)]).unwrap_err();
+    assert_eq!(e.trap(), Some(Trap::StackOverflow), "{e}");
+    assert!(matches!(i.call("add", &[Val::I32(1), Val::I32(1)]), Err(Error::Call(_))));
+}
+
+#[test]
+fn host_functions_and_exit() {
+    let engine = Engine::new(Config::default()).unwrap();
+    let wat = r#"(module
+        (import "env" "double" (func $double (param i64) (result i64)))
+        (import "env" "exit" (func $exit (param i32)))
+        (memory 1)
+        (func (export "run") (param i64) (result i64) local.get 0 call $double)
+        (func (export "quit") i32.const 7 call $exit unreachable))"#;
+    let module = Module::new(&engine, wat::parse_str(wat).unwrap()).unwrap();
+    let mut linker = Linker::new();
+    linker.define("env", "double", &[ValType::I64], &[ValType::I64], |caller, args| {
+        caller.memory().write_u64(8, args[0]).unwrap();
+        args[0] = args[0].wrapping_mul(2);
+        Ok(())
+    });
+    linker.define("env", "exit", &[ValType::I32], &[], |_, args| Err(gojit_runtime::HostError::Exit(args[0] as i32)));
+    let mut i = Instance::new(&module, &linker).unwrap();
+    assert_eq!(i.call("run", &[Val::I64(21)]).unwrap(), vec![Val::I64(42)]);
+    assert_eq!(&i.memory()[8..16], &21u64.to_le_bytes());
+    assert_eq!(i.call("quit", &[]).unwrap_err(), Error::Exit(7));
+
+    let err = Instance::new(&module, &Linker::new()).err().unwrap();
+    assert_eq!(err.to_string(), "unknown import env::double");
+}
