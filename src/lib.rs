@@ -1,1 +1,30 @@
-//! gojit
+//! gojit: runs the WebAssembly the Go compiler emits (`GOARCH=wasm`) as native code through
+//! Cranelift.
+//!
+//! This crate is the façade over the workspace: the embedding API of `gojit-runtime`
+//! ([`Engine`], [`Module`], [`Linker`], [`Instance`], [`Val`], [`Error`]), the WASI host module
+//! ([`wasi`]), and the `gojit` command-line tool (`src/main.rs`).
+//!
+//! ```no_run
+//! use gojit::{Config, Engine, Instance, Linker, Module, wasi};
+//! let engine = Engine::new(Config::default())?;
+//! let module = Module::new(&engine, std::fs::read("hello.wasm")?)?;
+//! let mut linker = Linker::new();
+//! wasi::add_to_linker(&mut linker, wasi::WasiCtxBuilder::new().arg("hello.wasm").build());
+//! let mut instance = Instance::new(&module, &linker)?;
+//! match instance.call("_start", &[]) {
+//!     Ok(_) | Err(gojit::Error::Exit(0)) => {}
+//!     Err(e) => return Err(e.into()),
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+#![forbid(unsafe_code)]
+
+pub use gojit_runtime::{
+    Caller, Config, Engine, Error, GuestMemory, HostError, HostFunc, Instance, Linker,
+    MemoryAccessError, Module, ModuleInfo, Trap, Val, ValType, host, wasi,
+};
+
+/// The compiler layer, for tools that compile without running (e.g. `gojit compile`).
+pub use gojit_jit as jit;

@@ -4,7 +4,9 @@
 use gojit_runtime::{Config, Engine, Error, Instance, Linker, Module, Trap, Val, ValType};
 
 fn instance(wat: &str, lazy: bool) -> Instance {
-    let engine = Engine::new(Config { lazy, verify: true, ..Config::default() }).unwrap();
+    // A small guest stack keeps the stack-exhaustion test fast (it touches the whole stack).
+    let config = Config { lazy, verify: true, max_stack_bytes: 64 << 20, ..Config::default() };
+    let engine = Engine::new(config).unwrap();
     let module = Module::new(&engine, wat::parse_str(wat).unwrap()).unwrap();
     Instance::new(&module, &Linker::new()).unwrap()
 }
