@@ -229,8 +229,9 @@ extern "C" fn handler(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut li
         // SAFETY: the activation outlives the guest call it describes, and this handler runs on
         // the thread running that call.
         let a = unsafe { &*current };
-        // SAFETY: `ctx` and `info` come from the kernel for an SA_SIGINFO handler.
+        // SAFETY: `ctx` comes from the kernel for an SA_SIGINFO handler.
         let r = unsafe { regs(ctx) };
+        // SAFETY: `info` comes from the kernel for an SA_SIGINFO handler.
         let fault_addr = unsafe { (*info).si_addr() } as usize;
         if let Some((trap, func_index)) = classify(a, sig, fault_addr, &r) {
             // SAFETY: the stack pointer is inside the coroutine's stack (checked in classify), the

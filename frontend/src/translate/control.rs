@@ -246,7 +246,7 @@ impl FuncTranslator<'_, '_> {
                 // An `if` without `else`: its false edge runs an empty else arm (params = results).
                 self.builder.seal_block(else_block);
                 self.builder.switch_to_block(else_block);
-                let p = args(&self.builder.block_params(else_block).to_vec());
+                let p = args(self.builder.block_params(else_block));
                 self.builder.ins().jump(frame.dest, &p);
                 dest_reachable |= head_reachable;
             }
