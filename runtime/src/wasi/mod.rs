@@ -1,0 +1,542 @@
+//! The `wasi_snapshot_preview1` host module, as Go's `GOOS=wasip1` port uses it.
+//!
+//! [`add_to_linker`] defines every function of the snapshot with its exact wasm signature, so a
+//! module's WASI imports always link. Each function lives in the file of its family (`args`,
+//! `clock`, `random`, `fd`, `path`, `poll`, `proc`, `sock`) and is documented there like a man
+//! page: parameters, errno results, the guest memory it reads and writes, and the Go source that
+//! calls it. The ground truth for Go's use is `$GOROOT/src/runtime/os_wasip1.go`,
+//! `runtime/netpoll_wasip1.go`, `syscall/fs_wasip1.go` and `syscall/syscall_wasip1.go`.
+//!
+//! Conventions shared by every function:
+//! - Arguments arrive as `u64` slots (an `i32` in the low half); the errno result is written to
+//!   slot 0. Only `proc_exit` has no result: it returns `Err(HostError::Exit(code))`.
+//! - Every guest pointer/length is bounds-checked by [`GuestMemory`]; a range outside linear
+//!   memory is `EFAULT` (21), never a panic. Output pointers are checked before any side effect.
+//! - The file system is reached only through preopened directories, with cap-std: `..`, absolute
+//!   paths and symlinks cannot leave a preopen (such attempts fail with `EPERM`, like wasmtime).
+//! - Rights are not enforced beyond read/write access of opened files (wasmtime does the same);
+//!   `fd_fdstat_get` reports rights wasmtime-compatibly.
+//!
+//! This module contains no `unsafe` code: poll(2), fcntl(2) and clock_gettime(2) come from `nix`.
+
+mod abi;
+mod args;
+mod clock;
+mod errno;
+mod fd;
+mod filestat;
+mod path;
+mod poll;
+mod proc;
+mod random;
+mod sock;
+
+pub use errno::Errno;
+
+use crate::host::{Caller, GuestMemory, HostError, Linker};
+use gojit_frontend::module::ValType;
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::fs::File;
+use std::io::{self, IsTerminal, Read, Write};
+use std::os::fd::AsFd;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+/// The import module name.
+pub const MODULE: &str = "wasi_snapshot_preview1";
+
+/// Why a [`WasiCtxBuilder`] step failed.
+#[derive(Debug)]
+pub enum WasiError {
+    /// A host directory to preopen could not be opened.
+    OpenDir {
+        /// The host path.
+        path: PathBuf,
+        /// The underlying error.
+        source: io::Error,
+    },
+}
+
+impl fmt::Display for WasiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WasiError::OpenDir { path, source } => {
+                write!(f, "cannot preopen directory {}: {source}", path.display())
+            }
+        }
+    }
+}
+
+impl std::error::Error for WasiError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            WasiError::OpenDir { source, .. } => Some(source),
+        }
+    }
+}
+
+/// Where a standard stream goes.
+enum StdioSpec<T> {
+    /// The host process's own descriptor (duplicated when the context is built).
+    Inherit,
+    /// A Rust reader/writer, e.g. a buffer that captures output in tests.
+    Custom(T),
+}
+
+/// Configures a [`WasiCtx`]: arguments, environment, standard streams and preopened directories.
+pub struct WasiCtxBuilder {
+    args: Vec<String>,
+    env: Vec<(String, String)>,
+    stdin: StdioSpec<Box<dyn Read>>,
+    stdout: StdioSpec<Box<dyn Write>>,
+    stderr: StdioSpec<Box<dyn Write>>,
+    preopens: Vec<(cap_std::fs::Dir, String)>,
+}
+
+impl Default for WasiCtxBuilder {
+    fn default() -> Self {
+        WasiCtxBuilder::new()
+    }
+}
+
+impl WasiCtxBuilder {
+    /// No arguments, no environment, inherited stdio, no preopened directories.
+    pub fn new() -> Self {
+        WasiCtxBuilder {
+            args: Vec::new(),
+            env: Vec::new(),
+            stdin: StdioSpec::Inherit,
+            stdout: StdioSpec::Inherit,
+            stderr: StdioSpec::Inherit,
+            preopens: Vec::new(),
+        }
+    }
+
+    /// Appends one argument (`argv[0]` first: by convention the program name).
+    pub fn arg(mut self, arg: &str) -> Self {
+        self.args.push(arg.to_string());
+        self
+    }
+
+    /// Appends arguments.
+    pub fn args<I, S>(mut self, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        self.args
+            .extend(args.into_iter().map(|s| s.as_ref().to_string()));
+        self
+    }
+
+    /// Appends the environment variable `key=value`.
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.env.push((key.to_string(), value.to_string()));
+        self
+    }
+
+    /// Appends environment variables.
+    pub fn envs<I, K, V>(mut self, vars: I) -> Self
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        self.env.extend(
+            vars.into_iter()
+                .map(|(k, v)| (k.as_ref().to_string(), v.as_ref().to_string())),
+        );
+        self
+    }
+
+    /// Uses the host process's stdin, stdout and stderr (the default).
+    pub fn inherit_stdio(mut self) -> Self {
+        self.stdin = StdioSpec::Inherit;
+        self.stdout = StdioSpec::Inherit;
+        self.stderr = StdioSpec::Inherit;
+        self
+    }
+
+    /// Reads the guest's stdin (fd 0) from `reader`.
+    pub fn stdin(mut self, reader: Box<dyn Read>) -> Self {
+        self.stdin = StdioSpec::Custom(reader);
+        self
+    }
+
+    /// Sends the guest's stdout (fd 1) to `writer` (flushed after every `fd_write`).
+    pub fn stdout(mut self, writer: Box<dyn Write>) -> Self {
+        self.stdout = StdioSpec::Custom(writer);
+        self
+    }
+
+    /// Sends the guest's stderr (fd 2) to `writer` (flushed after every `fd_write`).
+    pub fn stderr(mut self, writer: Box<dyn Write>) -> Self {
+        self.stderr = StdioSpec::Custom(writer);
+        self
+    }
+
+    /// Gives the guest the host directory `host_path`, under the name `guest_path` (e.g. `"/"` or
+    /// `"/tmp"`). Preopens get fds 3, 4, … in the order they are added; Go takes the first one as
+    /// its root unless `$PWD` says otherwise.
+    ///
+    /// # Errors
+    /// [`WasiError::OpenDir`] when `host_path` cannot be opened as a directory.
+    pub fn preopened_dir(mut self, host_path: &Path, guest_path: &str) -> Result<Self, WasiError> {
+        let dir = cap_std::fs::Dir::open_ambient_dir(host_path, cap_std::ambient_authority())
+            .map_err(|source| WasiError::OpenDir {
+                path: host_path.to_path_buf(),
+                source,
+            })?;
+        self.preopens.push((dir, guest_path.to_string()));
+        Ok(self)
+    }
+
+    /// Builds the context: fds 0–2 are the standard streams, then the preopens.
+    pub fn build(self) -> WasiCtx {
+        let mut fds = FdTable::default();
+        fds.insert(0, Desc::Input(input_stream(self.stdin)));
+        fds.insert(
+            1,
+            Desc::Output(output_stream(
+                self.stdout,
+                io::stdout().as_fd().try_clone_to_owned(),
+            )),
+        );
+        fds.insert(
+            2,
+            Desc::Output(output_stream(
+                self.stderr,
+                io::stderr().as_fd().try_clone_to_owned(),
+            )),
+        );
+        for (dir, name) in self.preopens {
+            fds.push(Desc::Dir(DirDesc {
+                dir,
+                preopen: Some(name),
+                listing: None,
+            }));
+        }
+        WasiCtx {
+            args: self.args,
+            env: self.env,
+            fds,
+        }
+    }
+}
+
+fn input_stream(spec: StdioSpec<Box<dyn Read>>) -> Input {
+    match spec {
+        StdioSpec::Custom(reader) => Input::Custom(reader),
+        StdioSpec::Inherit => match io::stdin().as_fd().try_clone_to_owned() {
+            Ok(fd) => {
+                let file = File::from(fd);
+                let tty = file.is_terminal();
+                Input::Host { file, tty }
+            }
+            // No host stdin (fd 0 closed): behave like /dev/null.
+            Err(_) => Input::Custom(Box::new(io::empty())),
+        },
+    }
+}
+
+fn output_stream(
+    spec: StdioSpec<Box<dyn Write>>,
+    host: io::Result<std::os::fd::OwnedFd>,
+) -> Output {
+    match spec {
+        StdioSpec::Custom(writer) => Output::Custom(writer),
+        StdioSpec::Inherit => match host {
+            Ok(fd) => {
+                let file = File::from(fd);
+                let tty = file.is_terminal();
+                Output::Host { file, tty }
+            }
+            Err(_) => Output::Custom(Box::new(io::sink())),
+        },
+    }
+}
+
+/// A `Write` that appends to a shared buffer: give a clone to [`WasiCtxBuilder::stdout`] and read
+/// what the guest wrote with [`SharedBuffer::contents`].
+#[derive(Clone, Default)]
+pub struct SharedBuffer(Rc<RefCell<Vec<u8>>>);
+
+impl SharedBuffer {
+    /// An empty buffer.
+    pub fn new() -> Self {
+        SharedBuffer::default()
+    }
+
+    /// A copy of everything written so far.
+    pub fn contents(&self) -> Vec<u8> {
+        self.0.borrow().clone()
+    }
+}
+
+impl Write for SharedBuffer {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The state behind the WASI functions of one instance.
+pub struct WasiCtx {
+    pub(crate) args: Vec<String>,
+    pub(crate) env: Vec<(String, String)>,
+    pub(crate) fds: FdTable,
+}
+
+/// A readable standard stream (stdin).
+pub(crate) enum Input {
+    /// A duplicate of the host's fd 0.
+    Host {
+        file: File,
+        tty: bool,
+    },
+    Custom(Box<dyn Read>),
+}
+
+/// A writable standard stream (stdout, stderr).
+pub(crate) enum Output {
+    /// A duplicate of the host's fd 1 or 2.
+    Host {
+        file: File,
+        tty: bool,
+    },
+    Custom(Box<dyn Write>),
+}
+
+/// An open directory.
+pub(crate) struct DirDesc {
+    pub(crate) dir: cap_std::fs::Dir,
+    /// The guest name when this is a preopen (`fd_prestat_get` answers only for those).
+    pub(crate) preopen: Option<String>,
+    /// The listing `fd_readdir` serves cookies from, taken when it is called with cookie 0, so
+    /// that one pass over the directory sees a consistent snapshot.
+    pub(crate) listing: Option<Vec<filestat::DirEntryRec>>,
+}
+
+/// An open regular file (or other non-directory opened through `path_open`).
+pub(crate) struct FileDesc {
+    pub(crate) file: File,
+    /// Opened with `FD_READ` rights (or with neither read nor write rights).
+    pub(crate) readable: bool,
+    /// Opened with `FD_WRITE` rights.
+    pub(crate) writable: bool,
+    /// The fdflags the guest set (APPEND, NONBLOCK, DSYNC, RSYNC, SYNC). APPEND is also applied to
+    /// the host file (`O_APPEND`); NONBLOCK is recorded only: regular files never block.
+    pub(crate) fdflags: u16,
+}
+
+/// What a WASI file descriptor refers to.
+pub(crate) enum Desc {
+    Input(Input),
+    Output(Output),
+    Dir(DirDesc),
+    File(FileDesc),
+}
+
+/// The guest's file descriptors.
+#[derive(Default)]
+pub(crate) struct FdTable {
+    map: BTreeMap<u32, Desc>,
+}
+
+impl FdTable {
+    pub(crate) fn get(&self, fd: u32) -> Result<&Desc, Errno> {
+        self.map.get(&fd).ok_or(Errno::BADF)
+    }
+
+    pub(crate) fn get_mut(&mut self, fd: u32) -> Result<&mut Desc, Errno> {
+        self.map.get_mut(&fd).ok_or(Errno::BADF)
+    }
+
+    fn insert(&mut self, fd: u32, desc: Desc) {
+        self.map.insert(fd, desc);
+    }
+
+    pub(crate) fn remove(&mut self, fd: u32) -> Result<Desc, Errno> {
+        self.map.remove(&fd).ok_or(Errno::BADF)
+    }
+
+    /// Installs `desc` at the lowest free descriptor number, like POSIX `open`.
+    pub(crate) fn push(&mut self, desc: Desc) -> u32 {
+        let mut fd = 0;
+        for &used in self.map.keys() {
+            if used != fd {
+                break;
+            }
+            fd += 1;
+        }
+        self.map.insert(fd, desc);
+        fd
+    }
+
+    /// Moves `from` to `to` (closing what `to` held).
+    pub(crate) fn renumber(&mut self, from: u32, to: u32) -> Result<(), Errno> {
+        if !self.map.contains_key(&to) || !self.map.contains_key(&from) {
+            return Err(Errno::BADF);
+        }
+        if from != to {
+            let desc = self.map.remove(&from).expect("checked above");
+            self.map.insert(to, desc);
+        }
+        Ok(())
+    }
+
+    pub(crate) fn file(&self, fd: u32) -> Result<&FileDesc, Errno> {
+        match self.get(fd)? {
+            Desc::File(f) => Ok(f),
+            _ => Err(Errno::BADF),
+        }
+    }
+
+    pub(crate) fn dir(&self, fd: u32) -> Result<&DirDesc, Errno> {
+        match self.get(fd)? {
+            Desc::Dir(d) => Ok(d),
+            // Path operations relative to a file: ENOTDIR, as openat(2) would say.
+            Desc::File(_) => Err(Errno::NOTDIR),
+            _ => Err(Errno::BADF),
+        }
+    }
+}
+
+/// A WASI host function body: gets the context, the caller's memory and the argument slots.
+pub(crate) type WasiFn = fn(&mut WasiCtx, &mut GuestMemory<'_>, &[u64]) -> Result<(), Errno>;
+
+/// `i32` parameter type.
+pub(crate) const I32: ValType = ValType::I32;
+/// `i64` parameter type.
+pub(crate) const I64: ValType = ValType::I64;
+
+/// Defines `name` with parameters `params` and one `i32` errno result, running `body`.
+pub(crate) fn define(
+    linker: &mut Linker,
+    ctx: &Rc<RefCell<WasiCtx>>,
+    name: &'static str,
+    params: &[ValType],
+    body: WasiFn,
+) {
+    let ctx = Rc::clone(ctx);
+    let nparams = params.len();
+    linker.define(
+        MODULE,
+        name,
+        params,
+        &[I32],
+        move |caller: &mut Caller<'_>, args: &mut [u64]| {
+            if args.len() < nparams.max(1) {
+                return Err(HostError::Failed(format!(
+                    "{MODULE}::{name}: {} argument slots for {nparams} parameters",
+                    args.len()
+                )));
+            }
+            let mut ctx = ctx.try_borrow_mut().map_err(|_| {
+                HostError::Failed(format!("{MODULE}::{name}: re-entrant WASI call"))
+            })?;
+            let errno = match body(&mut ctx, caller.memory(), args) {
+                Ok(()) => Errno::SUCCESS,
+                Err(errno) => errno,
+            };
+            args[0] = u64::from(errno.0);
+            Ok(())
+        },
+    );
+}
+
+/// Argument slot `i` as an `i32`-typed value (the low 32 bits).
+pub(crate) fn arg32(args: &[u64], i: usize) -> u32 {
+    args[i] as u32
+}
+
+/// Argument slot `i` as an `i64`-typed value.
+pub(crate) fn arg64(args: &[u64], i: usize) -> u64 {
+    args[i]
+}
+
+/// Fails with `EFAULT` unless `ptr..ptr+len` is inside linear memory. Used to validate output
+/// pointers before doing anything with side effects. A zero-length range is never dereferenced,
+/// so any pointer is accepted for it (like `write(fd, NULL, 0)` in POSIX).
+pub(crate) fn check_range(mem: &GuestMemory<'_>, ptr: u32, len: u32) -> Result<(), Errno> {
+    if len > 0 {
+        mem.slice(ptr, len)?;
+    }
+    Ok(())
+}
+
+/// Copies `data` to guest memory at `ptr` (`EFAULT` if outside); an empty `data` touches nothing.
+pub(crate) fn write_bytes(mem: &mut GuestMemory<'_>, ptr: u32, data: &[u8]) -> Result<(), Errno> {
+    if !data.is_empty() {
+        mem.write(ptr, data)?;
+    }
+    Ok(())
+}
+
+/// Reads a guest path (raw bytes, not necessarily UTF-8).
+pub(crate) fn read_path(mem: &GuestMemory<'_>, ptr: u32, len: u32) -> Result<PathBuf, Errno> {
+    use std::os::unix::ffi::OsStrExt;
+    check_range(mem, ptr, len)?;
+    let bytes = if len == 0 {
+        &[][..]
+    } else {
+        mem.slice(ptr, len)?
+    };
+    if bytes.contains(&0) {
+        return Err(Errno::INVAL);
+    }
+    Ok(PathBuf::from(std::ffi::OsStr::from_bytes(bytes)))
+}
+
+/// Reads an `iovec`/`ciovec` array (`{ buf: u32, buf_len: u32 }`, 8 bytes each) and checks that
+/// every buffer lies inside linear memory (`EFAULT` otherwise). `EINVAL` if the total length does
+/// not fit the `u32` size the call returns.
+pub(crate) fn read_iovecs(
+    mem: &GuestMemory<'_>,
+    ptr: u32,
+    count: u32,
+) -> Result<Vec<(u32, u32)>, Errno> {
+    let bytes_len = count.checked_mul(8).ok_or(Errno::FAULT)?;
+    let raw = mem.slice(ptr, bytes_len)?;
+    let mut iovs = Vec::with_capacity(count as usize);
+    let mut total: u64 = 0;
+    for chunk in raw.chunks_exact(8) {
+        let buf = u32::from_le_bytes(chunk[0..4].try_into().expect("4 bytes"));
+        let len = u32::from_le_bytes(chunk[4..8].try_into().expect("4 bytes"));
+        iovs.push((buf, len));
+        total += u64::from(len);
+    }
+    for &(buf, len) in &iovs {
+        check_range(mem, buf, len)?;
+    }
+    if total > u64::from(u32::MAX) {
+        return Err(Errno::INVAL);
+    }
+    Ok(iovs)
+}
+
+/// Registers every `wasi_snapshot_preview1` function on `linker`, all sharing `ctx`.
+pub fn add_to_linker(linker: &mut Linker, ctx: WasiCtx) {
+    let ctx = Rc::new(RefCell::new(ctx));
+    args::add(linker, &ctx);
+    clock::add(linker, &ctx);
+    random::add(linker, &ctx);
+    fd::add(linker, &ctx);
+    filestat::add(linker, &ctx);
+    path::add(linker, &ctx);
+    poll::add(linker, &ctx);
+    proc::add(linker, &ctx);
+    sock::add(linker, &ctx);
+}
+
+#[cfg(test)]
+pub(crate) mod testing;
+
+#[cfg(test)]
+mod tests;
