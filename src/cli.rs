@@ -1,0 +1,214 @@
+//! The `gojit` command-line tool, shared by the `gojit` binary and its `go_wasip1_wasm_exec`
+//! alias (`src/bin/`).
+//!
+//! Exit status: a guest's own status when it exits (`proc_exit`); 134 when it traps (as wasmtime
+//! does: 128 + SIGABRT); 1 when gojit cannot run it at all (bad module, unknown import, missing
+//! file). Diagnostics are one line on stderr starting with `gojit: `.
+
+use clap::{Args, Parser, Subcommand};
+use gojit::{Config, Engine, Error, Instance, Linker, Module, wasi};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+/// Exit status for a guest trap.
+const TRAP_EXIT: u8 = 134;
+
+#[derive(Parser)]
+#[command(
+    name = "gojit",
+    version,
+    about = "Runs Go programs compiled to WebAssembly (GOARCH=wasm) as native code",
+    long_about = "Runs Go programs compiled to WebAssembly (GOOS=wasip1 GOARCH=wasm) as native code, \
+                  compiled with Cranelift.\n\n`gojit prog.wasm args...` is short for `gojit run prog.wasm args...`, \
+                  so `go test -exec gojit` works. Installed (or linked) as `go_wasip1_wasm_exec`, it behaves \
+                  like Go's own runner script: `gojit run --dir=/ --env PWD --env PATH`.\n\n\
+                  Exit status: the guest's own; 134 if it traps; 1 if it cannot be run."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a WASI command (its `_start` export).
+    Run(RunArgs),
+    /// Compile every function of a module (for this host or another target) without running it.
+    Compile(CompileArgs),
+}
+
+#[derive(Args)]
+struct RunArgs {
+    /// Set an environment variable for the guest: `NAME=VALUE`, or `NAME` to pass the host's value.
+    #[arg(long = "env", value_name = "NAME[=VALUE]")]
+    env: Vec<String>,
+    /// Give the guest a host directory: `HOST` (same path in the guest) or `HOST::GUEST`.
+    #[arg(long = "dir", value_name = "HOST[::GUEST]")]
+    dir: Vec<String>,
+    /// Compile every function before running instead of on first call.
+    #[arg(long)]
+    eager: bool,
+    /// Size in bytes of the native stack guest code runs on (reserved, committed as used).
+    #[arg(long, value_name = "BYTES")]
+    max_stack: Option<usize>,
+    /// The module to run.
+    module: PathBuf,
+    /// Arguments for the guest (its argv[1..]).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    args: Vec<String>,
+}
+
+#[derive(Args)]
+struct CompileArgs {
+    /// Target triple, e.g. `aarch64-unknown-linux-gnu` (default: this host).
+    #[arg(long)]
+    target: Option<String>,
+    /// Run Cranelift's IR verifier on every function.
+    #[arg(long)]
+    verify: bool,
+    /// The module to compile.
+    module: PathBuf,
+}
+
+/// Runs the CLI on `argv` (`argv[0]` is the program name; `go_wasip1_wasm_exec` selects Go's
+/// runner-script behaviour).
+pub fn main(mut argv: Vec<String>) -> ExitCode {
+    let invoked_as = argv.first().map(|a| Path::new(a).file_name().unwrap_or_default().to_string_lossy().into_owned());
+    if invoked_as.as_deref() == Some("go_wasip1_wasm_exec") {
+        // Go's runner script: `wasmtime run --dir=/ --env PWD --env PATH -W max-wasm-stack=8388608`.
+        let rest = argv.split_off(1);
+        argv.extend(["run", "--dir=/", "--env", "PWD", "--env", "PATH", "--"].map(String::from));
+        argv.extend(rest);
+    } else if let Some(first) = argv.get(1) {
+        let known = ["run", "compile", "help", "-h", "--help", "-V", "--version"];
+        if !known.contains(&first.as_str()) {
+            argv.insert(1, "run".into());
+        }
+    }
+    let cli = Cli::parse_from(argv);
+    let status = match cli.command {
+        Command::Run(args) => run(args),
+        Command::Compile(args) => compile(args),
+    };
+    let _ = std::io::stdout().flush();
+    status
+}
+
+fn fail(msg: impl std::fmt::Display) -> ExitCode {
+    eprintln!("gojit: error: {msg}");
+    ExitCode::from(1)
+}
+
+fn read_module(path: &Path) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+fn run(args: RunArgs) -> ExitCode {
+    let bytes = match read_module(&args.module) {
+        Ok(b) => b,
+        Err(e) => return fail(e),
+    };
+    let mut config = Config { lazy: !args.eager, ..Config::default() };
+    if let Some(s) = args.max_stack {
+        config.max_stack_bytes = s;
+    }
+    let engine = match Engine::new(config) {
+        Ok(e) => e,
+        Err(e) => return fail(e),
+    };
+    let module = match Module::new(&engine, bytes) {
+        Ok(m) => m,
+        Err(e) => return fail(format!("{}: {e}", args.module.display())),
+    };
+    let mut builder = wasi::WasiCtxBuilder::new().arg(&args.module.to_string_lossy()).args(&args.args);
+    for e in &args.env {
+        match e.split_once('=') {
+            Some((k, v)) => builder = builder.env(k, v),
+            None => {
+                if let Ok(v) = std::env::var(e) {
+                    builder = builder.env(e, &v);
+                }
+            }
+        }
+    }
+    for d in &args.dir {
+        let (host, guest) = d.split_once("::").unwrap_or((d, d));
+        builder = match builder.preopened_dir(Path::new(host), guest) {
+            Ok(b) => b,
+            Err(e) => return fail(format!("--dir {d}: {e}")),
+        };
+    }
+    let mut linker = Linker::new();
+    wasi::add_to_linker(&mut linker, builder.build());
+    let mut instance = match Instance::new(&module, &linker) {
+        Ok(i) => i,
+        Err(e) => return fail(format!("{}: {e}", args.module.display())),
+    };
+    let entry = if instance.module().info().exported_func("_start").is_some() { "_start" } else { "_initialize" };
+    let result = instance.call(entry, &[]);
+    let _ = std::io::stdout().flush();
+    match result {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(Error::Exit(code)) => ExitCode::from(code as u8),
+        Err(e @ Error::Trap { .. }) => {
+            eprintln!("gojit: trap: {e}");
+            ExitCode::from(TRAP_EXIT)
+        }
+        Err(e) => fail(e),
+    }
+}
+
+fn compile(args: CompileArgs) -> ExitCode {
+    let bytes = match read_module(&args.module) {
+        Ok(b) => b,
+        Err(e) => return fail(e),
+    };
+    let start = Instant::now();
+    let info = match gojit::ModuleInfo::parse(bytes) {
+        Ok(m) => m,
+        Err(e) => return fail(format!("{}: {e}", args.module.display())),
+    };
+    let opts = gojit::jit::IsaOptions { verify: args.verify, ..Default::default() };
+    let compiler = match &args.target {
+        Some(t) => gojit::jit::Compiler::for_triple(t, &opts),
+        None => gojit::jit::Compiler::host(&opts),
+    };
+    let compiler = match compiler {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    let n = info.num_funcs();
+    let threads = std::thread::available_parallelism().map_or(1, |p| p.get());
+    let results: Vec<Result<usize, String>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let (info, compiler) = (&info, &compiler);
+                s.spawn(move || {
+                    let mut bytes = 0;
+                    for i in (t as u32..n).step_by(threads) {
+                        bytes += compiler.compile_function(info, i).map_err(|e| e.to_string())?.code.len();
+                    }
+                    Ok(bytes)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err("compiler thread panicked".into()))).collect()
+    });
+    let mut code_bytes = 0;
+    for r in results {
+        match r {
+            Ok(b) => code_bytes += b,
+            Err(e) => return fail(format!("{}: {e}", args.module.display())),
+        }
+    }
+    println!(
+        "compiled {n} functions ({} imports, {} defined) for {}: {code_bytes} bytes of machine code in {:.2?}",
+        info.num_imports(),
+        n - info.num_imports(),
+        compiler.isa().triple(),
+        start.elapsed()
+    );
+    ExitCode::SUCCESS
+}
