@@ -7,7 +7,6 @@ use cranelift_codegen::ir::TrapCode;
 use cranelift_codegen::isa::OwnedTargetIsa;
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{Module, ModuleReloc, default_libcall_names};
-use std::collections::BTreeMap;
 
 /// Where one published function lives, and its trap sites.
 #[derive(Debug)]
@@ -19,80 +18,82 @@ pub struct FuncCode {
     /// The wasm function index (`u32::MAX` for trampolines).
     pub func_index: u32,
     /// Trap sites, sorted by offset.
-    pub traps: Vec<(u32, TrapCode)>,
+    pub traps: Box<[(u32, TrapCode)]>,
 }
 
-/// What a code address means.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TrapLookup {
-    /// The wasm function containing the address (`u32::MAX` for trampolines).
-    pub func_index: u32,
-    /// The trap code recorded at exactly this address, if any.
-    pub trap: Option<TrapCode>,
+impl FuncCode {
+    /// Whether `pc` is inside this function.
+    pub fn contains(&self, pc: usize) -> bool {
+        pc >= self.start && pc < self.start + self.len
+    }
+
+    /// The trap code recorded at exactly `pc`, if any.
+    pub fn trap_at(&self, pc: usize) -> Option<TrapCode> {
+        let off = u32::try_from(pc.checked_sub(self.start)?).ok()?;
+        self.traps.binary_search_by_key(&off, |t| t.0).ok().map(|i| self.traps[i].1)
+    }
 }
 
-/// Executable memory holding published functions.
+/// Executable memory holding published functions. Not thread-safe by itself: the runtime keeps
+/// it behind a lock and records published functions in its own lock-free registry.
 pub struct CodeMemory {
-    module: JITModule,
-    by_address: BTreeMap<usize, FuncCode>,
+    /// Always `Some` until dropped (`free_memory` consumes the module).
+    module: Option<JITModule>,
 }
+
+// SAFETY: `JITModule` holds raw pointers to memory it owns exclusively; moving it to another
+// thread is sound, and all access goes through `&mut self`.
+unsafe impl Send for CodeMemory {}
 
 impl CodeMemory {
     /// Code memory for code compiled for `isa` (which must be the host's).
     pub fn new(isa: OwnedTargetIsa) -> CodeMemory {
         let builder = JITBuilder::with_isa(isa, default_libcall_names());
-        CodeMemory { module: JITModule::new(builder), by_address: BTreeMap::new() }
+        CodeMemory { module: Some(JITModule::new(builder)) }
     }
 
-    /// Copies compiled functions into executable memory and returns their entry addresses, in
+    /// Copies compiled functions into executable memory and returns where each landed, in
     /// order. Publishing several functions at once shares one page-protection change.
     ///
     /// # Errors
     /// [`JitError::Memory`] if memory cannot be allocated, a relocation cannot be resolved, or
     /// the pages cannot be made executable.
-    pub fn publish(&mut self, funcs: Vec<CompiledFunction>) -> Result<Vec<*const u8>, JitError> {
+    pub fn publish(&mut self, funcs: Vec<CompiledFunction>) -> Result<Vec<FuncCode>, JitError> {
         let mem = |e: cranelift_module::ModuleError| JitError::Memory(e.to_string());
+        let module = self.module.as_mut().expect("code memory used after drop");
         let mut ids = Vec::with_capacity(funcs.len());
         for f in &funcs {
-            let id = self.module.declare_anonymous_function(&f.func.signature).map_err(mem)?;
+            let id = module.declare_anonymous_function(&f.func.signature).map_err(mem)?;
             let relocs: Vec<ModuleReloc> =
                 f.relocs.iter().map(|r| ModuleReloc::from_mach_reloc(r, &f.func, id)).collect();
-            self.module.define_function_bytes(id, f.alignment, &f.code, &relocs).map_err(mem)?;
+            module.define_function_bytes(id, f.alignment, &f.code, &relocs).map_err(mem)?;
             ids.push(id);
         }
-        self.module.finalize_definitions().map_err(mem)?;
-        let mut out = Vec::with_capacity(funcs.len());
-        for (f, id) in funcs.into_iter().zip(ids) {
-            let start = self.module.get_finalized_function(id);
-            let mut traps = f.traps;
-            traps.sort_by_key(|t| t.0);
-            self.by_address.insert(
-                start as usize,
-                FuncCode { start: start as usize, len: f.code.len(), func_index: f.func_index, traps },
-            );
-            out.push(start);
+        module.finalize_definitions().map_err(mem)?;
+        Ok(funcs
+            .into_iter()
+            .zip(ids)
+            .map(|(f, id)| {
+                let mut traps = f.traps;
+                traps.sort_by_key(|t| t.0);
+                FuncCode {
+                    start: module.get_finalized_function(id) as usize,
+                    len: f.code.len(),
+                    func_index: f.func_index,
+                    traps: traps.into_boxed_slice(),
+                }
+            })
+            .collect())
+    }
+}
+
+impl Drop for CodeMemory {
+    fn drop(&mut self) {
+        // Nothing may run published code any more: the runtime drops code memory only with the
+        // last reference to its module (every instance holds one).
+        if let Some(module) = self.module.take() {
+            // SAFETY: per the above, no pointer into this module's code is used after this point.
+            unsafe { module.free_memory() };
         }
-        Ok(out)
-    }
-
-    /// The function containing `pc` and the trap code at `pc`, if `pc` is in published code.
-    pub fn lookup(&self, pc: usize) -> Option<TrapLookup> {
-        let (_, f) = self.by_address.range(..=pc).next_back()?;
-        if pc >= f.start + f.len {
-            return None;
-        }
-        let off = (pc - f.start) as u32;
-        let trap = f.traps.binary_search_by_key(&off, |t| t.0).ok().map(|i| f.traps[i].1);
-        Some(TrapLookup { func_index: f.func_index, trap })
-    }
-
-    /// Number of published functions.
-    pub fn len(&self) -> usize {
-        self.by_address.len()
-    }
-
-    /// Whether nothing has been published.
-    pub fn is_empty(&self) -> bool {
-        self.by_address.is_empty()
     }
 }

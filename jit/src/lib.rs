@@ -9,7 +9,7 @@ mod code;
 mod compile;
 mod isa;
 
-pub use code::{CodeMemory, FuncCode, TrapLookup};
+pub use code::{CodeMemory, FuncCode};
 pub use compile::{CompiledFunction, Compiler};
 pub use isa::{IsaOptions, TargetIsa};
 

@@ -2,6 +2,7 @@
 //! [`Module`] (a validated module ready to instantiate).
 
 use crate::Error;
+use crate::code::ModuleCode;
 use gojit_frontend::ModuleInfo;
 use gojit_jit::{Compiler, IsaOptions};
 use std::sync::Arc;
@@ -55,21 +56,28 @@ impl Engine {
     }
 }
 
-/// A validated module.
+/// A validated module and its compiled code, shared by all its instances. Cheap to clone;
+/// `Send + Sync`, so one module can be instantiated on many threads.
 #[derive(Clone)]
 pub struct Module {
     pub(crate) engine: Engine,
     pub(crate) info: Arc<ModuleInfo>,
+    pub(crate) code: Arc<ModuleCode>,
 }
 
 impl Module {
-    /// Parses and validates `bytes`.
+    /// Parses and validates `bytes` (and compiles every function if the engine is not lazy).
     ///
     /// # Errors
-    /// [`Error::Module`] naming what is wrong with the bytes.
+    /// [`Error::Module`] naming what is wrong with the bytes; [`Error::Compile`] if eager
+    /// compilation fails.
     pub fn new(engine: &Engine, bytes: impl Into<Arc<[u8]>>) -> Result<Module, Error> {
-        let info = ModuleInfo::parse(bytes)?;
-        Ok(Module { engine: engine.clone(), info: Arc::new(info) })
+        let info = Arc::new(ModuleInfo::parse(bytes)?);
+        let code = Arc::new(ModuleCode::new(engine.compiler.clone(), info.clone()));
+        if !engine.config.lazy {
+            code.compile_all()?;
+        }
+        Ok(Module { engine: engine.clone(), info, code })
     }
 
     /// What the module contains.

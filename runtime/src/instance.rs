@@ -20,9 +20,6 @@ use gojit_frontend::builtins::Builtin;
 use gojit_frontend::module::{ExportKind, ModuleInfo};
 use gojit_frontend::traps::Trap;
 use gojit_frontend::vmctx::{self, TableEntry};
-use gojit_jit::{CodeMemory, CompiledFunction};
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 /// How a guest call on the coroutine ended (other than by a host-requested stop).
 #[derive(Debug, Clone, Copy)]
@@ -36,13 +33,9 @@ pub(crate) struct InstanceInner {
     pub(crate) module: Module,
     /// The vmctx block (layout in `gojit_frontend::vmctx`), as 8-byte words.
     pub(crate) vmctx: Box<[u64]>,
-    pub(crate) func_ptrs: Box<[*const u8]>,
     pub(crate) table: Box<[TableEntry]>,
     pub(crate) memory: Option<LinearMemory>,
     pub(crate) imports: Vec<HostFunc>,
-    pub(crate) code: CodeMemory,
-    pub(crate) publishing: AtomicBool,
-    trampolines: HashMap<u32, *const u8>,
     stack: Option<GuestStack>,
     poisoned: Option<String>,
     /// The running call's yielder (valid only while a call is running).
@@ -111,22 +104,15 @@ impl Instance {
         let mut inner = Box::new(InstanceInner {
             module: module.clone(),
             vmctx: vec![0u64; vmctx::size(info.globals.len() as u32) / 8].into_boxed_slice(),
-            func_ptrs: vec![std::ptr::null(); info.num_funcs() as usize].into_boxed_slice(),
             table,
             memory,
             imports,
-            code: CodeMemory::new(module.engine.compiler.isa().clone()),
-            publishing: AtomicBool::new(false),
-            trampolines: HashMap::new(),
             stack: None,
             poisoned: None,
             yielder: std::ptr::null(),
         });
         inner.init_data(&info)?;
         inner.init_vmctx(&info);
-        if !config.lazy {
-            inner.compile_all()?;
-        }
         let mut instance = Instance { inner };
         if let Some(start) = info.start {
             instance.call_index(start, &[])?;
@@ -221,7 +207,7 @@ impl InstanceInner {
         let (base, size) = self.memory.as_ref().map_or((0, 0), |m| (m.base() as u64, m.size()));
         self.set_word(vmctx::MEMORY_BASE, base);
         self.set_word(vmctx::MEMORY_SIZE, size);
-        self.set_word(vmctx::FUNC_PTRS, self.func_ptrs.as_ptr() as u64);
+        self.set_word(vmctx::FUNC_PTRS, self.module.code.func_ptrs_base() as u64);
         self.set_word(vmctx::TABLE_BASE, self.table.as_ptr() as u64);
         self.set_word(vmctx::TABLE_LEN, self.table.len() as u64);
         let me = self as *mut InstanceInner as u64;
@@ -238,68 +224,9 @@ impl InstanceInner {
         self.poisoned.get_or_insert(why);
     }
 
-    /// Publishes compiled functions, keeping the signal handler off the code table meanwhile.
-    fn publish(&mut self, funcs: Vec<CompiledFunction>) -> Result<Vec<*const u8>, Error> {
-        self.publishing.store(true, Ordering::Release);
-        let r = self.code.publish(funcs);
-        self.publishing.store(false, Ordering::Release);
-        Ok(r?)
-    }
-
     /// The code pointer of function `index`, compiling it first if needed.
-    pub(crate) fn ensure_compiled(&mut self, index: u32) -> Result<*const u8, Error> {
-        let p = self.func_ptrs[index as usize];
-        if !p.is_null() {
-            return Ok(p);
-        }
-        let compiled = self.module.engine.compiler.compile_function(&self.module.info, index)?;
-        let p = self.publish(vec![compiled])?[0];
-        self.func_ptrs[index as usize] = p;
-        Ok(p)
-    }
-
-    /// Compiles every function, in parallel, and publishes them together.
-    fn compile_all(&mut self) -> Result<(), Error> {
-        let info = self.module.info.clone();
-        let compiler = self.module.engine.compiler.clone();
-        let n = info.num_funcs();
-        let threads = std::thread::available_parallelism().map_or(1, |p| p.get()).min(n.max(1) as usize);
-        let results: Vec<Result<Vec<CompiledFunction>, Error>> = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..threads)
-                .map(|t| {
-                    let (info, compiler) = (&info, &compiler);
-                    s.spawn(move || {
-                        (t as u32..n)
-                            .step_by(threads)
-                            .map(|i| compiler.compile_function(info, i).map_err(Error::from))
-                            .collect::<Result<Vec<_>, _>>()
-                    })
-                })
-                .collect();
-            handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(Error::Call("compiler thread panicked".into())))).collect()
-        });
-        let mut all = Vec::with_capacity(n as usize);
-        for r in results {
-            all.extend(r?);
-        }
-        let indices: Vec<u32> = all.iter().map(|f| f.func_index).collect();
-        let ptrs = self.publish(all)?;
-        for (i, p) in indices.into_iter().zip(ptrs) {
-            self.func_ptrs[i as usize] = p;
-        }
-        Ok(())
-    }
-
-    fn entry_trampoline(&mut self, index: u32) -> Result<*const u8, Error> {
-        let info = self.module.info.clone();
-        let canon = info.canonical_sig[info.func_types[index as usize] as usize];
-        if let Some(&t) = self.trampolines.get(&canon) {
-            return Ok(t);
-        }
-        let compiled = self.module.engine.compiler.compile_entry_trampoline(&info.types[canon as usize])?;
-        let t = self.publish(vec![compiled])?[0];
-        self.trampolines.insert(canon, t);
-        Ok(t)
+    pub(crate) fn ensure_compiled(&self, index: u32) -> Result<*const u8, Error> {
+        self.module.code.func_ptr(index)
     }
 
     /// Runs function `index` on a guest stack with its arguments (and results) in `slots`.
@@ -311,7 +238,7 @@ impl InstanceInner {
             return Err(Error::Call("re-entrant calls into a running instance are not supported yet".into()));
         }
         let func = self.ensure_compiled(index)?;
-        let trampoline = self.entry_trampoline(index)?;
+        let trampoline = self.module.code.entry_trampoline(index)?;
         let stack = match self.stack.take() {
             Some(s) => s,
             None => GuestStack::new(self.module.engine.config.max_stack_bytes).map_err(Error::Resource)?,
@@ -335,8 +262,7 @@ impl InstanceInner {
         });
         let activation = Activation {
             trap_handler: co.trap_handler(),
-            code: &self.code,
-            publishing: &self.publishing,
+            code: &*self.module.code,
             stack: stack_range,
             guard,
             memory: self.memory.as_ref().map_or(0..0, |m| m.reservation()),

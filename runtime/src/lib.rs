@@ -5,6 +5,7 @@
 //! `unsafe` is confined to `memory` (the linear-memory reservation), `stack` (guest stacks),
 //! `signals` (fault handling), `instance` (entering compiled code) and `vm` (the builtins).
 
+mod code;
 mod engine;
 mod error;
 pub mod host;

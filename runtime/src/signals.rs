@@ -12,18 +12,16 @@
 use crate::instance::Outcome;
 use corosensei::trap::CoroutineTrapHandler;
 use gojit_frontend::traps::Trap;
-use gojit_jit::CodeMemory;
+use crate::code::ModuleCode;
 use std::cell::Cell;
 use std::ops::Range;
 use std::sync::Once;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 /// What the signal handler needs to know about the guest call running on this thread.
 pub(crate) struct Activation {
     pub(crate) trap_handler: CoroutineTrapHandler<Outcome>,
-    pub(crate) code: *const CodeMemory,
-    /// Set while `code` is being modified (lazy compilation); the handler does not read it then.
-    pub(crate) publishing: *const AtomicBool,
+    /// The running module's code (its registry is read lock-free).
+    pub(crate) code: *const ModuleCode,
     /// The guest stack mapping (guard included).
     pub(crate) stack: Range<usize>,
     /// Its guard region.
@@ -195,21 +193,14 @@ fn classify(a: &Activation, sig: libc::c_int, fault_addr: usize, r: &Regs) -> Op
     }
     let is_access = sig == libc::SIGSEGV || sig == libc::SIGBUS;
     let in_guard = is_access && a.guard.contains(&fault_addr);
-    // SAFETY: `publishing` points into the instance that owns this activation, alive for its
-    // duration.
-    let publishing = unsafe { (*a.publishing).load(Ordering::Acquire) };
-    let lookup = if publishing {
-        None
-    } else {
-        // SAFETY: `code` is alive for the activation and not being modified (checked above).
-        unsafe { (*a.code).lookup(r.pc) }
-    };
+    // SAFETY: `code` is kept alive by the instance running this activation.
+    let lookup = unsafe { (*a.code).lookup(r.pc) };
     match lookup {
         Some(l) => {
             if in_guard {
                 return Some((Trap::StackOverflow, l.func_index));
             }
-            if let Some(t) = l.trap.and_then(Trap::from_code) {
+            if let Some(t) = l.trap {
                 return Some((t, l.func_index));
             }
             if is_access && a.memory.contains(&fault_addr) {

@@ -102,7 +102,7 @@ extern "C" fn lazy_compile(vmctx: *mut u64, index: u32) -> *const u8 {
     let r = unsafe { &*y }.on_parent_stack(move || {
         let ptr = ptr;
         // SAFETY: the instance is alive; nothing else accesses it while the guest waits here.
-        let inst = unsafe { &mut *ptr.0 };
+        let inst = unsafe { &*ptr.0 };
         catch_unwind(AssertUnwindSafe(|| inst.ensure_compiled(index)))
     });
     match r {

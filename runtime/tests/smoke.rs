@@ -116,3 +116,29 @@ fn host_functions_and_exit() {
     let err = Instance::new(&module, &Linker::new()).err().unwrap();
     assert_eq!(err.to_string(), "unknown import env::double");
 }
+
+#[test]
+fn modules_are_shared_across_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Module>();
+    assert_send_sync::<Engine>();
+    let engine = Engine::new(Config::default()).unwrap();
+    let module = Module::new(&engine, wat::parse_str(MODULE).unwrap()).unwrap();
+    let handles: Vec<_> = (0..4)
+        .map(|t| {
+            let module = module.clone();
+            std::thread::spawn(move || {
+                let mut i = Instance::new(&module, &Linker::new()).unwrap();
+                for n in 0..200 {
+                    assert_eq!(i.call("add", &[Val::I32(t), Val::I32(n)]).unwrap(), vec![Val::I32(t + n)]);
+                }
+                assert_eq!(i.call("fac", &[Val::I64(10)]).unwrap(), vec![Val::I64(3_628_800)]);
+                let e = i.call("crash", &[]).unwrap_err();
+                assert_eq!(e.trap(), Some(Trap::Unreachable));
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+}

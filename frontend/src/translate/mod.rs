@@ -22,7 +22,7 @@ use crate::vmctx;
 use control::ControlFrame;
 use cranelift_codegen::ir::{
     self, AbiParam, ArgumentPurpose, Function, GlobalValueData, InstBuilder, MemFlagsData,
-    Signature, TrapCode, Type, UserFuncName, Value, types,
+    Signature, Type, UserFuncName, Value, types,
 };
 use cranelift_codegen::isa::TargetFrontendConfig;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
@@ -350,9 +350,4 @@ impl<'m, 'b> FuncTranslator<'m, 'b> {
 pub(crate) fn operator_name(op: &Operator<'_>) -> String {
     let s = format!("{op:?}");
     s.split([' ', '{', '(']).next().unwrap_or(&s).to_string()
-}
-
-/// Converts a trap kind to its code (re-exported for the jit's trap tables).
-pub fn trap_code(t: Trap) -> TrapCode {
-    t.code()
 }

@@ -1,0 +1,157 @@
+//! A module's compiled code, shared by all its instances and threads.
+//!
+//! Compiled code is instance-independent (everything per-instance is reached through vmctx), so
+//! a [`ModuleCode`] holds one code pointer per function for every instance: vmctx's `func_ptrs`
+//! points at [`ModuleCode::func_ptrs`]. A null slot means "not compiled yet"; the first caller
+//! compiles under the code lock and publishes with a release store, so every thread either sees
+//! null (and compiles or waits for the lock) or a pointer to finished code.
+//!
+//! The signal handler must find the function a faulting PC belongs to without taking locks, so
+//! published functions are also recorded in a fixed-size, write-once registry (one slot per
+//! function and per entry trampoline) that it scans lock-free.
+
+use crate::Error;
+use gojit_frontend::ModuleInfo;
+use gojit_frontend::traps::Trap;
+use gojit_jit::{CodeMemory, CompiledFunction, Compiler, FuncCode};
+use std::sync::atomic::{AtomicPtr, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// What a code address means to the signal handler.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CodeLookup {
+    /// The wasm function containing the address (`u32::MAX` for trampolines).
+    pub(crate) func_index: u32,
+    /// The trap recorded at exactly that address, if any.
+    pub(crate) trap: Option<Trap>,
+}
+
+/// The compiled code of one module.
+pub(crate) struct ModuleCode {
+    compiler: Arc<Compiler>,
+    info: Arc<ModuleInfo>,
+    memory: Mutex<CodeMemory>,
+    func_ptrs: Box<[AtomicPtr<u8>]>,
+    /// Entry trampolines by canonical signature id.
+    trampolines: Box<[AtomicPtr<u8>]>,
+    /// Published code: slot `i < num_funcs` is function `i`, then one slot per signature.
+    registry: Box<[OnceLock<FuncCode>]>,
+}
+
+impl ModuleCode {
+    pub(crate) fn new(compiler: Arc<Compiler>, info: Arc<ModuleInfo>) -> ModuleCode {
+        let n = info.num_funcs() as usize;
+        let sigs = info.types.len();
+        ModuleCode {
+            memory: Mutex::new(CodeMemory::new(compiler.isa().clone())),
+            compiler,
+            func_ptrs: (0..n).map(|_| AtomicPtr::new(std::ptr::null_mut())).collect(),
+            trampolines: (0..sigs).map(|_| AtomicPtr::new(std::ptr::null_mut())).collect(),
+            registry: (0..n + sigs).map(|_| OnceLock::new()).collect(),
+            info,
+        }
+    }
+
+    /// The array vmctx's `func_ptrs` points at.
+    pub(crate) fn func_ptrs_base(&self) -> *const AtomicPtr<u8> {
+        self.func_ptrs.as_ptr()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, CodeMemory> {
+        // A panic while publishing leaves no half-registered function (registration happens after
+        // publishing succeeded), so a poisoned lock is still consistent.
+        self.memory.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn register(&self, slot: usize, code: FuncCode) -> *mut u8 {
+        let start = code.start as *mut u8;
+        let _ = self.registry[slot].set(code);
+        start
+    }
+
+    /// The code pointer of function `index`, compiling it first if needed.
+    pub(crate) fn func_ptr(&self, index: u32) -> Result<*const u8, Error> {
+        let slot = &self.func_ptrs[index as usize];
+        let p = slot.load(Ordering::Acquire);
+        if !p.is_null() {
+            return Ok(p);
+        }
+        let mut mem = self.lock();
+        let p = slot.load(Ordering::Acquire);
+        if !p.is_null() {
+            return Ok(p);
+        }
+        let compiled = self.compiler.compile_function(&self.info, index)?;
+        let code = mem.publish(vec![compiled])?.pop().expect("one function published");
+        let p = self.register(index as usize, code);
+        slot.store(p, Ordering::Release);
+        Ok(p)
+    }
+
+    /// Compiles every function not compiled yet, in parallel, and publishes them together.
+    pub(crate) fn compile_all(&self) -> Result<(), Error> {
+        let todo: Vec<u32> = (0..self.info.num_funcs())
+            .filter(|&i| self.func_ptrs[i as usize].load(Ordering::Acquire).is_null())
+            .collect();
+        let threads = std::thread::available_parallelism().map_or(1, |p| p.get()).clamp(1, todo.len().max(1));
+        let results: Vec<Result<Vec<CompiledFunction>, Error>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..threads)
+                .map(|t| {
+                    let todo = &todo;
+                    s.spawn(move || {
+                        todo.iter()
+                            .skip(t)
+                            .step_by(threads)
+                            .map(|&i| self.compiler.compile_function(&self.info, i).map_err(Error::from))
+                            .collect::<Result<Vec<_>, _>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|_| Err(Error::Call("compiler thread panicked".into()))))
+                .collect()
+        });
+        let mut all = Vec::with_capacity(todo.len());
+        for r in results {
+            all.extend(r?);
+        }
+        let mut mem = self.lock();
+        for code in mem.publish(all)? {
+            let i = code.func_index as usize;
+            if self.func_ptrs[i].load(Ordering::Acquire).is_null() {
+                let p = self.register(i, code);
+                self.func_ptrs[i].store(p, Ordering::Release);
+            }
+        }
+        Ok(())
+    }
+
+    /// The entry trampoline for calling function `index` from the host.
+    pub(crate) fn entry_trampoline(&self, index: u32) -> Result<*const u8, Error> {
+        let canon = self.info.canonical_sig[self.info.func_types[index as usize] as usize] as usize;
+        let slot = &self.trampolines[canon];
+        let p = slot.load(Ordering::Acquire);
+        if !p.is_null() {
+            return Ok(p);
+        }
+        let mut mem = self.lock();
+        let p = slot.load(Ordering::Acquire);
+        if !p.is_null() {
+            return Ok(p);
+        }
+        let compiled = self.compiler.compile_entry_trampoline(&self.info.types[canon])?;
+        let code = mem.publish(vec![compiled])?.pop().expect("one trampoline published");
+        let p = self.register(self.info.num_funcs() as usize + canon, code);
+        slot.store(p, Ordering::Release);
+        Ok(p)
+    }
+
+    /// The function containing `pc`, and the trap code there. Lock-free (signal handlers).
+    pub(crate) fn lookup(&self, pc: usize) -> Option<CodeLookup> {
+        self.registry.iter().filter_map(OnceLock::get).find(|c| c.contains(pc)).map(|c| CodeLookup {
+            func_index: c.func_index,
+            trap: c.trap_at(pc).and_then(Trap::from_code),
+        })
+    }
+}
