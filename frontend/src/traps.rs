@@ -17,7 +17,7 @@ pub enum Trap {
     IntegerDivisionByZero,
     /// Signed division overflow (`INT_MIN / -1`).
     IntegerOverflow,
-    /// A trapping float-to-int conversion of NaN or an out-of-range value.
+    /// A trapping float-to-int conversion of NaN (an out-of-range value is `IntegerOverflow`).
     BadConversionToInteger,
     /// `call_indirect` with an index past the end of the table.
     TableOutOfBounds,

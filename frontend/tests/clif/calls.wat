@@ -1,0 +1,16 @@
+;; Calls: direct (defined and imported), indirect (table bounds, null entry and signature checks).
+(module
+  (type $ii (func (param i32) (result i32)))
+  (type $ii_again (func (param i32) (result i32)))
+  (type $ff (func (param f64 f32) (result f64)))
+  (import "env" "host" (func $host (param i32 i64) (result i64)))
+  (table 4 funcref)
+  (elem (i32.const 0) $inc $call_direct)
+  (func $inc (type $ii) local.get 0 i32.const 1 i32.add)
+  (func $call_direct (param i32) (result i32) local.get 0 call $inc)
+  (func $call_import (param i32 i64) (result i64) local.get 0 local.get 1 call $host)
+  (func $call_indirect (param i32 i32) (result i32) local.get 1 local.get 0 call_indirect (type $ii))
+  (func $call_indirect_same_sig (param i32 i32) (result i32) local.get 1 local.get 0 call_indirect (type $ii_again))
+  (func $call_indirect_ff (param i32 f64 f32) (result f64) local.get 1 local.get 2 local.get 0 call_indirect (type $ff))
+  (func $multi_call (param i32) (result i32) local.get 0 call $inc call $inc i32.const 2 call_indirect (type $ii))
+)

@@ -1,0 +1,18 @@
+;; Globals of every type, mutable and immutable.
+(module
+  (global $gi32 (mut i32) (i32.const 7))
+  (global $gi64 (mut i64) (i64.const -1))
+  (global $gf32 (mut f32) (f32.const 1.5))
+  (global $gf64 (mut f64) (f64.const nan:0x1))
+  (global $const i32 (i32.const 42))
+  (func $get_i32 (result i32) global.get $gi32)
+  (func $set_i32 (param i32) local.get 0 global.set $gi32)
+  (func $get_i64 (result i64) global.get $gi64)
+  (func $set_i64 (param i64) local.get 0 global.set $gi64)
+  (func $get_f32 (result f32) global.get $gf32)
+  (func $set_f32 (param f32) local.get 0 global.set $gf32)
+  (func $get_f64 (result f64) global.get $gf64)
+  (func $set_f64 (param f64) local.get 0 global.set $gf64)
+  (func $get_const (result i32) global.get $const)
+  (func $incr (result i32) global.get $gi32 i32.const 1 i32.add global.set $gi32 global.get $gi32)
+)

@@ -1,0 +1,20 @@
+;; Integer arithmetic: add/sub/mul, and the four divisions with their traps
+;; (div_s: zero and INT_MIN/-1; div_u/rem_u: zero; rem_s: zero, and INT_MIN % -1 = 0 without a trap).
+(module
+  (func $i32_add (param i32 i32) (result i32) local.get 0 local.get 1 i32.add)
+  (func $i32_sub (param i32 i32) (result i32) local.get 0 local.get 1 i32.sub)
+  (func $i32_mul (param i32 i32) (result i32) local.get 0 local.get 1 i32.mul)
+  (func $i32_div_s (param i32 i32) (result i32) local.get 0 local.get 1 i32.div_s)
+  (func $i32_div_u (param i32 i32) (result i32) local.get 0 local.get 1 i32.div_u)
+  (func $i32_rem_s (param i32 i32) (result i32) local.get 0 local.get 1 i32.rem_s)
+  (func $i32_rem_u (param i32 i32) (result i32) local.get 0 local.get 1 i32.rem_u)
+  (func $i64_add (param i64 i64) (result i64) local.get 0 local.get 1 i64.add)
+  (func $i64_sub (param i64 i64) (result i64) local.get 0 local.get 1 i64.sub)
+  (func $i64_mul (param i64 i64) (result i64) local.get 0 local.get 1 i64.mul)
+  (func $i64_div_s (param i64 i64) (result i64) local.get 0 local.get 1 i64.div_s)
+  (func $i64_div_u (param i64 i64) (result i64) local.get 0 local.get 1 i64.div_u)
+  (func $i64_rem_s (param i64 i64) (result i64) local.get 0 local.get 1 i64.rem_s)
+  (func $i64_rem_u (param i64 i64) (result i64) local.get 0 local.get 1 i64.rem_u)
+  (func $i32_div_s_by_const (param i32) (result i32) local.get 0 i32.const -1 i32.div_s)
+  (func $i64_rem_s_by_const (param i64) (result i64) local.get 0 i64.const 10 i64.rem_s)
+)
