@@ -6,7 +6,7 @@
 //! file). Diagnostics are one line on stderr starting with `gojit: `.
 
 use clap::{Args, Parser, Subcommand};
-use gojit::{Config, Engine, Error, Instance, Linker, Module, wasi};
+use gojit::{CallMode, Config, Engine, Error, Instance, Linker, Module, Store, Val, ValType, wasi};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -53,6 +53,13 @@ struct RunArgs {
     /// Size in bytes of the native stack guest code runs on (reserved, committed as used).
     #[arg(long, value_name = "BYTES")]
     max_stack: Option<usize>,
+    /// Call this export of a reactor (after `_initialize`) with the arguments parsed as its
+    /// parameter types, and print its result, instead of running `_start`.
+    #[arg(long, value_name = "NAME")]
+    invoke: Option<String>,
+    /// With --invoke: return only when every goroutine is parked (park-until-idle).
+    #[arg(long)]
+    park_until_idle: bool,
     /// The module to run.
     module: PathBuf,
     /// Arguments for the guest (its argv[1..]).
@@ -142,15 +149,30 @@ fn run(args: RunArgs) -> ExitCode {
     }
     let mut linker = Linker::new();
     wasi::add_to_linker(&mut linker, builder.build());
-    let mut instance = match Instance::new(&module, &linker) {
+    let mut store = Store::new(&engine, ());
+    let instance = match Instance::new(&mut store, &module, &linker) {
         Ok(i) => i,
+        Err(Error::Exit(code)) => return ExitCode::from(code as u8),
+        Err(e @ Error::Trap { .. }) => {
+            eprintln!("gojit: trap: {e}");
+            return ExitCode::from(TRAP_EXIT);
+        }
         Err(e) => return fail(format!("{}: {e}", args.module.display())),
     };
-    let entry = if instance.module().info().exported_func("_start").is_some() { "_start" } else { "_initialize" };
-    let result = instance.call(entry, &[]);
+    let result = match &args.invoke {
+        Some(name) => invoke(&mut store, instance, name, &args.args, args.park_until_idle),
+        None if module.info().exported_func("_start").is_some() => instance.call(&mut store, "_start", &[]),
+        // A reactor: `_initialize` already ran at instantiation.
+        None => Ok(vec![]),
+    };
     let _ = std::io::stdout().flush();
     match result {
-        Ok(_) => ExitCode::SUCCESS,
+        Ok(vals) => {
+            for v in vals {
+                println!("{v}");
+            }
+            ExitCode::SUCCESS
+        }
         Err(Error::Exit(code)) => ExitCode::from(code as u8),
         Err(e @ Error::Trap { .. }) => {
             eprintln!("gojit: trap: {e}");
@@ -158,6 +180,29 @@ fn run(args: RunArgs) -> ExitCode {
         }
         Err(e) => fail(e),
     }
+}
+
+/// Calls export `name` with `args` parsed as its parameter types.
+fn invoke(store: &mut Store<()>, instance: Instance, name: &str, args: &[String], idle: bool) -> Result<Vec<Val>, Error> {
+    let func = instance.get_func(store, name)?;
+    let ty = func.ty(store);
+    if ty.params.len() != args.len() {
+        return Err(Error::Call(format!("`{name}` takes {} arguments {ty}, got {}", ty.params.len(), args.len())));
+    }
+    let mut vals = Vec::with_capacity(args.len());
+    for (t, a) in ty.params.iter().zip(args) {
+        let bad = |_| Error::Call(format!("argument `{a}` is not a valid {t}"));
+        vals.push(match t {
+            ValType::I32 => Val::I32(a.parse::<i64>().map_err(|_| ()).and_then(|v| i32::try_from(v).or_else(|_| u32::try_from(v).map(|u| u as i32)).map_err(|_| ())).map_err(bad)?),
+            ValType::I64 => Val::I64(a.parse::<i64>().or_else(|_| a.parse::<u64>().map(|u| u as i64)).map_err(|_| ()).map_err(bad)?),
+            ValType::F32 => Val::F32(a.parse::<f32>().map_err(|_| ()).map_err(bad)?.to_bits()),
+            ValType::F64 => Val::F64(a.parse::<f64>().map_err(|_| ()).map_err(bad)?.to_bits()),
+        });
+    }
+    if idle {
+        store.set_call_mode(CallMode::ParkUntilIdle);
+    }
+    func.call(store, &vals)
 }
 
 fn compile(args: CompileArgs) -> ExitCode {

@@ -6,13 +6,14 @@
 //! ([`wasi`]), and the `gojit` command-line tool (`src/main.rs`).
 //!
 //! ```no_run
-//! use gojit::{Config, Engine, Instance, Linker, Module, wasi};
+//! use gojit::{Config, Engine, Instance, Linker, Module, Store, wasi};
 //! let engine = Engine::new(Config::default())?;
 //! let module = Module::new(&engine, std::fs::read("hello.wasm")?)?;
 //! let mut linker = Linker::new();
 //! wasi::add_to_linker(&mut linker, wasi::WasiCtxBuilder::new().arg("hello.wasm").build());
-//! let mut instance = Instance::new(&module, &linker)?;
-//! match instance.call("_start", &[]) {
+//! let mut store = Store::new(&engine, ());
+//! let instance = Instance::new(&mut store, &module, &linker)?;
+//! match instance.call(&mut store, "_start", &[]) {
 //!     Ok(_) | Err(gojit::Error::Exit(0)) => {}
 //!     Err(e) => return Err(e.into()),
 //! }
@@ -22,8 +23,9 @@
 #![forbid(unsafe_code)]
 
 pub use gojit_runtime::{
-    Caller, Config, Engine, Error, GuestMemory, HostError, HostFunc, Instance, Linker,
-    MemoryAccessError, Module, ModuleInfo, Trap, Val, ValType, host, wasi,
+    CallMode, Caller, Config, Engine, Error, Func, GuestMemory, HostError, HostFunc,
+    IDLE_ROUND_LIMIT, Instance, IntoFunc, Linker, MemoryAccessError, Module, ModuleInfo, Store,
+    Trap, TypedFunc, Val, ValType, WasmParams, WasmResults, WasmTy, host, wasi,
 };
 
 /// The compiler layer, for tools that compile without running (e.g. `gojit compile`).

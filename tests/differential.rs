@@ -32,6 +32,7 @@ struct GojitModule {
 }
 
 struct GojitInstance {
+    store: gojit::Store<()>,
     instance: gojit::Instance,
 }
 
@@ -61,9 +62,10 @@ impl Backend for Gojit {
 
 impl Compiled for GojitModule {
     fn instantiate(&self) -> Result<Box<dyn Subject>, String> {
-        let instance =
-            gojit::Instance::new(&self.module, &gojit::Linker::new()).map_err(|e| e.to_string())?;
-        Ok(Box::new(GojitInstance { instance }))
+        let mut store = gojit::Store::new(self.module.engine(), ());
+        let instance = gojit::Instance::new(&mut store, &self.module, &gojit::Linker::new())
+            .map_err(|e| e.to_string())?;
+        Ok(Box::new(GojitInstance { store, instance }))
     }
 }
 
@@ -88,7 +90,7 @@ fn from_gojit(v: gojit::Val) -> V {
 impl Subject for GojitInstance {
     fn call(&mut self, name: &str, args: &[V]) -> Outcome {
         let args: Vec<gojit::Val> = args.iter().map(|v| to_gojit(*v)).collect();
-        match self.instance.call(name, &args) {
+        match self.instance.call(&mut self.store, name, &args) {
             Ok(vals) => Outcome::Ok(vals.into_iter().map(from_gojit).collect()),
             Err(e) => match e.trap() {
                 Some(t) => Outcome::Trap(t),
@@ -98,7 +100,7 @@ impl Subject for GojitInstance {
     }
 
     fn memory(&self) -> Vec<u8> {
-        self.instance.memory().to_vec()
+        self.instance.memory(&self.store).to_vec()
     }
 }
 

@@ -13,8 +13,10 @@
 //!  32  table_len          u64         number of table entries
 //!  40  stack_limit        usize       lowest native SP compiled code may use (stack-overflow check)
 //!  48  runtime            *mut ()     the runtime's instance state (opaque to compiled code)
-//!  56  builtins[..]       fn ptrs     one per `Builtin`, in declaration order
-//!  56 + 8*NUM_BUILTINS    globals[..] one 8-byte slot per wasm global (i32/f32 in the low half)
+//!  56  dispatches         u64         incremented by every dispatch of Go's
+//!                                     `wasm_pc_f_loop_export` (the runtime's idleness probe)
+//!  64  builtins[..]       fn ptrs     one per `Builtin`, in declaration order
+//!  64 + 8*NUM_BUILTINS    globals[..] one 8-byte slot per wasm global (i32/f32 in the low half)
 //! ```
 //!
 //! Globals live inline so that Go's `SP` (global 0) is one load away from vmctx; a later pinned-
@@ -36,8 +38,10 @@ pub const TABLE_LEN: i32 = 32;
 pub const STACK_LIMIT: i32 = 40;
 /// Offset of the runtime's opaque instance pointer.
 pub const RUNTIME: i32 = 48;
+/// Offset of the dispatch counter of Go's `wasm_pc_f_loop_export`.
+pub const DISPATCHES: i32 = 56;
 /// Offset of the first builtin function pointer.
-pub const BUILTINS: i32 = 56;
+pub const BUILTINS: i32 = 64;
 /// Offset of global 0; global `i` is at `GLOBALS + 8 * i`.
 pub const GLOBALS: i32 = BUILTINS + 8 * Builtin::COUNT as i32;
 

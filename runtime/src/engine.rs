@@ -84,4 +84,9 @@ impl Module {
     pub fn info(&self) -> &ModuleInfo {
         &self.info
     }
+
+    /// The engine the module was compiled with.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
 }

@@ -176,73 +176,144 @@ impl<'a> GuestMemory<'a> {
     }
 }
 
-/// What a host function sees of its caller.
-pub struct Caller<'a> {
+/// What a host function sees of its caller: linear memory, the store's host state, and (for
+/// re-entrant calls) the instance.
+pub struct Caller<'a, T = ()> {
     memory: GuestMemory<'a>,
+    data: &'a mut T,
+    instance: *mut crate::instance::InstanceInner,
 }
 
-impl<'a> Caller<'a> {
-    /// Built by the runtime for each host call.
+impl<'a> Caller<'a, ()> {
+    /// A caller with no host state, over `memory` (for tests of host functions).
     pub fn new(memory: GuestMemory<'a>) -> Self {
-        Caller { memory }
+        Caller { memory, data: Box::leak(Box::new(())), instance: std::ptr::null_mut() }
+    }
+}
+
+impl<'a, T> Caller<'a, T> {
+    /// A caller with host state `data`.
+    pub fn with_data(memory: GuestMemory<'a>, data: &'a mut T) -> Self {
+        Caller { memory, data, instance: std::ptr::null_mut() }
+    }
+
+    pub(crate) fn for_instance(
+        memory: GuestMemory<'a>,
+        data: &'a mut T,
+        instance: *mut crate::instance::InstanceInner,
+    ) -> Self {
+        Caller { memory, data, instance }
     }
 
     /// The caller's linear memory.
     pub fn memory(&mut self) -> &mut GuestMemory<'a> {
         &mut self.memory
     }
+
+    /// The store's host state.
+    pub fn data(&self) -> &T {
+        self.data
+    }
+
+    /// The store's host state, mutably.
+    pub fn data_mut(&mut self) -> &mut T {
+        self.data
+    }
+
+    /// Calls the calling instance's export `name` re-entrantly (export → host import → export).
+    /// It runs on the current goroutine's stack, as Go expects for a nested wasmexport call.
+    ///
+    /// # Errors
+    /// [`crate::Error::Call`] if there is no such export, the arguments do not match, or this
+    /// caller is not inside a guest call. A trap in the nested call stops the whole outer call
+    /// (the guest is unusable afterwards), so the error then surfaces from the outermost call.
+    pub fn call(&mut self, name: &str, args: &[crate::Val]) -> Result<Vec<crate::Val>, crate::Error> {
+        if self.instance.is_null() {
+            return Err(crate::Error::Call("re-entrant call outside a guest call".into()));
+        }
+        // SAFETY: `instance` is the instance whose host call created this caller; it is alive and
+        // only reached through this caller while the host function runs.
+        let inner = unsafe { &mut *self.instance };
+        let r = inner.call_export_nested(name, args);
+        // The nested call may have grown memory; the base never moves, so refresh the length.
+        if let Some(m) = inner.memory.as_mut() {
+            self.memory = GuestMemory::new(m.bytes_mut());
+        }
+        r
+    }
 }
 
 /// The Rust side of a host function: gets the argument slots, writes the result to slot 0.
 /// Shared (`Rc`) because a module may import the same `(module, name)` more than once; state the
-/// function mutates lives behind its own `RefCell`.
-pub type HostCallback = Rc<dyn Fn(&mut Caller<'_>, &mut [u64]) -> Result<(), HostError>>;
+/// function mutates lives behind its own `RefCell` or in the store's data (`Caller::data_mut`).
+pub type HostCallback<T = ()> = Rc<dyn Fn(&mut Caller<'_, T>, &mut [u64]) -> Result<(), HostError>>;
 
 /// A host function with its wasm signature.
-#[derive(Clone)]
-pub struct HostFunc {
+pub struct HostFunc<T = ()> {
     /// Parameter types, in order.
     pub params: Vec<ValType>,
     /// Result types (at most one in Go's modules).
     pub results: Vec<ValType>,
     /// The implementation.
-    pub callback: HostCallback,
+    pub callback: HostCallback<T>,
+}
+
+impl<T> Clone for HostFunc<T> {
+    fn clone(&self) -> Self {
+        HostFunc { params: self.params.clone(), results: self.results.clone(), callback: self.callback.clone() }
+    }
 }
 
 /// Host functions by `(module, name)`, resolved against a module's imports at instantiation.
-#[derive(Default)]
-pub struct Linker {
-    funcs: HashMap<(String, String), HostFunc>,
+pub struct Linker<T = ()> {
+    funcs: HashMap<(String, String), HostFunc<T>>,
 }
 
-impl Linker {
+impl<T> Default for Linker<T> {
+    fn default() -> Self {
+        Linker { funcs: HashMap::new() }
+    }
+}
+
+impl<T> Linker<T> {
     /// An empty linker.
     pub fn new() -> Self {
         Linker::default()
     }
 
-    /// Defines `module::name` (replacing an earlier definition).
+    /// Defines `module::name` with an untyped callback over 8-byte argument slots (replacing an
+    /// earlier definition).
     pub fn define(
         &mut self,
         module: &str,
         name: &str,
         params: &[ValType],
         results: &[ValType],
-        callback: impl Fn(&mut Caller<'_>, &mut [u64]) -> Result<(), HostError> + 'static,
+        callback: impl Fn(&mut Caller<'_, T>, &mut [u64]) -> Result<(), HostError> + 'static,
     ) -> &mut Self {
         self.funcs.insert(
             (module.to_string(), name.to_string()),
-            HostFunc {
-                params: params.to_vec(),
-                results: results.to_vec(),
-                callback: Rc::new(callback),
-            },
+            HostFunc { params: params.to_vec(), results: results.to_vec(), callback: Rc::new(callback) },
         );
         self
     }
 
+    /// Defines `module::name` from a typed Rust closure, e.g.
+    /// `linker.func_wrap("env", "add", |_: &mut Caller<'_, ()>, a: i32, b: i32| a + b)`.
+    /// Parameters and the result may be `i32`, `u32`, `i64`, `u64`, `f32`, `f64` or `bool`; the
+    /// result may also be `()` or a `Result<_, HostError>` of those.
+    pub fn func_wrap<Params, Results>(
+        &mut self,
+        module: &str,
+        name: &str,
+        f: impl crate::func::IntoFunc<T, Params, Results>,
+    ) -> &mut Self {
+        self.funcs.insert((module.to_string(), name.to_string()), f.into_func());
+        self
+    }
+
     /// Looks up `module::name`.
-    pub fn get(&self, module: &str, name: &str) -> Option<&HostFunc> {
+    pub fn get(&self, module: &str, name: &str) -> Option<&HostFunc<T>> {
         self.funcs.get(&(module.to_string(), name.to_string()))
     }
 }

@@ -9,15 +9,17 @@
 //! state in linear memory is mid-operation, so further calls are refused.
 
 use crate::engine::Module;
-use crate::host::{HostFunc, Linker};
+use crate::host::{Caller, GuestMemory, HostError, HostFunc, Linker};
 use crate::memory::LinearMemory;
 use crate::signals::{self, Activation};
 use crate::stack::GuestStack;
 use crate::vm;
 use crate::{Error, Val};
 use corosensei::{Coroutine, CoroutineResult, Yielder};
+use std::rc::Rc;
 use gojit_frontend::builtins::Builtin;
-use gojit_frontend::module::{ExportKind, ModuleInfo};
+use gojit_frontend::ValType;
+use gojit_frontend::module::ModuleInfo;
 use gojit_frontend::traps::Trap;
 use gojit_frontend::vmctx::{self, TableEntry};
 
@@ -28,6 +30,42 @@ pub(crate) enum Outcome {
     Trapped { trap: Trap, func_index: u32 },
 }
 
+/// A host function with its store-data type erased: it gets the store data pointer (set for
+/// the duration of each call), the instance, linear memory and the argument slots.
+pub(crate) type ErasedHostFn =
+    Rc<dyn Fn(*mut (), *mut InstanceInner, &mut [u8], &mut [u64]) -> Result<(), HostError>>;
+
+fn erase<T: 'static>(f: &HostFunc<T>) -> ErasedHostFn {
+    let callback = f.callback.clone();
+    Rc::new(move |data: *mut (), inst: *mut InstanceInner, mem: &mut [u8], slots: &mut [u64]| {
+        // SAFETY: `data` is the `T` of the store that owns this instance (only a `Linker<T>`
+        // can create this closure, only a `Store<T>` instantiates with it), set by the store
+        // for the duration of the guest call that led here.
+        let data = unsafe { &mut *data.cast::<T>() };
+        callback(&mut Caller::for_instance(GuestMemory::new(mem), data, inst), slots)
+    })
+}
+
+/// How export calls treat goroutines other than the export's own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum CallMode {
+    /// Go's own semantics: the call returns when the exported function returns; other
+    /// goroutines run only while it blocks or yields.
+    #[default]
+    Go,
+    /// The call returns only when every goroutine is parked (blocked on a channel, lock, timer
+    /// or I/O): work the export handed to other goroutines is done when it returns. Pending
+    /// timers do not hold the call.
+    ParkUntilIdle,
+}
+
+/// The Go runtime functions the park-until-idle pump calls, found by name and type.
+#[derive(Clone, Copy, Debug)]
+struct GoScheduler {
+    gosched: u32,
+    loop_export: u32,
+}
+
 /// The instance state builtins reach through vmctx. Boxed: its address is in vmctx.
 pub(crate) struct InstanceInner {
     pub(crate) module: Module,
@@ -35,28 +73,26 @@ pub(crate) struct InstanceInner {
     pub(crate) vmctx: Box<[u64]>,
     pub(crate) table: Box<[TableEntry]>,
     pub(crate) memory: Option<LinearMemory>,
-    pub(crate) imports: Vec<HostFunc>,
+    pub(crate) imports: Vec<ErasedHostFn>,
+    /// The store data of the running call (valid only while a call is running).
+    pub(crate) host_data: *mut (),
     stack: Option<GuestStack>,
     poisoned: Option<String>,
+    scheduler: Option<GoScheduler>,
+    initialized: bool,
     /// The running call's yielder (valid only while a call is running).
     pub(crate) yielder: *const Yielder<(), Error>,
 }
 
-/// An instantiated module.
-pub struct Instance {
-    inner: Box<InstanceInner>,
-}
-
-impl Instance {
-    /// Instantiates `module`, binding its imports to `linker`'s host functions, initialising
-    /// memory, globals and table, compiling eagerly if the engine is not lazy, and running the
-    /// start function if there is one.
-    ///
-    /// # Errors
-    /// [`Error::Link`] for an import the linker does not provide (`unknown import m::n`) or
-    /// provides with another signature, or a segment that does not fit; [`Error::Resource`] if
-    /// memory cannot be reserved; a trap from the start function.
-    pub fn new(module: &Module, linker: &Linker) -> Result<Instance, Error> {
+impl InstanceInner {
+    /// Instantiates `module` with `linker`'s host functions: memory (at most `max_pages`),
+    /// globals, table, data; runs the start function; runs `_initialize` for a reactor.
+    pub(crate) fn new<T: 'static>(
+        module: &Module,
+        linker: &Linker<T>,
+        max_pages: u64,
+        data: *mut (),
+    ) -> Result<Box<InstanceInner>, Error> {
         let info = module.info.clone();
         let mut imports = Vec::with_capacity(info.imports.len());
         for (i, imp) in info.imports.iter().enumerate() {
@@ -71,13 +107,12 @@ impl Instance {
                     imp.module, imp.name
                 )));
             }
-            imports.push(f.clone());
+            imports.push(erase(f));
         }
 
-        let config = &module.engine.config;
         let memory = match info.memory {
             Some(m) => {
-                let max = m.max_pages.unwrap_or(u64::MAX).min(config.max_memory_pages);
+                let max = m.max_pages.unwrap_or(u64::MAX).min(max_pages);
                 Some(LinearMemory::new(m.min_pages, Some(max)).map_err(Error::Resource)?)
             }
             None => None,
@@ -100,47 +135,46 @@ impl Instance {
                 };
             }
         }
-
+        let scheduler = find_go_scheduler(&info);
         let mut inner = Box::new(InstanceInner {
             module: module.clone(),
             vmctx: vec![0u64; vmctx::size(info.globals.len() as u32) / 8].into_boxed_slice(),
             table,
             memory,
             imports,
+            host_data: data,
             stack: None,
             poisoned: None,
+            scheduler,
+            initialized: false,
             yielder: std::ptr::null(),
         });
         inner.init_data(&info)?;
         inner.init_vmctx(&info);
-        let mut instance = Instance { inner };
         if let Some(start) = info.start {
-            instance.call_index(start, &[])?;
+            inner.call_index(start, &[], data)?;
         }
-        Ok(instance)
+        if let Some(init) = info.exported_func("_initialize") {
+            inner.call_index(init, &[], data)?;
+        }
+        inner.initialized = true;
+        Ok(inner)
     }
 
-    /// Calls the exported function `name`.
-    ///
-    /// # Errors
-    /// [`Error::Call`] if there is no such export or the arguments do not match its type;
-    /// [`Error::Trap`], [`Error::Exit`] or [`Error::Host`] if the guest stops abnormally.
-    pub fn call(&mut self, name: &str, args: &[Val]) -> Result<Vec<Val>, Error> {
-        let index = self
-            .inner
-            .module
-            .info
-            .exported_func(name)
-            .ok_or_else(|| Error::Call(format!("no exported function named `{name}`")))?;
-        self.call_index(index, args)
+    /// Calls function `index` with `args` (type-checked), in Go's call mode.
+    pub(crate) fn call_index(&mut self, index: u32, args: &[Val], data: *mut ()) -> Result<Vec<Val>, Error> {
+        self.call_index_with(index, args, data, CallMode::Go)
     }
 
-    /// Calls function `index` (any function, exported or not).
-    ///
-    /// # Errors
-    /// As [`Instance::call`].
-    pub fn call_index(&mut self, index: u32, args: &[Val]) -> Result<Vec<Val>, Error> {
-        let info = self.inner.module.info.clone();
+    /// Calls function `index` with `args` (type-checked) in `mode`.
+    pub(crate) fn call_index_with(
+        &mut self,
+        index: u32,
+        args: &[Val],
+        data: *mut (),
+        mode: CallMode,
+    ) -> Result<Vec<Val>, Error> {
+        let info = self.module.info.clone();
         if index >= info.num_funcs() {
             return Err(Error::Call(format!("no function with index {index}")));
         }
@@ -157,27 +191,108 @@ impl Instance {
         for (s, a) in slots.iter_mut().zip(args) {
             *s = a.to_bits();
         }
-        self.inner.call_raw(index, &mut slots)?;
+        self.call_slots(index, &mut slots, data, mode)?;
         Ok(ty.results.iter().zip(&slots).map(|(t, &b)| Val::from_bits(*t, b)).collect())
     }
 
-    /// The accessible linear memory (empty if the module has none).
-    pub fn memory(&self) -> &[u8] {
-        self.inner.memory.as_ref().map_or(&[], |m| m.bytes())
+    /// Calls function `index` with arguments and results in `slots` (the caller checked the
+    /// types and sized `slots`).
+    pub(crate) fn call_slots(&mut self, index: u32, slots: &mut [u64], data: *mut (), mode: CallMode) -> Result<(), Error> {
+        if self.initialized && self.module.info.exported_func("_initialize") == Some(index) {
+            return Err(Error::Call("`_initialize` already ran (at instantiation)".into()));
+        }
+        self.host_data = data;
+        self.call_raw(index, slots)?;
+        if mode == CallMode::ParkUntilIdle {
+            self.pump_until_idle(index)?;
+        }
+        Ok(())
     }
 
-    /// The module this is an instance of.
-    pub fn module(&self) -> &Module {
-        &self.inner.module
+    /// The export called `name`.
+    pub(crate) fn export_index(&self, name: &str) -> Result<u32, Error> {
+        self.module.info.exported_func(name).ok_or_else(|| Error::Call(format!("no exported function named `{name}`")))
     }
 
-    /// The names of the exported functions.
-    pub fn exported_functions(&self) -> Vec<String> {
-        self.inner.module.info.exports.iter().filter(|e| e.kind == ExportKind::Func).map(|e| e.name.clone()).collect()
+    /// An export call made by a host function during a guest call: it runs on the current guest
+    /// stack (below the host function), as a nested wasmexport call does in Go.
+    pub(crate) fn call_export_nested(&mut self, name: &str, args: &[Val]) -> Result<Vec<Val>, Error> {
+        if self.yielder.is_null() {
+            return Err(Error::Call("re-entrant call outside a guest call".into()));
+        }
+        let index = self.export_index(name)?;
+        let info = self.module.info.clone();
+        let ty = info.func_type(index);
+        let arg_types: Vec<_> = args.iter().map(Val::ty).collect();
+        if arg_types != ty.params {
+            return Err(Error::Call(format!("`{name}` has type {ty}, called with other argument types")));
+        }
+        let mut slots = vec![0u64; ty.params.len().max(ty.results.len()).max(1)];
+        for (s, a) in slots.iter_mut().zip(args) {
+            *s = a.to_bits();
+        }
+        let func = self.ensure_compiled(index)?;
+        let trampoline = self.module.code.entry_trampoline(index)?;
+        // SAFETY: `trampoline` has exactly this C signature and was built for `func`'s type;
+        // `slots` holds max(params, results) slots. We are on the guest stack already (inside a
+        // host call of this instance), so the call simply nests; a trap abandons the whole call.
+        let entry: extern "C" fn(*mut u64, *const u8, *mut u64) = unsafe { std::mem::transmute(trampoline) };
+        entry(self.vmctx.as_mut_ptr(), func, slots.as_mut_ptr());
+        Ok(ty.results.iter().zip(&slots).map(|(t, &b)| Val::from_bits(*t, b)).collect())
     }
-}
 
-impl InstanceInner {
+    fn global_word(&self, index: u32) -> u64 {
+        self.vmctx[vmctx::global(index) as usize / 8]
+    }
+
+    /// Runs Go's scheduler until no goroutine other than the caller's is runnable: repeatedly
+    /// yields (`runtime.Gosched`) from a frame that looks like the export wrapper's, and lets
+    /// `wasm_pc_f_loop_export` run goroutines until that frame is reached again. A round in
+    /// which the loop dispatched only once (resuming the yielder itself) ran no other goroutine;
+    /// two such rounds in a row mean idle (one can be a false positive: the scheduler checks the
+    /// global run queue only every 61st tick).
+    fn pump_until_idle(&mut self, export: u32) -> Result<(), Error> {
+        let Some(go) = self.scheduler else {
+            return Err(Error::Call(
+                "park-until-idle needs Go's runtime.Gosched and wasm_pc_f_loop_export (not a Go module, or names stripped)".into(),
+            ));
+        };
+        let info = self.module.info.clone();
+        let pc_f = 0x1000 + u64::from(export - info.num_imports());
+        let return_pc = (pc_f << 16) | 1;
+        let mut quiet_rounds = 0;
+        for _ in 0..IDLE_ROUND_LIMIT {
+            let before = self.vmctx[vmctx::DISPATCHES as usize / 8];
+            // Push the return PC the export wrapper pushes before calling its Go function.
+            let sp = (self.global_word(0) as u32).wrapping_sub(8);
+            self.vmctx[vmctx::global(0) as usize / 8] = u64::from(sp);
+            let mem = self.memory.as_mut().ok_or_else(|| Error::Call("Go module without memory".into()))?;
+            let Some(slot) = mem.bytes_mut().get_mut(sp as usize..sp as usize + 8) else {
+                return Err(Error::Call(format!("Go stack pointer {sp:#x} outside memory")));
+            };
+            slot.copy_from_slice(&return_pc.to_le_bytes());
+            let mut slots = [0u64];
+            self.call_raw(go.gosched, &mut slots)?;
+            if slots[0] as u32 != 0 {
+                let mut slots = [pc_f];
+                self.call_raw(go.loop_export, &mut slots)?;
+            }
+            let dispatched = self.vmctx[vmctx::DISPATCHES as usize / 8] - before;
+            if dispatched <= 1 {
+                quiet_rounds += 1;
+                if quiet_rounds == 2 {
+                    return Ok(());
+                }
+            } else {
+                quiet_rounds = 0;
+            }
+        }
+        Err(Error::Call(format!(
+            "{} did not become idle: goroutines were still runnable after {IDLE_ROUND_LIMIT} scheduler rounds",
+            info.func_name(export)
+        )))
+    }
+
     fn init_data(&mut self, info: &ModuleInfo) -> Result<(), Error> {
         let Some(mem) = self.memory.as_mut() else {
             return if info.data.is_empty() { Ok(()) } else { Err(Error::Link("data segment without memory".into())) };
@@ -230,7 +345,7 @@ impl InstanceInner {
     }
 
     /// Runs function `index` on a guest stack with its arguments (and results) in `slots`.
-    fn call_raw(&mut self, index: u32, slots: &mut [u64]) -> Result<(), Error> {
+    pub(crate) fn call_raw(&mut self, index: u32, slots: &mut [u64]) -> Result<(), Error> {
         if let Some(why) = &self.poisoned {
             return Err(Error::Call(format!("instance unusable after an earlier {why}")));
         }
@@ -295,6 +410,21 @@ impl InstanceInner {
         }
         outcome
     }
+}
+
+/// How many scheduler rounds a park-until-idle call may take before it is reported as never
+/// becoming idle (a goroutine that busy-yields forever would otherwise hold the call).
+pub const IDLE_ROUND_LIMIT: u32 = 100_000;
+
+fn find_go_scheduler(info: &ModuleInfo) -> Option<GoScheduler> {
+    let by_name = |name: &str| info.names.iter().find(|(_, n)| n.as_str() == name).map(|(&i, _)| i);
+    let gosched = by_name("runtime.Gosched")?;
+    let ty = info.func_type(gosched);
+    if ty.params != [ValType::I32] || ty.results != [ValType::I32] {
+        return None;
+    }
+    let loop_export = (0..info.num_funcs()).find(|&i| gojit_frontend::translate::is_go_export_loop(info, i))?;
+    Some(GoScheduler { gosched, loop_export })
 }
 
 fn stack_top(s: &GuestStack) -> usize {

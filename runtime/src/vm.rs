@@ -4,7 +4,7 @@
 //! the error (`terminate`), and the host side abandons the guest stack.
 
 use crate::Error;
-use crate::host::{Caller, GuestMemory, HostError};
+use crate::host::HostError;
 use crate::instance::InstanceInner;
 use gojit_frontend::builtins::Builtin;
 use gojit_frontend::traps::Trap;
@@ -119,10 +119,12 @@ extern "C" fn lazy_compile(vmctx: *mut u64, index: u32) -> *const u8 {
 extern "C" fn host_call(vmctx: *mut u64, import: u32, args: *mut u64) {
     // SAFETY: called by an import trampoline of this instance with its vmctx.
     let inst = unsafe { instance(vmctx) };
+    let inst_ptr: *mut InstanceInner = inst;
     let info = inst.module.info.clone();
     let ty = info.func_type(import);
     let n = ty.params.len().max(ty.results.len()).max(1);
-    let callback = inst.imports[import as usize].callback.clone();
+    let callback = inst.imports[import as usize].clone();
+    let data = inst.host_data;
     let r = catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: the trampoline passes a stack array of `n` slots.
         let slots = unsafe { std::slice::from_raw_parts_mut(args, n) };
@@ -130,7 +132,7 @@ extern "C" fn host_call(vmctx: *mut u64, import: u32, args: *mut u64) {
             Some(m) => m.bytes_mut(),
             None => &mut [],
         };
-        callback(&mut Caller::new(GuestMemory::new(bytes)), slots)
+        callback(data, inst_ptr, bytes, slots)
     }));
     drop(callback);
     let err = match r {

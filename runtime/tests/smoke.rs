@@ -1,14 +1,17 @@
 //! End-to-end checks of the runtime on small hand-written modules: calls, traps, memory growth,
 //! host functions, lazy and eager compilation.
 
-use gojit_runtime::{Config, Engine, Error, Instance, Linker, Module, Trap, Val, ValType};
+use gojit_runtime::{Config, Engine, Error, Instance, Linker, Module, Store, Trap, Val, ValType};
 
-fn instance(wat: &str, lazy: bool) -> Instance {
+/// A store holding one instance of `wat`, with the instance.
+fn instance(wat: &str, lazy: bool) -> (Store<()>, Instance) {
     // A small guest stack keeps the stack-exhaustion test fast (it touches the whole stack).
     let config = Config { lazy, verify: true, max_stack_bytes: 64 << 20, ..Config::default() };
     let engine = Engine::new(config).unwrap();
     let module = Module::new(&engine, wat::parse_str(wat).unwrap()).unwrap();
-    Instance::new(&module, &Linker::new()).unwrap()
+    let mut store = Store::new(&engine, ());
+    let i = Instance::new(&mut store, &module, &Linker::new()).unwrap();
+    (store, i)
 }
 
 const MODULE: &str = r#"
@@ -41,23 +44,23 @@ const MODULE: &str = r#"
 #[test]
 fn calls_and_results() {
     for lazy in [true, false] {
-        let mut i = instance(MODULE, lazy);
-        assert_eq!(i.call("add", &[Val::I32(2), Val::I32(40)]).unwrap(), vec![Val::I32(42)]);
-        assert_eq!(i.call("fac", &[Val::I64(20)]).unwrap(), vec![Val::I64(2_432_902_008_176_640_000)]);
-        assert_eq!(i.call("indirect", &[Val::I32(3), Val::I32(4), Val::I32(1)]).unwrap(), vec![Val::I32(7)]);
-        assert_eq!(i.call("glob", &[]).unwrap(), vec![Val::I64(6)]);
-        assert_eq!(i.call("glob", &[]).unwrap(), vec![Val::I64(7)]);
-        assert_eq!(i.call("size", &[]).unwrap(), vec![Val::I32(1)]);
-        assert_eq!(i.call("grow", &[Val::I32(2)]).unwrap(), vec![Val::I32(1)]);
-        assert_eq!(i.call("grow", &[Val::I32(1)]).unwrap(), vec![Val::I32(-1)]);
-        assert_eq!(i.call("load", &[Val::I32(3 * 65536 - 4)]).unwrap(), vec![Val::I32(0)]);
-        assert_eq!(i.call("deep", &[Val::I32(100_000)]).unwrap(), vec![Val::I32(100_000)]);
+        let (mut s, i) = instance(MODULE, lazy);
+        assert_eq!(i.call(&mut s, "add", &[Val::I32(2), Val::I32(40)]).unwrap(), vec![Val::I32(42)]);
+        assert_eq!(i.call(&mut s, "fac", &[Val::I64(20)]).unwrap(), vec![Val::I64(2_432_902_008_176_640_000)]);
+        assert_eq!(i.call(&mut s, "indirect", &[Val::I32(3), Val::I32(4), Val::I32(1)]).unwrap(), vec![Val::I32(7)]);
+        assert_eq!(i.call(&mut s, "glob", &[]).unwrap(), vec![Val::I64(6)]);
+        assert_eq!(i.call(&mut s, "glob", &[]).unwrap(), vec![Val::I64(7)]);
+        assert_eq!(i.call(&mut s, "size", &[]).unwrap(), vec![Val::I32(1)]);
+        assert_eq!(i.call(&mut s, "grow", &[Val::I32(2)]).unwrap(), vec![Val::I32(1)]);
+        assert_eq!(i.call(&mut s, "grow", &[Val::I32(1)]).unwrap(), vec![Val::I32(-1)]);
+        assert_eq!(i.call(&mut s, "load", &[Val::I32(3 * 65536 - 4)]).unwrap(), vec![Val::I32(0)]);
+        assert_eq!(i.call(&mut s, "deep", &[Val::I32(100_000)]).unwrap(), vec![Val::I32(100_000)]);
     }
 }
 
 fn trap_of(export: &str, args: &[Val]) -> Error {
-    let mut i = instance(MODULE, true);
-    i.call(export, args).unwrap_err()
+    let (mut s, i) = instance(MODULE, true);
+    i.call(&mut s, export, args).unwrap_err()
 }
 
 #[test]
@@ -85,10 +88,10 @@ fn traps_name_the_trap_and_function() {
 
 #[test]
 fn stack_exhaustion_is_a_trap_and_poisons() {
-    let mut i = instance(MODULE, true);
-    let e = i.call("forever", &[Val::I32(10)]).unwrap_err();
+    let (mut s, i) = instance(MODULE, true);
+    let e = i.call(&mut s, "forever", &[Val::I32(10)]).unwrap_err();
     assert_eq!(e.trap(), Some(Trap::StackOverflow), "{e}");
-    assert!(matches!(i.call("add", &[Val::I32(1), Val::I32(1)]), Err(Error::Call(_))));
+    assert!(matches!(i.call(&mut s, "add", &[Val::I32(1), Val::I32(1)]), Err(Error::Call(_))));
 }
 
 #[test]
@@ -108,13 +111,18 @@ fn host_functions_and_exit() {
         Ok(())
     });
     linker.define("env", "exit", &[ValType::I32], &[], |_, args| Err(gojit_runtime::HostError::Exit(args[0] as i32)));
-    let mut i = Instance::new(&module, &linker).unwrap();
-    assert_eq!(i.call("run", &[Val::I64(21)]).unwrap(), vec![Val::I64(42)]);
-    assert_eq!(&i.memory()[8..16], &21u64.to_le_bytes());
-    assert_eq!(i.call("quit", &[]).unwrap_err(), Error::Exit(7));
+    let mut s = Store::new(&engine, ());
+    let i = Instance::new(&mut s, &module, &linker).unwrap();
+    assert_eq!(i.call(&mut s, "run", &[Val::I64(21)]).unwrap(), vec![Val::I64(42)]);
+    assert_eq!(&i.memory(&s)[8..16], &21u64.to_le_bytes());
+    assert_eq!(i.call(&mut s, "quit", &[]).unwrap_err(), Error::Exit(7));
 
-    let err = Instance::new(&module, &Linker::new()).err().unwrap();
+    let err = Instance::new(&mut s, &module, &Linker::new()).err().unwrap();
     assert_eq!(err.to_string(), "unknown import env::double");
+}
+
+fn module_engine(m: &Module) -> &Engine {
+    m.engine()
 }
 
 #[test]
@@ -128,12 +136,13 @@ fn modules_are_shared_across_threads() {
         .map(|t| {
             let module = module.clone();
             std::thread::spawn(move || {
-                let mut i = Instance::new(&module, &Linker::new()).unwrap();
+                let mut s = Store::new(module_engine(&module), ());
+                let i = Instance::new(&mut s, &module, &Linker::new()).unwrap();
                 for n in 0..200 {
-                    assert_eq!(i.call("add", &[Val::I32(t), Val::I32(n)]).unwrap(), vec![Val::I32(t + n)]);
+                    assert_eq!(i.call(&mut s, "add", &[Val::I32(t), Val::I32(n)]).unwrap(), vec![Val::I32(t + n)]);
                 }
-                assert_eq!(i.call("fac", &[Val::I64(10)]).unwrap(), vec![Val::I64(3_628_800)]);
-                let e = i.call("crash", &[]).unwrap_err();
+                assert_eq!(i.call(&mut s, "fac", &[Val::I64(10)]).unwrap(), vec![Val::I64(3_628_800)]);
+                let e = i.call(&mut s, "crash", &[]).unwrap_err();
                 assert_eq!(e.trap(), Some(Trap::Unreachable));
             })
         })

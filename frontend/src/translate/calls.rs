@@ -89,6 +89,11 @@ impl FuncTranslator<'_, '_> {
                 }
                 let ptr = self.ptr;
                 let index = self.pop();
+                if self.count_dispatches {
+                    let n = self.load_vmctx(types::I64, vmctx::DISPATCHES, false);
+                    let n = self.builder.ins().iadd_imm_u(n, 1);
+                    self.builder.ins().store(MemFlagsData::trusted(), n, self.vmctx, vmctx::DISPATCHES);
+                }
                 let len = self.load_vmctx(types::I64, vmctx::TABLE_LEN, true);
                 let wide = self.builder.ins().uextend(types::I64, index);
                 let oob = self.builder.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, wide, len);

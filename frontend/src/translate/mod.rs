@@ -112,10 +112,19 @@ pub fn translate_function_with(
     {
         let builder = FunctionBuilder::new(&mut func, ctx);
         let mut t = FuncTranslator::new(module, builder, *config);
+        t.count_dispatches = is_go_export_loop(module, func_index);
         t.translate_body(&body)?;
         t.builder.finalize(*config);
     }
     Ok(func)
+}
+
+/// Whether `func_index` is Go's `wasm_pc_f_loop_export(pc_f_stop i32)` (by name and type).
+pub fn is_go_export_loop(module: &ModuleInfo, func_index: u32) -> bool {
+    let ty = module.func_type(func_index);
+    module.names.get(&func_index).is_some_and(|n| n == "wasm_pc_f_loop_export")
+        && ty.params == [ValType::I32]
+        && ty.results.is_empty()
 }
 
 /// Translation state for one function.
@@ -140,6 +149,9 @@ pub(crate) struct FuncTranslator<'m, 'b> {
     /// Imported signatures, by canonical wasm signature id or builtin.
     pub(crate) wasm_sigs: HashMap<u32, ir::SigRef>,
     pub(crate) builtin_sigs: HashMap<u32, ir::SigRef>,
+    /// Count each `call_indirect` in `vmctx.dispatches` (set for Go's `wasm_pc_f_loop_export`,
+    /// whose dispatches tell the runtime whether other goroutines ran).
+    pub(crate) count_dispatches: bool,
 }
 
 impl<'m, 'b> FuncTranslator<'m, 'b> {
@@ -159,6 +171,7 @@ impl<'m, 'b> FuncTranslator<'m, 'b> {
             memory_base: None,
             wasm_sigs: HashMap::new(),
             builtin_sigs: HashMap::new(),
+            count_dispatches: false,
         }
     }
 

@@ -16,7 +16,7 @@ use nix::time::ClockId;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-pub(super) fn add(linker: &mut Linker, ctx: &Rc<RefCell<WasiCtx>>) {
+pub(super) fn add<T: 'static>(linker: &mut Linker<T>, ctx: &Rc<RefCell<WasiCtx>>) {
     define(linker, ctx, "clock_res_get", &[I32, I32], clock_res_get);
     define(
         linker,

@@ -16,7 +16,7 @@ use std::io::{self, IoSlice, Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::FileExt;
 use std::rc::Rc;
 
-pub(super) fn add(linker: &mut Linker, ctx: &Rc<RefCell<WasiCtx>>) {
+pub(super) fn add<T: 'static>(linker: &mut Linker<T>, ctx: &Rc<RefCell<WasiCtx>>) {
     define(linker, ctx, "fd_read", &[I32, I32, I32, I32], fd_read);
     define(linker, ctx, "fd_write", &[I32, I32, I32, I32], fd_write);
     define(
@@ -191,10 +191,11 @@ fn write_stream(w: &mut dyn Write, mut bufs: &mut [IoSlice<'_>]) -> Result<u32, 
 /// Reads from `fd` into the `iovs_len` buffers described at `iovs` (`{buf: u32, buf_len: u32}`,
 /// 8 bytes each), filled in order; writes the byte count to `nread` (0 at end of file).
 /// stdin reads block (see `fd_fdstat_set_flags` for why stdio never becomes non-blocking); files
-/// read at and advance the file position.
+/// read at and advance the file position; a connected socket is `recv`ed from once (`EAGAIN` if
+/// it is non-blocking and nothing is ready; see `sock.rs`).
 /// Errors: `EBADF` if `fd` is not open, is stdout/stderr, a directory, or a file opened without
-/// read rights; `EFAULT` if the iovec array, a buffer or `nread` is outside memory (checked
-/// before reading); host errors mapped (`EIO`, ...).
+/// read rights; `ENOTCONN` for a listening socket; `EFAULT` if the iovec array, a buffer or
+/// `nread` is outside memory (checked before reading); host errors mapped (`EIO`, ...).
 /// Go: `syscall.Read` (`syscall/fs_wasip1.go`), one iovec.
 fn fd_read(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, args: &[u64]) -> Result<(), Errno> {
     let (fd, iovs, niovs, nread) = (
@@ -211,6 +212,7 @@ fn fd_read(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, args: &[u64]) -> Result
         }
         Desc::Input(Input::Custom(r)) => read_into(mem, &iovs, |b| r.read(b))?,
         Desc::File(f) if f.readable => read_into(mem, &iovs, |b| (&f.file).read(b))?,
+        Desc::Socket(s) => read_into(mem, &iovs, |b| s.recv(b, false))?,
         _ => return Err(Errno::BADF),
     };
     mem.write_u32(nread, n)?;
@@ -221,10 +223,11 @@ fn fd_read(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, args: &[u64]) -> Result
 ///
 /// Writes the `iovs_len` buffers described at `iovs` (8 bytes each, as for `fd_read`) to `fd`,
 /// in order, and writes the byte count to `nwritten`. On stdout/stderr the whole data is written
-/// (blocking, like wasmtime) and custom writers are flushed; on files one `writev` is issued
-/// (appending if the fd has `APPEND`), which may be partial.
+/// (blocking, like wasmtime) and custom writers are flushed; on files and connected sockets one
+/// `writev` is issued (appending if the fd has `APPEND`), which may be partial (`EAGAIN` on a
+/// full non-blocking socket).
 /// Errors: `EBADF` if `fd` is not open, is stdin, a directory, or a file opened without write
-/// rights; `EFAULT` for a bad iovec array, buffer or `nwritten` (checked before writing);
+/// rights; `ENOTCONN` for a listening socket; `EFAULT` for a bad iovec array, buffer or `nwritten` (checked before writing);
 /// `EPIPE`, `ENOSPC`, ... from the host.
 /// Go: `runtime.write1` (panics, `print`; 1 iovec, `runtime/os_wasip1.go`), `syscall.Write`.
 fn fd_write(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, args: &[u64]) -> Result<(), Errno> {
@@ -254,6 +257,7 @@ fn fd_write(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, args: &[u64]) -> Resul
                     retry(|| (&f.file).write_vectored(&bufs))? as u32
                 }
             }
+            Desc::Socket(s) => s.send(&bufs)? as u32,
             _ => return Err(Errno::BADF),
         }
     };
@@ -264,7 +268,7 @@ fn fd_write(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, args: &[u64]) -> Resul
 /// `fd_pread(fd, iovs: *const iovec, iovs_len: u32, offset: u64, nread: *mut u32) -> errno`
 ///
 /// Like `fd_read`, at file offset `offset`, without using or moving the file position.
-/// Errors: `ESPIPE` on stdin, `EBADF` on other non-files or without read rights, `EINVAL` for an
+/// Errors: `ESPIPE` on stdin and sockets, `EBADF` on other non-files or without read rights, `EINVAL` for an
 /// offset ≥ 2⁶³, `EFAULT` as `fd_read`.
 /// Go: `syscall.Pread` (`os.File.ReadAt`).
 fn fd_pread(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, args: &[u64]) -> Result<(), Errno> {
@@ -279,7 +283,7 @@ fn fd_pread(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, args: &[u64]) -> Resul
             }
             read_into(mem, &iovs, |b| f.file.read_at(b, offset))?
         }
-        Desc::Input(_) => return Err(Errno::SPIPE),
+        Desc::Input(_) | Desc::Socket(_) => return Err(Errno::SPIPE),
         _ => return Err(Errno::BADF),
     };
     mem.write_u32(nread, n)?;
@@ -291,7 +295,7 @@ fn fd_pread(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, args: &[u64]) -> Resul
 /// Like `fd_write`, at file offset `offset`, without using or moving the file position. On a
 /// file with `APPEND` the data is appended whatever `offset` says (Linux `pwrite` semantics, as
 /// in wasmtime).
-/// Errors: `ESPIPE` on stdout/stderr, `EBADF` on other non-files or without write rights,
+/// Errors: `ESPIPE` on stdout/stderr and sockets, `EBADF` on other non-files or without write rights,
 /// `EINVAL` for an offset ≥ 2⁶³, `EFAULT` as `fd_write`.
 /// Go: `syscall.Pwrite` (`os.File.WriteAt`).
 fn fd_pwrite(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, args: &[u64]) -> Result<(), Errno> {
@@ -314,7 +318,7 @@ fn fd_pwrite(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, args: &[u64]) -> Resu
                 }
             }
         }
-        Desc::Output(_) => return Err(Errno::SPIPE),
+        Desc::Output(_) | Desc::Socket(_) => return Err(Errno::SPIPE),
         _ => return Err(Errno::BADF),
     };
     mem.write_u32(nwritten, n as u32)?;
@@ -325,7 +329,7 @@ fn fd_pwrite(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, args: &[u64]) -> Resu
 ///
 /// Moves the file position of a file to `offset` relative to the start (`whence` 0), the current
 /// position (1) or the end (2), and writes the new position to `newoffset`.
-/// Errors: `ESPIPE` on stdio, `EBADF` if `fd` is not open or is a directory (as wasmtime; Go
+/// Errors: `ESPIPE` on stdio and sockets, `EBADF` if `fd` is not open or is a directory (as wasmtime; Go
 /// rewinds directories itself), `EINVAL` for a bad `whence` or a resulting position < 0,
 /// `EFAULT` for a bad `newoffset` (checked before seeking).
 /// Go: `syscall.Seek` (`os.File.Seek`).
@@ -353,7 +357,7 @@ fn fd_seek(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, args: &[u64]) -> Result
 fn seekable(ctx: &WasiCtx, fd: u32) -> Result<&std::fs::File, Errno> {
     match ctx.fds.get(fd)? {
         Desc::File(f) => Ok(&f.file),
-        Desc::Input(_) | Desc::Output(_) => Err(Errno::SPIPE),
+        Desc::Input(_) | Desc::Output(_) | Desc::Socket(_) => Err(Errno::SPIPE),
         Desc::Dir(_) => Err(Errno::BADF),
     }
 }
@@ -443,6 +447,7 @@ pub(crate) fn fdstat(desc: &Desc) -> Result<Fdstat, Errno> {
                 rights_inheriting: r,
             }
         }
+        Desc::Socket(s) => s.fdstat()?,
     })
 }
 
@@ -453,7 +458,8 @@ pub(crate) fn fdstat(desc: &Desc) -> Result<Fdstat, Errno> {
 /// stdio is `CHARACTER_DEVICE` when it is a terminal and `UNKNOWN` otherwise (pipe, file,
 /// custom), flags 0, rights `FD_READ` (stdin) or `FD_WRITE` (stdout/stderr); a preopen is a
 /// `DIRECTORY` with wasmtime's fixed rights; a file reports its fdflags and all rights minus
-/// read/write when not opened so.
+/// read/write when not opened so; a socket is a `SOCKET_STREAM` with `NONBLOCK` when the host
+/// socket is non-blocking (preopened listeners are; see `sock.rs`).
 /// Errors: `EBADF` if `fd` is not open, `EFAULT` for a bad `buf`.
 /// Go: `syscall.fd_fdstat_get_flags` (`os.NewFile` checks NONBLOCK), `fd_fdstat_get_type`
 /// (`net`), and the startup sequence on fds 0–2.
@@ -480,8 +486,12 @@ fn fd_fdstat_get(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, args: &[u64]) -> 
 /// other processes — or to emulate it with a poll before every read. Neither is worth it while
 /// gojit runs one guest thread.
 ///
+/// On a socket, `flags` must be exactly `NONBLOCK` or 0 and switches the host socket between
+/// non-blocking and blocking mode (Go does this on every accepted connection).
+///
 /// Errors: `EBADF` (not open, stdio, directory), `EINVAL` for unknown bits or for
-/// `DSYNC`/`RSYNC`/`SYNC` (cannot be changed after open, as wasmtime).
+/// `DSYNC`/`RSYNC`/`SYNC` (cannot be changed after open, as wasmtime), or for anything but
+/// `NONBLOCK`/0 on a socket.
 /// Go: `syscall.SetNonblock` (`syscall/fs_wasip1.go` init, `os` for pipes/files).
 fn fd_fdstat_set_flags(
     ctx: &mut WasiCtx,
@@ -490,6 +500,9 @@ fn fd_fdstat_set_flags(
 ) -> Result<(), Errno> {
     let (fd, flags) = (arg32(args, 0), arg32(args, 1));
     let desc = ctx.fds.get_mut(fd)?;
+    if let Desc::Socket(s) = desc {
+        return s.set_fdflags(flags);
+    }
     let Desc::File(f) = desc else {
         return Err(Errno::BADF);
     };
@@ -533,11 +546,16 @@ fn fd_fdstat_set_rights(
 /// For a preopened directory, writes the 8-byte `prestat` to `buf`: tag `u8 @0` = 0 (`dir`),
 /// `pr_name_len: u32 @4` = byte length of its guest name (padding zeroed).
 /// Errors: `EBADF` for a closed fd *and* for an open fd that is not a preopen (as wasmtime; Go
-/// probes fds 3, 4, … until `EBADF`), `EFAULT` for a bad `buf`.
+/// probes fds 3, 4, … until `EBADF`) — except a socket: `ENOTDIR`, on which Go's probe skips
+/// to the next fd, so preopened directories after preopened sockets are found; `EFAULT` for a
+/// bad `buf`.
 /// Go: `syscall` init (`syscall/fs_wasip1.go`).
 fn fd_prestat_get(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, args: &[u64]) -> Result<(), Errno> {
     let (fd, buf) = (arg32(args, 0), arg32(args, 1));
     check_range(mem, buf, 8)?;
+    if let Desc::Socket(_) = ctx.fds.get(fd)? {
+        return Err(Errno::NOTDIR);
+    }
     let Desc::Dir(super::DirDesc {
         preopen: Some(name),
         ..

@@ -12,7 +12,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::rc::Rc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-pub(super) fn add(linker: &mut Linker, ctx: &Rc<RefCell<WasiCtx>>) {
+pub(super) fn add<T: 'static>(linker: &mut Linker<T>, ctx: &Rc<RefCell<WasiCtx>>) {
     define(linker, ctx, "fd_filestat_get", &[I32, I32], fd_filestat_get);
     define(
         linker,
@@ -56,7 +56,8 @@ fn dir_file(d: &DirDesc) -> Result<File, Errno> {
 /// Writes the 64-byte `filestat` of `fd` to `buf`: `dev @0, ino @8, filetype: u8 @16, nlink @24,
 /// size @32, atim @40, mtim @48, ctim @56` (u64s; times in ns since the epoch; padding zeroed).
 /// Files and directories report the host's real `fstat` values (so Go's `os.SameFile` works);
-/// stdio reports zeros and its fdstat filetype, as wasmtime does.
+/// stdio reports zeros and its fdstat filetype, as wasmtime does; a socket reports the host's
+/// `fstat` with filetype `SOCKET_STREAM`.
 /// Errors: `EBADF` if `fd` is not open, `EFAULT` for a bad `buf`.
 /// Go: `syscall.Fstat` (`os.File.Stat`, `internal/poll` seek on directories).
 fn fd_filestat_get(
@@ -74,6 +75,7 @@ fn fd_filestat_get(
             filetype: super::fd::fdstat(desc)?.filetype,
             ..Filestat::default()
         },
+        Desc::Socket(s) => s.filestat()?,
     };
     mem.write(buf, &st.encode())?;
     Ok(())
@@ -224,7 +226,8 @@ fn sync(ctx: &mut WasiCtx, fd: u32, data_only: bool) -> Result<(), Errno> {
             run(file)?
         }
         Desc::Output(Output::Custom(w)) => w.flush()?,
-        Desc::Input(Input::Custom(_)) => return Err(Errno::INVAL),
+        // fsync(2) on a socket: EINVAL.
+        Desc::Input(Input::Custom(_)) | Desc::Socket(_) => return Err(Errno::INVAL),
     }
     Ok(())
 }
@@ -233,7 +236,7 @@ fn sync(ctx: &mut WasiCtx, fd: u32, data_only: bool) -> Result<(), Errno> {
 ///
 /// Flushes data and metadata of `fd` to storage (`fsync`). Files and directories are synced;
 /// inherited stdio is passed to the host `fsync` (`EINVAL` for a terminal or pipe, like a native
-/// program); a custom stdout/stderr writer is flushed.
+/// program); a custom stdout/stderr writer is flushed; sockets are `EINVAL`.
 /// Errors: `EBADF` if `fd` is not open, host errors.
 /// Go: `syscall.Fsync` (`os.File.Sync`).
 fn fd_sync(ctx: &mut WasiCtx, _mem: &mut GuestMemory<'_>, args: &[u64]) -> Result<(), Errno> {

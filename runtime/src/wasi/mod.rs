@@ -57,6 +57,11 @@ pub enum WasiError {
         /// The underlying error.
         source: io::Error,
     },
+    /// A listening socket to preopen could not be put into non-blocking mode.
+    Socket {
+        /// The underlying error.
+        source: io::Error,
+    },
 }
 
 impl fmt::Display for WasiError {
@@ -65,6 +70,7 @@ impl fmt::Display for WasiError {
             WasiError::OpenDir { path, source } => {
                 write!(f, "cannot preopen directory {}: {source}", path.display())
             }
+            WasiError::Socket { source } => write!(f, "cannot preopen socket: {source}"),
         }
     }
 }
@@ -72,7 +78,7 @@ impl fmt::Display for WasiError {
 impl std::error::Error for WasiError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            WasiError::OpenDir { source, .. } => Some(source),
+            WasiError::OpenDir { source, .. } | WasiError::Socket { source } => Some(source),
         }
     }
 }
@@ -85,7 +91,8 @@ enum StdioSpec<T> {
     Custom(T),
 }
 
-/// Configures a [`WasiCtx`]: arguments, environment, standard streams and preopened directories.
+/// Configures a [`WasiCtx`]: arguments, environment, standard streams, preopened sockets and
+/// directories.
 pub struct WasiCtxBuilder {
     args: Vec<String>,
     env: Vec<(String, String)>,
@@ -93,6 +100,7 @@ pub struct WasiCtxBuilder {
     stdout: StdioSpec<Box<dyn Write>>,
     stderr: StdioSpec<Box<dyn Write>>,
     preopens: Vec<(cap_std::fs::Dir, String)>,
+    sockets: Vec<std::net::TcpListener>,
 }
 
 impl Default for WasiCtxBuilder {
@@ -111,6 +119,7 @@ impl WasiCtxBuilder {
             stdout: StdioSpec::Inherit,
             stderr: StdioSpec::Inherit,
             preopens: Vec::new(),
+            sockets: Vec::new(),
         }
     }
 
@@ -178,8 +187,9 @@ impl WasiCtxBuilder {
     }
 
     /// Gives the guest the host directory `host_path`, under the name `guest_path` (e.g. `"/"` or
-    /// `"/tmp"`). Preopens get fds 3, 4, … in the order they are added; Go takes the first one as
-    /// its root unless `$PWD` says otherwise.
+    /// `"/tmp"`). Preopened directories get the fds after the preopened sockets (3, 4, … when
+    /// there are none), in the order they are added; Go takes the first one as its root unless
+    /// `$PWD` says otherwise.
     ///
     /// # Errors
     /// [`WasiError::OpenDir`] when `host_path` cannot be opened as a directory.
@@ -193,7 +203,24 @@ impl WasiCtxBuilder {
         Ok(self)
     }
 
-    /// Builds the context: fds 0–2 are the standard streams, then the preopens.
+    /// Gives the guest a listening TCP socket (wasmtime's `-S tcplisten=HOST:PORT`). Preopened
+    /// sockets get fds 3, 4, … in the order they are added, *before* the preopened directories,
+    /// as in wasmtime; a Go guest finds them with `net.FileListener(os.NewFile(3, ""))` and
+    /// accepts connections with `sock_accept` (see `sock.rs`). The listener is put into
+    /// non-blocking mode (as wasmtime does), so that Go parks `Accept` on its netpoller.
+    ///
+    /// # Errors
+    /// [`WasiError::Socket`] if the listener cannot be made non-blocking.
+    pub fn preopened_socket(mut self, listener: std::net::TcpListener) -> Result<Self, WasiError> {
+        listener
+            .set_nonblocking(true)
+            .map_err(|source| WasiError::Socket { source })?;
+        self.sockets.push(listener);
+        Ok(self)
+    }
+
+    /// Builds the context: fds 0–2 are the standard streams, then the preopened sockets, then
+    /// the preopened directories.
     pub fn build(self) -> WasiCtx {
         let mut fds = FdTable::default();
         fds.insert(0, Desc::Input(input_stream(self.stdin)));
@@ -211,6 +238,9 @@ impl WasiCtxBuilder {
                 io::stderr().as_fd().try_clone_to_owned(),
             )),
         );
+        for listener in self.sockets {
+            fds.push(Desc::Socket(sock::Socket::Listener(listener)));
+        }
         for (dir, name) in self.preopens {
             fds.push(Desc::Dir(DirDesc {
                 dir,
@@ -341,6 +371,8 @@ pub(crate) enum Desc {
     Output(Output),
     Dir(DirDesc),
     File(FileDesc),
+    /// A preopened listener or an accepted connection (`sock.rs`).
+    Socket(sock::Socket),
 }
 
 /// The guest's file descriptors.
@@ -401,8 +433,8 @@ impl FdTable {
     pub(crate) fn dir(&self, fd: u32) -> Result<&DirDesc, Errno> {
         match self.get(fd)? {
             Desc::Dir(d) => Ok(d),
-            // Path operations relative to a file: ENOTDIR, as openat(2) would say.
-            Desc::File(_) => Err(Errno::NOTDIR),
+            // Path operations relative to a file or socket: ENOTDIR, as openat(2) would say.
+            Desc::File(_) | Desc::Socket(_) => Err(Errno::NOTDIR),
             _ => Err(Errno::BADF),
         }
     }
@@ -417,8 +449,8 @@ pub(crate) const I32: ValType = ValType::I32;
 pub(crate) const I64: ValType = ValType::I64;
 
 /// Defines `name` with parameters `params` and one `i32` errno result, running `body`.
-pub(crate) fn define(
-    linker: &mut Linker,
+pub(crate) fn define<T: 'static>(
+    linker: &mut Linker<T>,
     ctx: &Rc<RefCell<WasiCtx>>,
     name: &'static str,
     params: &[ValType],
@@ -431,7 +463,7 @@ pub(crate) fn define(
         name,
         params,
         &[I32],
-        move |caller: &mut Caller<'_>, args: &mut [u64]| {
+        move |caller: &mut Caller<'_, T>, args: &mut [u64]| {
             if args.len() < nparams.max(1) {
                 return Err(HostError::Failed(format!(
                     "{MODULE}::{name}: {} argument slots for {nparams} parameters",
@@ -522,7 +554,7 @@ pub(crate) fn read_iovecs(
 }
 
 /// Registers every `wasi_snapshot_preview1` function on `linker`, all sharing `ctx`.
-pub fn add_to_linker(linker: &mut Linker, ctx: WasiCtx) {
+pub fn add_to_linker<T: 'static>(linker: &mut Linker<T>, ctx: WasiCtx) {
     let ctx = Rc::new(RefCell::new(ctx));
     args::add(linker, &ctx);
     clock::add(linker, &ctx);

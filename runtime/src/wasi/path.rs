@@ -27,7 +27,7 @@ use std::cell::RefCell;
 use std::os::unix::ffi::OsStrExt;
 use std::rc::Rc;
 
-pub(super) fn add(linker: &mut Linker, ctx: &Rc<RefCell<WasiCtx>>) {
+pub(super) fn add<T: 'static>(linker: &mut Linker<T>, ctx: &Rc<RefCell<WasiCtx>>) {
     define(
         linker,
         ctx,

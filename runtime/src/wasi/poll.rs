@@ -15,7 +15,7 @@ use std::os::fd::AsFd;
 use std::rc::Rc;
 use std::time::Duration;
 
-pub(super) fn add(linker: &mut Linker, ctx: &Rc<RefCell<WasiCtx>>) {
+pub(super) fn add<T: 'static>(linker: &mut Linker<T>, ctx: &Rc<RefCell<WasiCtx>>) {
     define(
         linker,
         ctx,
@@ -66,7 +66,7 @@ impl Event {
 enum Wait {
     /// A clock deadline on the monotonic clock (ns).
     Clock { deadline: u64 },
-    /// Readiness of a host descriptor (stdio inherited from the host), via poll(2).
+    /// Readiness of a host descriptor (stdio inherited from the host, sockets), via poll(2).
     Host { fd: u32, read: bool },
     /// Known now: always-ready descriptors (files, custom streams) and per-subscription errors.
     Ready(Event),
@@ -116,7 +116,8 @@ fn decode(ctx: &WasiCtx, sub: &[u8], start_mono: u64) -> Result<(u64, Wait), Err
             match (ctx.fds.get(fd), read) {
                 (Err(e), _) => event(kind, e, 0, 0),
                 (Ok(Desc::Input(Input::Host { .. })), true)
-                | (Ok(Desc::Output(Output::Host { .. })), false) => Wait::Host { fd, read },
+                | (Ok(Desc::Output(Output::Host { .. })), false)
+                | (Ok(Desc::Socket(_)), _) => Wait::Host { fd, read },
                 // Custom streams never block.
                 (Ok(Desc::Input(Input::Custom(_))), true)
                 | (Ok(Desc::Output(Output::Custom(_))), false) => event(kind, Errno::SUCCESS, 1, 0),
@@ -151,8 +152,8 @@ fn file_remaining(file: &std::fs::File) -> Result<u64, Errno> {
 ///   to the call, or absolute with `flags` bit 0 (`SUBSCRIPTION_CLOCK_ABSTIME`). They trigger
 ///   once the deadline has passed (measured on the monotonic clock, so never early). The event
 ///   has `type` 0 and zero `fd_readwrite`.
-/// - `fd_read` (tag 1) / `fd_write` (tag 2) subscriptions: inherited stdin/stdout/stderr are
-///   polled with poll(2) (`POLLHUP` sets the `HANGUP` flag, `POLLERR` gives `EIO`, `POLLNVAL`
+/// - `fd_read` (tag 1) / `fd_write` (tag 2) subscriptions: inherited stdin/stdout/stderr and
+///   sockets are polled with poll(2) (a listener is readable when a connection is pending) (`POLLHUP` sets the `HANGUP` flag, `POLLERR` gives `EIO`, `POLLNVAL`
 ///   `EBADF`); files and custom streams are always ready (`nbytes` = bytes left before EOF for a
 ///   file read, else 1: unknown).
 /// - A subscription that cannot wait (closed fd → `EBADF`, wrong direction or directory →
@@ -231,6 +232,7 @@ fn wait(ctx: &WasiCtx, subs: &[(u64, Wait)]) -> Result<Vec<Event>, Errno> {
                 let borrowed = match ctx.fds.get(fd)? {
                     Desc::Input(Input::Host { file, .. })
                     | Desc::Output(Output::Host { file, .. }) => file.as_fd(),
+                    Desc::Socket(s) => s.as_fd(),
                     _ => unreachable!("classified as a host fd by decode"),
                 };
                 let flags = if read {

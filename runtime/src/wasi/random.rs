@@ -5,7 +5,7 @@ use crate::host::{GuestMemory, Linker};
 use std::cell::RefCell;
 use std::rc::Rc;
 
-pub(super) fn add(linker: &mut Linker, ctx: &Rc<RefCell<WasiCtx>>) {
+pub(super) fn add<T: 'static>(linker: &mut Linker<T>, ctx: &Rc<RefCell<WasiCtx>>) {
     define(linker, ctx, "random_get", &[I32, I32], random_get);
 }
 

@@ -114,7 +114,9 @@ fn preopens_follow_stdio_and_errors_name_the_path() {
         Ok(_) => panic!("preopening a missing directory succeeded"),
     };
     assert!(err.to_string().contains("does-not-exist"), "{err}");
-    let WasiError::OpenDir { source, .. } = &err;
+    let WasiError::OpenDir { source, .. } = &err else {
+        panic!("not an OpenDir error: {err:?}");
+    };
     assert_eq!(source.kind(), io::ErrorKind::NotFound);
 }
 
