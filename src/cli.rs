@@ -60,6 +60,9 @@ struct RunArgs {
     /// With --invoke: return only when every goroutine is parked (park-until-idle).
     #[arg(long)]
     park_until_idle: bool,
+    /// Print compilation statistics to stderr when the guest finishes.
+    #[arg(long)]
+    stats: bool,
     /// The module to run.
     module: PathBuf,
     /// Arguments for the guest (its argv[1..]).
@@ -113,6 +116,7 @@ fn read_module(path: &Path) -> Result<Vec<u8>, String> {
 }
 
 fn run(args: RunArgs) -> ExitCode {
+    let started = Instant::now();
     let bytes = match read_module(&args.module) {
         Ok(b) => b,
         Err(e) => return fail(e),
@@ -166,6 +170,16 @@ fn run(args: RunArgs) -> ExitCode {
         None => Ok(vec![]),
     };
     let _ = std::io::stdout().flush();
+    if args.stats {
+        let s = module.compile_stats();
+        eprintln!(
+            "gojit: compiled {} of {} functions in {:.1?}; total run {:.1?}",
+            s.functions,
+            module.info().num_funcs(),
+            s.time,
+            started.elapsed()
+        );
+    }
     match result {
         Ok(vals) => {
             for v in vals {

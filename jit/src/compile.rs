@@ -34,6 +34,7 @@ pub struct CompiledFunction {
 /// Compiles wasm functions for one target ISA.
 pub struct Compiler {
     isa: OwnedTargetIsa,
+    go: translate::GoOptimizations,
 }
 
 impl Compiler {
@@ -42,7 +43,7 @@ impl Compiler {
     /// # Errors
     /// [`JitError::Target`] if the host is not supported.
     pub fn host(opts: &IsaOptions) -> Result<Compiler, JitError> {
-        Ok(Compiler { isa: isa::host(opts)? })
+        Ok(Compiler { isa: isa::host(opts)?, go: opts.go })
     }
 
     /// A compiler for `triple` (cross-compilation; the code cannot run here unless it is the host).
@@ -50,7 +51,7 @@ impl Compiler {
     /// # Errors
     /// [`JitError::Target`] if the triple is not supported.
     pub fn for_triple(triple: &str, opts: &IsaOptions) -> Result<Compiler, JitError> {
-        Ok(Compiler { isa: isa::for_triple(triple, opts)? })
+        Ok(Compiler { isa: isa::for_triple(triple, opts)?, go: opts.go })
     }
 
     /// The target ISA.
@@ -72,7 +73,8 @@ impl Compiler {
         let func = if func_index < module.num_imports() {
             translate::translate_import_trampoline(module, func_index, &config)
         } else {
-            translate::translate_function(module, func_index, &config).map_err(|e| JitError::Translate {
+            let mut ctx = cranelift_frontend::FunctionBuilderContext::new();
+            translate::translate_function_with(module, func_index, &config, self.go, &mut ctx).map_err(|e| JitError::Translate {
                 func: module.func_name(func_index),
                 message: e.to_string(),
             })?

@@ -16,11 +16,13 @@ pub struct IsaOptions {
     pub verify: bool,
     /// Cranelift optimisation level: "none", "speed" or "speed_and_size".
     pub opt_level: &'static str,
+    /// The Go-aware lowerings the translator applies.
+    pub go: gojit_frontend::translate::GoOptimizations,
 }
 
 impl Default for IsaOptions {
     fn default() -> Self {
-        IsaOptions { verify: cfg!(debug_assertions), opt_level: "speed" }
+        IsaOptions { verify: cfg!(debug_assertions), opt_level: "speed", go: Default::default() }
     }
 }
 

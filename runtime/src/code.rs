@@ -14,7 +14,7 @@ use crate::Error;
 use gojit_frontend::ModuleInfo;
 use gojit_frontend::traps::Trap;
 use gojit_jit::{CodeMemory, CompiledFunction, Compiler, FuncCode};
-use std::sync::atomic::{AtomicPtr, Ordering};
+use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// What a code address means to the signal handler.
@@ -36,6 +36,19 @@ pub(crate) struct ModuleCode {
     trampolines: Box<[AtomicPtr<u8>]>,
     /// Published code: slot `i < num_funcs` is function `i`, then one slot per signature.
     registry: Box<[OnceLock<FuncCode>]>,
+    /// Functions compiled so far, and the time spent compiling them (translation, code
+    /// generation and publishing), in nanoseconds.
+    compiled: AtomicU64,
+    compile_nanos: AtomicU64,
+}
+
+/// Compilation statistics of a module.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CompileStats {
+    /// Functions (and trampolines) compiled.
+    pub functions: u64,
+    /// Time spent compiling them (summed over threads).
+    pub time: std::time::Duration,
 }
 
 impl ModuleCode {
@@ -48,8 +61,23 @@ impl ModuleCode {
             func_ptrs: (0..n).map(|_| AtomicPtr::new(std::ptr::null_mut())).collect(),
             trampolines: (0..sigs).map(|_| AtomicPtr::new(std::ptr::null_mut())).collect(),
             registry: (0..n + sigs).map(|_| OnceLock::new()).collect(),
+            compiled: AtomicU64::new(0),
+            compile_nanos: AtomicU64::new(0),
             info,
         }
+    }
+
+    /// How much has been compiled so far.
+    pub(crate) fn stats(&self) -> CompileStats {
+        CompileStats {
+            functions: self.compiled.load(Ordering::Relaxed),
+            time: std::time::Duration::from_nanos(self.compile_nanos.load(Ordering::Relaxed)),
+        }
+    }
+
+    fn account(&self, functions: u64, since: std::time::Instant) {
+        self.compiled.fetch_add(functions, Ordering::Relaxed);
+        self.compile_nanos.fetch_add(since.elapsed().as_nanos() as u64, Ordering::Relaxed);
     }
 
     /// The array vmctx's `func_ptrs` points at.
@@ -81,15 +109,18 @@ impl ModuleCode {
         if !p.is_null() {
             return Ok(p);
         }
+        let started = std::time::Instant::now();
         let compiled = self.compiler.compile_function(&self.info, index)?;
         let code = mem.publish(vec![compiled])?.pop().expect("one function published");
         let p = self.register(index as usize, code);
         slot.store(p, Ordering::Release);
+        self.account(1, started);
         Ok(p)
     }
 
     /// Compiles every function not compiled yet, in parallel, and publishes them together.
     pub(crate) fn compile_all(&self) -> Result<(), Error> {
+        let started = std::time::Instant::now();
         let todo: Vec<u32> = (0..self.info.num_funcs())
             .filter(|&i| self.func_ptrs[i as usize].load(Ordering::Acquire).is_null())
             .collect();
@@ -124,6 +155,7 @@ impl ModuleCode {
                 self.func_ptrs[i].store(p, Ordering::Release);
             }
         }
+        self.account(todo.len() as u64, started);
         Ok(())
     }
 
@@ -140,10 +172,12 @@ impl ModuleCode {
         if !p.is_null() {
             return Ok(p);
         }
+        let started = std::time::Instant::now();
         let compiled = self.compiler.compile_entry_trampoline(&self.info.types[canon])?;
         let code = mem.publish(vec![compiled])?.pop().expect("one trampoline published");
         let p = self.register(self.info.num_funcs() as usize + canon, code);
         slot.store(p, Ordering::Release);
+        self.account(1, started);
         Ok(p)
     }
 

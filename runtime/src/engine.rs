@@ -19,6 +19,9 @@ pub struct Config {
     pub verify: bool,
     /// Maximum linear memory in 64 KiB pages (at most 65,536 = 4 GiB).
     pub max_memory_pages: u64,
+    /// The Go-aware lowerings to apply (all on by default; turn one off to measure it or to
+    /// bisect a bug). Also settable with `GOJIT_GO_OPT=none` or `GOJIT_GO_OPT=-thread_dispatch`.
+    pub go_optimizations: gojit_frontend::translate::GoOptimizations,
 }
 
 impl Default for Config {
@@ -28,8 +31,26 @@ impl Default for Config {
             max_stack_bytes: 4 << 30,
             verify: cfg!(debug_assertions),
             max_memory_pages: gojit_frontend::vmctx::MAX_MEMORY_PAGES,
+            go_optimizations: go_optimizations_from_env(),
         }
     }
+}
+
+/// The Go-aware lowerings selected by `GOJIT_GO_OPT`: unset or `all` for every one, `none` for
+/// none, or a comma-separated list of `-name` to turn single ones off.
+fn go_optimizations_from_env() -> gojit_frontend::translate::GoOptimizations {
+    use gojit_frontend::translate::GoOptimizations;
+    let Ok(spec) = std::env::var("GOJIT_GO_OPT") else { return GoOptimizations::default() };
+    let mut opts = GoOptimizations::default();
+    for item in spec.split(',').map(str::trim) {
+        match item {
+            "" | "all" => {}
+            "none" => opts = GoOptimizations::NONE,
+            "-thread_dispatch" => opts.thread_dispatch = false,
+            other => eprintln!("gojit: warning: GOJIT_GO_OPT: unknown item `{other}` ignored"),
+        }
+    }
+    opts
 }
 
 /// A configured compiler for the host; cheap to clone.
@@ -45,7 +66,7 @@ impl Engine {
     /// # Errors
     /// [`Error::Compile`] if the host CPU is not supported by Cranelift.
     pub fn new(config: Config) -> Result<Engine, Error> {
-        let opts = IsaOptions { verify: config.verify, ..IsaOptions::default() };
+        let opts = IsaOptions { verify: config.verify, go: config.go_optimizations, ..IsaOptions::default() };
         let compiler = Compiler::host(&opts)?;
         Ok(Engine { config: Arc::new(config), compiler: Arc::new(compiler) })
     }
@@ -83,6 +104,11 @@ impl Module {
     /// What the module contains.
     pub fn info(&self) -> &ModuleInfo {
         &self.info
+    }
+
+    /// How many functions have been compiled so far, and how long that took.
+    pub fn compile_stats(&self) -> crate::code::CompileStats {
+        self.code.stats()
     }
 
     /// The engine the module was compiled with.

@@ -19,6 +19,7 @@ mod val;
 mod vm;
 pub mod wasi;
 
+pub use code::CompileStats;
 pub use engine::{Config, Engine, Module};
 pub use error::Error;
 pub use gojit_frontend::traps::Trap;
@@ -28,3 +29,8 @@ pub use func::{IntoFunc, WasmParams, WasmResults, WasmTy};
 pub use instance::{CallMode, IDLE_ROUND_LIMIT};
 pub use store::{Func, Instance, Store, TypedFunc};
 pub use val::Val;
+
+/// Translator options an embedder may set through [`Config`].
+pub mod translate_options {
+    pub use gojit_frontend::translate::GoOptimizations;
+}

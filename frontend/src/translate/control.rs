@@ -37,6 +37,8 @@ pub(crate) struct ControlFrame {
     pub(crate) stack_height: usize,
     /// Whether some branch targets `dest`.
     pub(crate) dest_branched_to: bool,
+    /// For a Go dispatch loop: the recorded resume-point table (see `go_dispatch`).
+    pub(crate) dispatch: Option<Box<super::go_dispatch::DispatchTable>>,
 }
 
 impl ControlFrame {
@@ -48,6 +50,7 @@ impl ControlFrame {
             num_results,
             stack_height: 0,
             dest_branched_to: false,
+            dispatch: None,
         }
     }
 
@@ -109,6 +112,7 @@ impl FuncTranslator<'_, '_> {
                     num_results: results.len(),
                     stack_height: self.stack.len() - params.len(),
                     dest_branched_to: false,
+                    dispatch: None,
                 });
             }
             Operator::Loop { blockty } => {
@@ -129,7 +133,11 @@ impl FuncTranslator<'_, '_> {
                     num_results: results.len(),
                     stack_height: self.stack.len() - n,
                     dest_branched_to: false,
+                    dispatch: None,
                 });
+                if n == 0 {
+                    self.dispatch_scan.loop_frame = Some(self.control.len() - 1);
+                }
             }
             Operator::If { blockty } => {
                 let cond = self.pop();
@@ -152,6 +160,7 @@ impl FuncTranslator<'_, '_> {
                     num_results: results.len(),
                     stack_height: self.stack.len() - n,
                     dest_branched_to: false,
+                    dispatch: None,
                 });
             }
             Operator::Else => {
@@ -172,6 +181,7 @@ impl FuncTranslator<'_, '_> {
             }
             Operator::Br { relative_depth } => {
                 let (target, n) = self.branch_to(relative_depth);
+                let target = self.threaded(relative_depth).unwrap_or(target);
                 let a = args(self.peekn(n));
                 self.builder.ins().jump(target, &a);
                 self.reachable = false;
@@ -179,6 +189,7 @@ impl FuncTranslator<'_, '_> {
             Operator::BrIf { relative_depth } => {
                 let cond = self.pop();
                 let (target, n) = self.branch_to(relative_depth);
+                let target = self.threaded(relative_depth).unwrap_or(target);
                 let a = args(self.peekn(n));
                 let next = self.builder.create_block();
                 self.builder.ins().brif(cond, target, &a, next, &[]);
@@ -188,6 +199,7 @@ impl FuncTranslator<'_, '_> {
             Operator::BrTable { targets } => {
                 let index = self.pop();
                 let depths: Vec<u32> = targets.targets().collect::<Result<_, _>>()?;
+                self.record_dispatch(index, &depths, targets.default());
                 let (default, n) = self.branch_to(targets.default());
                 let a = args(self.peekn(n));
                 let mut table = Vec::with_capacity(depths.len());
@@ -213,6 +225,16 @@ impl FuncTranslator<'_, '_> {
             other => unreachable!("not a control operator: {other:?}"),
         }
         Ok(())
+    }
+
+    /// The direct target of a branch `depth` levels up if it goes to a Go dispatch loop with a
+    /// constant resume point (see `go_dispatch`).
+    fn threaded(&mut self, depth: u32) -> Option<Block> {
+        let i = self.control.len() - 1 - depth as usize;
+        if !matches!(self.control[i].kind, FrameKind::Loop { .. }) || self.control[i].num_params != 0 {
+            return None;
+        }
+        self.dispatch_target(i)
     }
 
     /// Switches to the else arm of the innermost `if`; `then_end_reachable` says whether the
@@ -241,7 +263,17 @@ impl FuncTranslator<'_, '_> {
         let frame = self.control.pop().expect("end outside block");
         let mut dest_reachable = frame.dest_branched_to;
         match frame.kind {
-            FrameKind::Loop { header } => self.builder.seal_block(header),
+            FrameKind::Loop { header } => {
+                self.builder.seal_block(header);
+                if let Some(table) = &frame.dispatch {
+                    // Direct jumps to these could only come from inside the loop: all known now.
+                    for &b in table.targets.iter().chain([&table.default]) {
+                        if self.deferred_seal.remove(&b) {
+                            self.builder.seal_block(b);
+                        }
+                    }
+                }
+            }
             FrameKind::If { else_block: Some(else_block), head_reachable, .. } => {
                 // An `if` without `else`: its false edge runs an empty else arm (params = results).
                 self.builder.seal_block(else_block);
@@ -254,7 +286,9 @@ impl FuncTranslator<'_, '_> {
             FrameKind::Block | FrameKind::Function => {}
         }
         self.stack.truncate(frame.stack_height);
-        self.builder.seal_block(frame.dest);
+        if !self.deferred_seal.contains(&frame.dest) {
+            self.builder.seal_block(frame.dest);
+        }
         if matches!(frame.kind, FrameKind::Function) {
             if dest_reachable {
                 self.builder.switch_to_block(frame.dest);

@@ -12,6 +12,7 @@
 
 mod calls;
 mod control;
+mod go_dispatch;
 mod memory;
 mod numeric;
 
@@ -31,6 +32,7 @@ use std::fmt;
 use wasmparser::Operator;
 
 pub use calls::translate_import_trampoline;
+pub use go_dispatch::GoOptimizations;
 
 /// Why a function could not be translated.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,10 +92,11 @@ pub fn translate_function(
     config: &TargetFrontendConfig,
 ) -> Result<Function, TranslateError> {
     let mut ctx = FunctionBuilderContext::new();
-    translate_function_with(module, func_index, config, &mut ctx)
+    translate_function_with(module, func_index, config, GoOptimizations::default(), &mut ctx)
 }
 
-/// Like [`translate_function`], reusing a builder context's allocations.
+/// Like [`translate_function`], with the given Go-aware lowerings, reusing a builder context's
+/// allocations.
 ///
 /// # Errors
 /// See [`translate_function`].
@@ -101,6 +104,7 @@ pub fn translate_function_with(
     module: &ModuleInfo,
     func_index: u32,
     config: &TargetFrontendConfig,
+    go_opts: GoOptimizations,
     ctx: &mut FunctionBuilderContext,
 ) -> Result<Function, TranslateError> {
     let ty = module.func_type(func_index);
@@ -113,6 +117,7 @@ pub fn translate_function_with(
         let builder = FunctionBuilder::new(&mut func, ctx);
         let mut t = FuncTranslator::new(module, builder, *config);
         t.count_dispatches = is_go_export_loop(module, func_index);
+        t.go_opts = go_opts;
         t.translate_body(&body)?;
         t.builder.finalize(*config);
     }
@@ -152,6 +157,12 @@ pub(crate) struct FuncTranslator<'m, 'b> {
     /// Count each `call_indirect` in `vmctx.dispatches` (set for Go's `wasm_pc_f_loop_export`,
     /// whose dispatches tell the runtime whether other goroutines ran).
     pub(crate) count_dispatches: bool,
+    /// Which Go-aware lowerings are enabled.
+    pub(crate) go_opts: GoOptimizations,
+    /// State of the dispatch-prologue scan (`go_dispatch`).
+    pub(crate) dispatch_scan: go_dispatch::DispatchScan,
+    /// Blocks whose sealing waits for the end of their dispatch loop.
+    pub(crate) deferred_seal: std::collections::HashSet<ir::Block>,
 }
 
 impl<'m, 'b> FuncTranslator<'m, 'b> {
@@ -172,6 +183,9 @@ impl<'m, 'b> FuncTranslator<'m, 'b> {
             wasm_sigs: HashMap::new(),
             builtin_sigs: HashMap::new(),
             count_dispatches: false,
+            go_opts: GoOptimizations::default(),
+            dispatch_scan: go_dispatch::DispatchScan::default(),
+            deferred_seal: std::collections::HashSet::new(),
         }
     }
 
@@ -309,6 +323,7 @@ impl<'m, 'b> FuncTranslator<'m, 'b> {
         if !self.reachable {
             return self.translate_unreachable(op);
         }
+        self.scan_dispatch(&op);
         use Operator::*;
         match op {
             Nop => {}
@@ -325,6 +340,9 @@ impl<'m, 'b> FuncTranslator<'m, 'b> {
                 let (var, _) = self.locals[local_index as usize];
                 let v = self.builder.use_var(var);
                 self.push(v);
+                if local_index == 0 && self.dispatch_scan.loop_frame.is_some() {
+                    self.dispatch_scan.local0 = Some(v);
+                }
             }
             LocalSet { local_index } => {
                 let v = self.pop();
