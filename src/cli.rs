@@ -63,6 +63,14 @@ struct RunArgs {
     /// Print compilation statistics to stderr when the guest finishes.
     #[arg(long)]
     stats: bool,
+    /// Use the persistent code cache (the default): load code compiled by earlier runs of the
+    /// same module and save what this run compiled. Its directory is `$GOJIT_CACHE_DIR`, else
+    /// `$XDG_CACHE_HOME/gojit`, else `~/.cache/gojit`.
+    #[arg(long, overrides_with = "no_cache")]
+    cache: bool,
+    /// Do not read or write the code cache.
+    #[arg(long)]
+    no_cache: bool,
     /// The module to run.
     module: PathBuf,
     /// Arguments for the guest (its argv[1..]).
@@ -122,6 +130,9 @@ fn run(args: RunArgs) -> ExitCode {
         Err(e) => return fail(e),
     };
     let mut config = Config { lazy: !args.eager, ..Config::default() };
+    if !args.no_cache {
+        config.cache_dir = gojit::default_cache_dir();
+    }
     if let Some(s) = args.max_stack {
         config.max_stack_bytes = s;
     }
@@ -170,12 +181,16 @@ fn run(args: RunArgs) -> ExitCode {
         None => Ok(vec![]),
     };
     let _ = std::io::stdout().flush();
+    if let Err(e) = module.persist_code_cache() {
+        eprintln!("gojit: warning: cannot write the code cache: {e}");
+    }
     if args.stats {
         let s = module.compile_stats();
         eprintln!(
-            "gojit: compiled {} of {} functions in {:.1?}; total run {:.1?}",
-            s.functions,
+            "gojit: {} of {} functions from the code cache, compiled {} in {:.1?}; total run {:.1?}",
+            s.from_cache,
             module.info().num_funcs(),
+            s.functions,
             s.time,
             started.elapsed()
         );

@@ -34,6 +34,31 @@ impl FuncCode {
     }
 }
 
+/// Machine code without relocations, ready to publish: what the code cache stores.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RawCode {
+    /// The wasm function index.
+    pub func_index: u32,
+    /// Required alignment.
+    pub alignment: u64,
+    /// The machine code.
+    pub code: Vec<u8>,
+    /// Trap sites, sorted by offset.
+    pub traps: Box<[(u32, TrapCode)]>,
+}
+
+impl RawCode {
+    /// The cacheable form of a compiled function, or `None` if it has relocations.
+    pub fn from_compiled(f: &CompiledFunction) -> Option<RawCode> {
+        if !f.relocs.is_empty() {
+            return None;
+        }
+        let mut traps = f.traps.clone();
+        traps.sort_by_key(|t| t.0);
+        Some(RawCode { func_index: f.func_index, alignment: f.alignment, code: f.code.clone(), traps: traps.into() })
+    }
+}
+
 /// Executable memory holding published functions. Not thread-safe by itself: the runtime keeps
 /// it behind a lock and records published functions in its own lock-free registry.
 pub struct CodeMemory {
@@ -50,6 +75,33 @@ impl CodeMemory {
     pub fn new(isa: OwnedTargetIsa) -> CodeMemory {
         let builder = JITBuilder::with_isa(isa, default_libcall_names());
         CodeMemory { module: Some(JITModule::new(builder)) }
+    }
+
+    /// Publishes machine code that needs no relocations (e.g. loaded from the code cache).
+    ///
+    /// # Errors
+    /// As [`CodeMemory::publish`].
+    pub fn publish_raw(&mut self, funcs: Vec<RawCode>) -> Result<Vec<FuncCode>, JitError> {
+        let mem = |e: cranelift_module::ModuleError| JitError::Memory(e.to_string());
+        let module = self.module.as_mut().expect("code memory used after drop");
+        let sig = module.make_signature();
+        let mut ids = Vec::with_capacity(funcs.len());
+        for f in &funcs {
+            let id = module.declare_anonymous_function(&sig).map_err(mem)?;
+            module.define_function_bytes(id, f.alignment, &f.code, &[]).map_err(mem)?;
+            ids.push(id);
+        }
+        module.finalize_definitions().map_err(mem)?;
+        Ok(funcs
+            .into_iter()
+            .zip(ids)
+            .map(|(f, id)| FuncCode {
+                start: module.get_finalized_function(id) as usize,
+                len: f.code.len(),
+                func_index: f.func_index,
+                traps: f.traps,
+            })
+            .collect())
     }
 
     /// Copies compiled functions into executable memory and returns where each landed, in

@@ -59,6 +59,21 @@ impl Compiler {
         &self.isa
     }
 
+    /// Everything that determines the machine code for a given function body: gojit's version
+    /// (which pins Cranelift's), the target triple, every Cranelift and ISA flag, and the
+    /// Go-aware lowerings. Part of the code cache key.
+    pub fn fingerprint(&self) -> String {
+        let isa_flags: Vec<String> = self.isa.isa_flags().iter().map(|v| v.to_string()).collect();
+        format!(
+            "gojit {} | {} | {} | {} | {:?}",
+            env!("CARGO_PKG_VERSION"),
+            self.isa.triple(),
+            self.isa.flags(),
+            isa_flags.join(","),
+            self.go
+        )
+    }
+
     /// What the translator needs to know about the target.
     pub fn frontend_config(&self) -> TargetFrontendConfig {
         self.isa.frontend_config()

@@ -9,8 +9,9 @@ mod code;
 mod compile;
 mod isa;
 
-pub use code::{CodeMemory, FuncCode};
+pub use code::{CodeMemory, FuncCode, RawCode};
 pub use compile::{CompiledFunction, Compiler};
+pub use cranelift_codegen::ir::TrapCode;
 pub use isa::{IsaOptions, TargetIsa};
 
 use std::fmt;

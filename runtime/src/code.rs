@@ -13,7 +13,8 @@
 use crate::Error;
 use gojit_frontend::ModuleInfo;
 use gojit_frontend::traps::Trap;
-use gojit_jit::{CodeMemory, CompiledFunction, Compiler, FuncCode};
+use crate::cache::CodeCache;
+use gojit_jit::{CodeMemory, CompiledFunction, Compiler, FuncCode, RawCode};
 use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -40,6 +41,10 @@ pub(crate) struct ModuleCode {
     /// generation and publishing), in nanoseconds.
     compiled: AtomicU64,
     compile_nanos: AtomicU64,
+    /// The persistent cache, with every function published so far (loaded or compiled) kept for
+    /// writing back, and whether anything new was compiled since the load.
+    cache: Option<(CodeCache, Mutex<(Vec<RawCode>, bool)>)>,
+    loaded_from_cache: u64,
 }
 
 /// Compilation statistics of a module.
@@ -49,13 +54,15 @@ pub struct CompileStats {
     pub functions: u64,
     /// Time spent compiling them (summed over threads).
     pub time: std::time::Duration,
+    /// Functions loaded from the persistent code cache instead of compiled.
+    pub from_cache: u64,
 }
 
 impl ModuleCode {
-    pub(crate) fn new(compiler: Arc<Compiler>, info: Arc<ModuleInfo>) -> ModuleCode {
+    pub(crate) fn new(compiler: Arc<Compiler>, info: Arc<ModuleInfo>, cache: Option<CodeCache>) -> ModuleCode {
         let n = info.num_funcs() as usize;
         let sigs = info.types.len();
-        ModuleCode {
+        let mut code = ModuleCode {
             memory: Mutex::new(CodeMemory::new(compiler.isa().clone())),
             compiler,
             func_ptrs: (0..n).map(|_| AtomicPtr::new(std::ptr::null_mut())).collect(),
@@ -63,8 +70,57 @@ impl ModuleCode {
             registry: (0..n + sigs).map(|_| OnceLock::new()).collect(),
             compiled: AtomicU64::new(0),
             compile_nanos: AtomicU64::new(0),
+            cache: None,
+            loaded_from_cache: 0,
             info,
+        };
+        if let Some(cache) = cache {
+            let entries = cache.load(code.info.num_funcs());
+            code.loaded_from_cache = code.publish_cached(&entries);
+            code.cache = Some((cache, Mutex::new((entries, false))));
         }
+        code
+    }
+
+    /// Publishes code loaded from the cache; returns how many functions it provided. A failure
+    /// only loses the cache's benefit.
+    fn publish_cached(&mut self, entries: &[RawCode]) -> u64 {
+        if entries.is_empty() {
+            return 0;
+        }
+        let Ok(published) = self.lock().publish_raw(entries.to_vec()) else { return 0 };
+        let mut n = 0;
+        for code in published {
+            let i = code.func_index as usize;
+            if self.func_ptrs[i].load(Ordering::Acquire).is_null() {
+                let p = self.register(i, code);
+                self.func_ptrs[i].store(p, Ordering::Release);
+                n += 1;
+            }
+        }
+        n
+    }
+
+    /// Remembers newly compiled functions for the cache.
+    fn remember(&self, compiled: &[CompiledFunction]) {
+        if let Some((_, entries)) = &self.cache {
+            let mut e = entries.lock().unwrap_or_else(|p| p.into_inner());
+            let before = e.0.len();
+            e.0.extend(compiled.iter().filter_map(RawCode::from_compiled));
+            e.1 |= e.0.len() > before;
+        }
+    }
+
+    /// Writes the cache file if this run compiled anything new. Returns whether it wrote.
+    pub(crate) fn persist(&self) -> std::io::Result<bool> {
+        let Some((cache, entries)) = &self.cache else { return Ok(false) };
+        let mut e = entries.lock().unwrap_or_else(|p| p.into_inner());
+        if !e.1 {
+            return Ok(false);
+        }
+        cache.store(&e.0)?;
+        e.1 = false;
+        Ok(true)
     }
 
     /// How much has been compiled so far.
@@ -72,6 +128,7 @@ impl ModuleCode {
         CompileStats {
             functions: self.compiled.load(Ordering::Relaxed),
             time: std::time::Duration::from_nanos(self.compile_nanos.load(Ordering::Relaxed)),
+            from_cache: self.loaded_from_cache,
         }
     }
 
@@ -111,6 +168,7 @@ impl ModuleCode {
         }
         let started = std::time::Instant::now();
         let compiled = self.compiler.compile_function(&self.info, index)?;
+        self.remember(std::slice::from_ref(&compiled));
         let code = mem.publish(vec![compiled])?.pop().expect("one function published");
         let p = self.register(index as usize, code);
         slot.store(p, Ordering::Release);
@@ -147,6 +205,7 @@ impl ModuleCode {
         for r in results {
             all.extend(r?);
         }
+        self.remember(&all);
         let mut mem = self.lock();
         for code in mem.publish(all)? {
             let i = code.func_index as usize;

@@ -2,6 +2,7 @@
 //! [`Module`] (a validated module ready to instantiate).
 
 use crate::Error;
+use crate::cache::CodeCache;
 use crate::code::ModuleCode;
 use gojit_frontend::ModuleInfo;
 use gojit_jit::{Compiler, IsaOptions};
@@ -22,6 +23,9 @@ pub struct Config {
     /// The Go-aware lowerings to apply (all on by default; turn one off to measure it or to
     /// bisect a bug). Also settable with `GOJIT_GO_OPT=none` or `GOJIT_GO_OPT=-thread_dispatch`.
     pub go_optimizations: gojit_frontend::translate::GoOptimizations,
+    /// Directory of the persistent code cache (`None`: no cache). Modules load the functions
+    /// cached for them there; `Module::persist_code_cache` saves what a run compiled.
+    pub cache_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for Config {
@@ -32,6 +36,7 @@ impl Default for Config {
             verify: cfg!(debug_assertions),
             max_memory_pages: gojit_frontend::vmctx::MAX_MEMORY_PAGES,
             go_optimizations: go_optimizations_from_env(),
+            cache_dir: None,
         }
     }
 }
@@ -94,7 +99,12 @@ impl Module {
     /// compilation fails.
     pub fn new(engine: &Engine, bytes: impl Into<Arc<[u8]>>) -> Result<Module, Error> {
         let info = Arc::new(ModuleInfo::parse(bytes)?);
-        let code = Arc::new(ModuleCode::new(engine.compiler.clone(), info.clone()));
+        let cache = engine
+            .config
+            .cache_dir
+            .as_ref()
+            .map(|dir| CodeCache::new(dir, &info.bytes, &engine.compiler.fingerprint()));
+        let code = Arc::new(ModuleCode::new(engine.compiler.clone(), info.clone(), cache));
         if !engine.config.lazy {
             code.compile_all()?;
         }
@@ -104,6 +114,15 @@ impl Module {
     /// What the module contains.
     pub fn info(&self) -> &ModuleInfo {
         &self.info
+    }
+
+    /// Saves the code compiled so far to the engine's code cache (if it has one and anything
+    /// new was compiled). Returns whether a cache file was written.
+    ///
+    /// # Errors
+    /// The I/O error if the cache file cannot be written.
+    pub fn persist_code_cache(&self) -> std::io::Result<bool> {
+        self.code.persist()
     }
 
     /// How many functions have been compiled so far, and how long that took.

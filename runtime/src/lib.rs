@@ -5,6 +5,7 @@
 //! `unsafe` is confined to `memory` (the linear-memory reservation), `stack` (guest stacks),
 //! `signals` (fault handling), `instance` (entering compiled code) and `vm` (the builtins).
 
+mod cache;
 mod code;
 mod engine;
 mod error;
@@ -19,6 +20,7 @@ mod val;
 mod vm;
 pub mod wasi;
 
+pub use cache::default_cache_dir;
 pub use code::CompileStats;
 pub use engine::{Config, Engine, Module};
 pub use error::Error;

@@ -1,0 +1,3 @@
+module gojit.example/hello
+
+go 1.27

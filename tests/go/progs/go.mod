@@ -1,0 +1,3 @@
+module gojit.test/progs
+
+go 1.27
