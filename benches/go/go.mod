@@ -1,0 +1,2 @@
+module bench
+go 1.27
