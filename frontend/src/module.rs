@@ -271,6 +271,20 @@ impl ModuleInfo {
         wasmparser::FunctionBody::new(wasmparser::BinaryReader::new(&self.bytes[r.clone()], r.start as u64))
     }
 
+    /// Parses `bytes` without validating them: only for bytes this same gojit version has
+    /// already validated (e.g. a module whose compiled code is in the code cache, which is keyed
+    /// by a hash of the bytes). Malformed input is still an error, never a panic.
+    ///
+    /// # Errors
+    /// [`ModuleError::Invalid`] if the bytes cannot be parsed.
+    pub fn parse_prevalidated(bytes: impl Into<Arc<[u8]>>) -> Result<ModuleInfo, ModuleError> {
+        let bytes: Arc<[u8]> = bytes.into();
+        if bytes.len() < 8 || &bytes[0..4] != b"\0asm" {
+            return Err(ModuleError::Invalid("missing the \\0asm magic header: not a wasm binary".into()));
+        }
+        parse_validated(bytes)
+    }
+
     /// Parses and validates `bytes`.
     ///
     /// # Errors
@@ -292,8 +306,8 @@ impl ModuleInfo {
 /// Validates with [`GO_FEATURES`]; on failure, finds out whether a named feature would make the
 /// module valid so the error can say which.
 fn validate(bytes: &[u8]) -> Result<(), ModuleError> {
-    let err = match Validator::new_with_features(GO_FEATURES).validate_all(bytes) {
-        Ok(_) => return Ok(()),
+    let err = match validate_parallel(bytes, GO_FEATURES) {
+        Ok(()) => return Ok(()),
         Err(e) => e,
     };
     let everything = WasmFeatures::all();
@@ -306,6 +320,53 @@ fn validate(bytes: &[u8]) -> Result<(), ModuleError> {
         return Err(ModuleError::Unsupported(format!("a wasm proposal ({})", err.message())));
     }
     Err(ModuleError::Invalid(format!("{} (at byte offset {:#x})", err.message(), err.offset())))
+}
+
+/// Validates the module structure on this thread and the function bodies on all cores (they are
+/// independent once the module's types and indices are known).
+fn validate_parallel(bytes: &[u8], features: WasmFeatures) -> Result<(), wasmparser::BinaryReaderError> {
+    let mut validator = Validator::new_with_features(features);
+    let mut funcs = Vec::new();
+    for payload in Parser::new(0).parse_all(bytes) {
+        match validator.payload(&payload?)? {
+            wasmparser::ValidPayload::Func(f, body) => funcs.push((f, body)),
+            wasmparser::ValidPayload::End(_) => break,
+            _ => {}
+        }
+    }
+    if funcs.is_empty() {
+        return Ok(());
+    }
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(funcs.len());
+    let per_thread = funcs.len().div_ceil(threads);
+    let mut chunks: Vec<Vec<_>> = Vec::with_capacity(threads);
+    let mut funcs = funcs.into_iter().peekable();
+    while funcs.peek().is_some() {
+        chunks.push(funcs.by_ref().take(per_thread).collect());
+    }
+    // The first error in function order wins, so the message does not depend on thread timing.
+    let results: Vec<Result<(), (usize, wasmparser::BinaryReaderError)>> = std::thread::scope(|s| {
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .enumerate()
+            .map(|(c, chunk)| {
+                s.spawn(move || {
+                    let mut allocs = wasmparser::FuncValidatorAllocations::default();
+                    for (i, (f, body)) in chunk.into_iter().enumerate() {
+                        let mut v = f.into_validator(allocs);
+                        v.validate(&body).map_err(|e| (c * per_thread + i, e))?;
+                        allocs = v.into_allocations();
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("validator thread panicked")).collect()
+    });
+    match results.into_iter().filter_map(Result::err).min_by_key(|(i, _)| *i) {
+        Some((_, e)) => Err(e),
+        None => Ok(()),
+    }
 }
 
 fn const_value(expr: &ConstExpr<'_>, ty: ValType) -> Result<u64, ModuleError> {

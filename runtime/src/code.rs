@@ -59,7 +59,13 @@ pub struct CompileStats {
 }
 
 impl ModuleCode {
-    pub(crate) fn new(compiler: Arc<Compiler>, info: Arc<ModuleInfo>, cache: Option<CodeCache>) -> ModuleCode {
+    /// Code for `info`; `cached` is what `cache` held for it (functions to publish right away).
+    pub(crate) fn new(
+        compiler: Arc<Compiler>,
+        info: Arc<ModuleInfo>,
+        cache: Option<CodeCache>,
+        cached: Vec<RawCode>,
+    ) -> ModuleCode {
         let n = info.num_funcs() as usize;
         let sigs = info.types.len();
         let mut code = ModuleCode {
@@ -75,7 +81,8 @@ impl ModuleCode {
             info,
         };
         if let Some(cache) = cache {
-            let entries = cache.load(code.info.num_funcs());
+            let n = code.info.num_funcs();
+            let entries = if cached.iter().all(|e| e.func_index < n) { cached } else { Vec::new() };
             code.loaded_from_cache = code.publish_cached(&entries);
             code.cache = Some((cache, Mutex::new((entries, false))));
         }

@@ -98,13 +98,18 @@ impl Module {
     /// [`Error::Module`] naming what is wrong with the bytes; [`Error::Compile`] if eager
     /// compilation fails.
     pub fn new(engine: &Engine, bytes: impl Into<Arc<[u8]>>) -> Result<Module, Error> {
-        let info = Arc::new(ModuleInfo::parse(bytes)?);
-        let cache = engine
-            .config
-            .cache_dir
-            .as_ref()
-            .map(|dir| CodeCache::new(dir, &info.bytes, &engine.compiler.fingerprint()));
-        let code = Arc::new(ModuleCode::new(engine.compiler.clone(), info.clone(), cache));
+        let bytes: Arc<[u8]> = bytes.into();
+        let cache =
+            engine.config.cache_dir.as_ref().map(|dir| CodeCache::new(dir, &bytes, &engine.compiler.fingerprint()));
+        let cached = cache.as_ref().map(|c| c.load(u32::MAX)).unwrap_or_default();
+        // A cache file exists only for bytes this gojit version validated before (its key is a
+        // hash of the bytes and the compiler), so they need not be validated again.
+        let info = Arc::new(if cached.is_empty() {
+            ModuleInfo::parse(bytes)?
+        } else {
+            ModuleInfo::parse_prevalidated(bytes)?
+        });
+        let code = Arc::new(ModuleCode::new(engine.compiler.clone(), info.clone(), cache, cached));
         if !engine.config.lazy {
             code.compile_all()?;
         }
