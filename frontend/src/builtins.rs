@@ -26,11 +26,18 @@ pub enum Builtin {
     /// arguments in `args[0..n]` (8 bytes each); the result, if any, is written to `args[0]`.
     /// Never returns if the host function terminates the guest (exit or error).
     HostCall = 4,
+    /// `memchr(vmctx, s: i32, c: i32, n: i32) -> i64`: Go's `memchr` (internal/bytealg), or
+    /// [`Builtin::TRAP`] if the wasm version would trap.
+    Memchr = 5,
+    /// `memcmp(vmctx, a: i32, b: i32, n: i32) -> i64`: Go's `memcmp`, or [`Builtin::TRAP`].
+    Memcmp = 6,
+    /// `memeqbody(vmctx, a: i64, b: i64, n: i64) -> i64`: Go's `memeqbody`, or [`Builtin::TRAP`].
+    Memeqbody = 7,
 }
 
 impl Builtin {
     /// Number of builtins (the size of the vmctx builtin array).
-    pub const COUNT: usize = 5;
+    pub const COUNT: usize = 8;
     /// All builtins, in vmctx order.
     pub const ALL: [Builtin; Self::COUNT] = [
         Builtin::MemoryGrow,
@@ -38,7 +45,14 @@ impl Builtin {
         Builtin::MemoryFill,
         Builtin::LazyCompile,
         Builtin::HostCall,
+        Builtin::Memchr,
+        Builtin::Memcmp,
+        Builtin::Memeqbody,
     ];
+
+    /// What the Go-helper builtins return when the wasm function they replace would trap with
+    /// an out-of-bounds access (no valid result is this value).
+    pub const TRAP: i64 = i64::MIN;
 
     /// The builtin's name, for diagnostics.
     pub fn name(self) -> &'static str {
@@ -48,6 +62,9 @@ impl Builtin {
             Builtin::MemoryFill => "memory_fill",
             Builtin::LazyCompile => "lazy_compile",
             Builtin::HostCall => "host_call",
+            Builtin::Memchr => "memchr",
+            Builtin::Memcmp => "memcmp",
+            Builtin::Memeqbody => "memeqbody",
         }
     }
 
@@ -72,6 +89,14 @@ impl Builtin {
             Builtin::HostCall => {
                 sig.params.push(i32_());
                 sig.params.push(AbiParam::new(ptr));
+            }
+            Builtin::Memchr | Builtin::Memcmp => {
+                sig.params.extend([i32_(), i32_(), i32_()]);
+                sig.returns.push(AbiParam::new(types::I64));
+            }
+            Builtin::Memeqbody => {
+                sig.params.extend([AbiParam::new(types::I64), AbiParam::new(types::I64), AbiParam::new(types::I64)]);
+                sig.returns.push(AbiParam::new(types::I64));
             }
         }
         sig

@@ -15,8 +15,8 @@ use gojit_frontend::ModuleInfo;
 use gojit_frontend::traps::Trap;
 use crate::cache::CodeCache;
 use gojit_jit::{CodeMemory, CompiledFunction, Compiler, FuncCode, RawCode};
-use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::atomic::{AtomicPtr, AtomicU64, AtomicU8, Ordering};
+use std::sync::{Arc, Condvar, Mutex, OnceLock, Weak, mpsc};
 
 /// What a code address means to the signal handler.
 #[derive(Debug, Clone, Copy)]
@@ -45,7 +45,20 @@ pub(crate) struct ModuleCode {
     /// writing back, and whether anything new was compiled since the load.
     cache: Option<(CodeCache, Mutex<(Vec<RawCode>, bool)>)>,
     loaded_from_cache: u64,
+    /// Per function: `IDLE`, `COMPILING` (by some thread; others wait on `compiled_signal`) or
+    /// `DONE` (compiled here; functions loaded from the cache stay `IDLE` with a pointer set).
+    states: Box<[AtomicU8]>,
+    compiled_signal: (Mutex<()>, Condvar),
+    /// The background compiler's queue (started on the first demand compilation).
+    background: OnceLock<Mutex<mpsc::Sender<u32>>>,
+    background_enabled: bool,
+    /// This module code itself, for the background thread.
+    this: Weak<ModuleCode>,
 }
+
+const IDLE: u8 = 0;
+const COMPILING: u8 = 1;
+const DONE: u8 = 2;
 
 /// Compilation statistics of a module.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -60,11 +73,26 @@ pub struct CompileStats {
 
 impl ModuleCode {
     /// Code for `info`; `cached` is what `cache` held for it (functions to publish right away).
+    ///
+    /// With `background`, functions compiled on demand get their direct callees compiled on a
+    /// background thread, so a run that needs them next finds them ready.
     pub(crate) fn new(
         compiler: Arc<Compiler>,
         info: Arc<ModuleInfo>,
         cache: Option<CodeCache>,
         cached: Vec<RawCode>,
+        background: bool,
+    ) -> Arc<ModuleCode> {
+        Arc::new_cyclic(|this| ModuleCode::build(compiler, info, cache, cached, background, this.clone()))
+    }
+
+    fn build(
+        compiler: Arc<Compiler>,
+        info: Arc<ModuleInfo>,
+        cache: Option<CodeCache>,
+        cached: Vec<RawCode>,
+        background: bool,
+        this: Weak<ModuleCode>,
     ) -> ModuleCode {
         let n = info.num_funcs() as usize;
         let sigs = info.types.len();
@@ -78,6 +106,11 @@ impl ModuleCode {
             compile_nanos: AtomicU64::new(0),
             cache: None,
             loaded_from_cache: 0,
+            states: (0..n).map(|_| AtomicU8::new(IDLE)).collect(),
+            compiled_signal: (Mutex::new(()), Condvar::new()),
+            background: OnceLock::new(),
+            background_enabled: background && std::thread::available_parallelism().is_ok_and(|p| p.get() > 1),
+            this,
             info,
         };
         if let Some(cache) = cache {
@@ -161,26 +194,92 @@ impl ModuleCode {
         start
     }
 
-    /// The code pointer of function `index`, compiling it first if needed.
+    /// The code pointer of function `index`, compiling it first if needed (or waiting for the
+    /// thread already compiling it).
     pub(crate) fn func_ptr(&self, index: u32) -> Result<*const u8, Error> {
-        let slot = &self.func_ptrs[index as usize];
-        let p = slot.load(Ordering::Acquire);
-        if !p.is_null() {
-            return Ok(p);
+        let i = index as usize;
+        loop {
+            let p = self.func_ptrs[i].load(Ordering::Acquire);
+            if !p.is_null() {
+                return Ok(p);
+            }
+            if self.states[i].compare_exchange(IDLE, COMPILING, Ordering::AcqRel, Ordering::Acquire).is_ok() {
+                let r = self.compile_one(index);
+                if r.is_ok() {
+                    self.prefetch_callees(index);
+                }
+                return r;
+            }
+            // Another thread is compiling it: wait until it is published (or given up).
+            let (lock, cv) = &self.compiled_signal;
+            let mut guard = lock.lock().unwrap_or_else(|e| e.into_inner());
+            while self.func_ptrs[i].load(Ordering::Acquire).is_null()
+                && self.states[i].load(Ordering::Acquire) == COMPILING
+            {
+                guard = cv.wait(guard).unwrap_or_else(|e| e.into_inner());
+            }
         }
-        let mut mem = self.lock();
-        let p = slot.load(Ordering::Acquire);
-        if !p.is_null() {
-            return Ok(p);
-        }
+    }
+
+    /// Compiles and publishes function `index`, whose state this thread set to `COMPILING`.
+    fn compile_one(&self, index: u32) -> Result<*const u8, Error> {
+        let i = index as usize;
         let started = std::time::Instant::now();
-        let compiled = self.compiler.compile_function(&self.info, index)?;
-        self.remember(std::slice::from_ref(&compiled));
-        let code = mem.publish(vec![compiled])?.pop().expect("one function published");
-        let p = self.register(index as usize, code);
-        slot.store(p, Ordering::Release);
+        let result = (|| {
+            let compiled = self.compiler.compile_function(&self.info, index)?;
+            self.remember(std::slice::from_ref(&compiled));
+            let code = self.lock().publish(vec![compiled])?.pop().expect("one function published");
+            Ok::<_, Error>(self.register(i, code))
+        })();
+        match &result {
+            Ok(p) => {
+                self.func_ptrs[i].store(*p, Ordering::Release);
+                self.states[i].store(DONE, Ordering::Release);
+            }
+            Err(_) => self.states[i].store(IDLE, Ordering::Release),
+        }
+        {
+            let (lock, cv) = &self.compiled_signal;
+            let _guard = lock.lock().unwrap_or_else(|e| e.into_inner());
+            cv.notify_all();
+        }
         self.account(1, started);
-        Ok(p)
+        result.map(|p| p.cast_const())
+    }
+
+    /// Queues the not-yet-compiled direct callees of `index` for the background compiler.
+    fn prefetch_callees(&self, index: u32) {
+        if !self.background_enabled {
+            return;
+        }
+        let queue = self.background.get_or_init(|| Mutex::new(self.start_background()));
+        let queue = queue.lock().unwrap_or_else(|e| e.into_inner());
+        for callee in self.info.direct_callees(index) {
+            if self.states[callee as usize].load(Ordering::Relaxed) == IDLE {
+                let _ = queue.send(callee);
+            }
+        }
+    }
+
+    /// Starts the background compiler; it stops when the module's code is dropped.
+    fn start_background(&self) -> mpsc::Sender<u32> {
+        let (tx, rx) = mpsc::channel::<u32>();
+        let this = self.this.clone();
+        let spawned = std::thread::Builder::new().name("gojit-compile".into()).spawn(move || {
+            while let Ok(index) = rx.recv() {
+                let Some(code) = this.upgrade() else { break };
+                let i = index as usize;
+                if code.states[i].compare_exchange(IDLE, COMPILING, Ordering::AcqRel, Ordering::Acquire).is_ok() {
+                    // A failure is reported when (if) the function is really called.
+                    let _ = code.compile_one(index);
+                }
+            }
+        });
+        if spawned.is_err() {
+            // No thread: everything is still compiled on demand.
+            return mpsc::channel().0;
+        }
+        tx
     }
 
     /// Compiles every function not compiled yet, in parallel, and publishes them together.
@@ -219,6 +318,7 @@ impl ModuleCode {
             if self.func_ptrs[i].load(Ordering::Acquire).is_null() {
                 let p = self.register(i, code);
                 self.func_ptrs[i].store(p, Ordering::Release);
+                self.states[i].store(DONE, Ordering::Release);
             }
         }
         self.account(todo.len() as u64, started);

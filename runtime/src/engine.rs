@@ -21,11 +21,15 @@ pub struct Config {
     /// Maximum linear memory in 64 KiB pages (at most 65,536 = 4 GiB).
     pub max_memory_pages: u64,
     /// The Go-aware lowerings to apply (all on by default; turn one off to measure it or to
-    /// bisect a bug). Also settable with `GOJIT_GO_OPT=none` or `GOJIT_GO_OPT=-thread_dispatch`.
+    /// bisect a bug). Also settable with `GOJIT_GO_OPT=none` or e.g.
+    /// `GOJIT_GO_OPT=-thread_dispatch,-native_helpers`.
     pub go_optimizations: gojit_frontend::translate::GoOptimizations,
     /// Directory of the persistent code cache (`None`: no cache). Modules load the functions
     /// cached for them there; `Module::persist_code_cache` saves what a run compiled.
     pub cache_dir: Option<std::path::PathBuf>,
+    /// With lazy compilation: compile the direct callees of each function compiled on demand on
+    /// a background thread (when the machine has more than one core).
+    pub background_compile: bool,
 }
 
 impl Default for Config {
@@ -37,6 +41,7 @@ impl Default for Config {
             max_memory_pages: gojit_frontend::vmctx::MAX_MEMORY_PAGES,
             go_optimizations: go_optimizations_from_env(),
             cache_dir: None,
+            background_compile: true,
         }
     }
 }
@@ -52,6 +57,7 @@ fn go_optimizations_from_env() -> gojit_frontend::translate::GoOptimizations {
             "" | "all" => {}
             "none" => opts = GoOptimizations::NONE,
             "-thread_dispatch" => opts.thread_dispatch = false,
+            "-native_helpers" => opts.native_helpers = false,
             other => eprintln!("gojit: warning: GOJIT_GO_OPT: unknown item `{other}` ignored"),
         }
     }
@@ -109,7 +115,8 @@ impl Module {
         } else {
             ModuleInfo::parse_prevalidated(bytes)?
         });
-        let code = Arc::new(ModuleCode::new(engine.compiler.clone(), info.clone(), cache, cached));
+        let background = engine.config.lazy && engine.config.background_compile;
+        let code = ModuleCode::new(engine.compiler.clone(), info.clone(), cache, cached, background);
         if !engine.config.lazy {
             code.compile_all()?;
         }

@@ -9,6 +9,7 @@ mod cache;
 mod code;
 mod engine;
 mod error;
+mod go_helpers;
 pub mod func;
 pub mod host;
 mod instance;

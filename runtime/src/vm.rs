@@ -4,6 +4,7 @@
 //! the error (`terminate`), and the host side abandons the guest stack.
 
 use crate::Error;
+use crate::go_helpers;
 use crate::host::HostError;
 use crate::instance::InstanceInner;
 use gojit_frontend::builtins::Builtin;
@@ -19,6 +20,9 @@ pub(crate) fn builtin_address(b: Builtin) -> usize {
         Builtin::MemoryFill => memory_fill as *const () as usize,
         Builtin::LazyCompile => lazy_compile as *const () as usize,
         Builtin::HostCall => host_call as *const () as usize,
+        Builtin::Memchr => memchr as *const () as usize,
+        Builtin::Memcmp => memcmp as *const () as usize,
+        Builtin::Memeqbody => memeqbody as *const () as usize,
     }
 }
 
@@ -84,6 +88,30 @@ extern "C" fn memory_fill(vmctx: *mut u64, dst: u32, value: u32, len: u32) -> u3
     }
     mem.bytes_mut()[dst as usize..(dst + len) as usize].fill(value as u8);
     0
+}
+
+/// Linear memory of the instance owning `vmctx` (empty if it has none).
+///
+/// # Safety
+/// As [`instance`].
+unsafe fn memory<'a>(vmctx: *mut u64) -> &'a [u8] {
+    // SAFETY: per the contract of this function.
+    unsafe { instance(vmctx) }.memory.as_ref().map_or(&[], |m| m.bytes())
+}
+
+extern "C" fn memchr(vmctx: *mut u64, s: u32, c: u32, n: u32) -> i64 {
+    // SAFETY: called by compiled code of this instance with its vmctx.
+    go_helpers::memchr(unsafe { memory(vmctx) }, s, c, n)
+}
+
+extern "C" fn memcmp(vmctx: *mut u64, a: u32, b: u32, n: u32) -> i64 {
+    // SAFETY: called by compiled code of this instance with its vmctx.
+    go_helpers::memcmp(unsafe { memory(vmctx) }, a, b, n)
+}
+
+extern "C" fn memeqbody(vmctx: *mut u64, a: i64, b: i64, n: i64) -> i64 {
+    // SAFETY: called by compiled code of this instance with its vmctx.
+    go_helpers::memeqbody(unsafe { memory(vmctx) }, a, b, n)
 }
 
 /// Carries a raw pointer to the parent stack; the pointee is only used there while the guest

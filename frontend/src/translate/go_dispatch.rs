@@ -31,17 +31,19 @@ pub(crate) struct DispatchTable {
 pub struct GoOptimizations {
     /// Direct branches for Go's resume-point dispatch (this module).
     pub thread_dispatch: bool,
+    /// Native implementations of Go's wasm assembly helpers (`go_intrinsics`).
+    pub native_helpers: bool,
 }
 
 impl Default for GoOptimizations {
     fn default() -> Self {
-        GoOptimizations { thread_dispatch: true }
+        GoOptimizations { thread_dispatch: true, native_helpers: true }
     }
 }
 
 impl GoOptimizations {
     /// Everything off: the plain wasm translation.
-    pub const NONE: GoOptimizations = GoOptimizations { thread_dispatch: false };
+    pub const NONE: GoOptimizations = GoOptimizations { thread_dispatch: false, native_helpers: false };
 }
 
 /// Tracks whether the code since the innermost loop header can still be a dispatch prologue.

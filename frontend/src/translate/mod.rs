@@ -13,6 +13,7 @@
 mod calls;
 mod control;
 mod go_dispatch;
+mod go_intrinsics;
 mod memory;
 mod numeric;
 
@@ -33,6 +34,7 @@ use wasmparser::Operator;
 
 pub use calls::translate_import_trampoline;
 pub use go_dispatch::GoOptimizations;
+pub use go_intrinsics::native_helper;
 
 /// Why a function could not be translated.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,6 +109,11 @@ pub fn translate_function_with(
     go_opts: GoOptimizations,
     ctx: &mut FunctionBuilderContext,
 ) -> Result<Function, TranslateError> {
+    if go_opts.native_helpers {
+        if let Some(builtin) = go_intrinsics::native_helper(module, func_index) {
+            return Ok(go_intrinsics::translate_native_helper(module, func_index, builtin, config));
+        }
+    }
     let ty = module.func_type(func_index);
     let mut func = Function::with_name_signature(
         UserFuncName::user(WASM_FUNC_NAMESPACE, func_index),

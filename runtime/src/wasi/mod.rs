@@ -14,6 +14,8 @@
 //!   memory is `EFAULT` (21), never a panic. Output pointers are checked before any side effect.
 //! - The file system is reached only through preopened directories, with cap-std: `..`, absolute
 //!   paths and symlinks cannot leave a preopen (such attempts fail with `EPERM`, like wasmtime).
+//! - The network is reached only through listening TCP sockets the host preopens
+//!   ([`WasiCtxBuilder::preopened_socket`]); the guest accepts connections on them (`sock.rs`).
 //! - Rights are not enforced beyond read/write access of opened files (wasmtime does the same);
 //!   `fd_fdstat_get` reports rights wasmtime-compatibly.
 //!

@@ -1,0 +1,3 @@
+module gojit.test/helpers
+
+go 1.27

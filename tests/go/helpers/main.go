@@ -1,0 +1,42 @@
+// Command helpers exercises the Go runtime helpers gojit replaces with native code
+// (internal/bytealg's memchr, memcmp via cmpbody, memeqbody) on arbitrary address ranges, so a
+// test can compare gojit with and without those replacements, traps included.
+package main
+
+import (
+	"bytes"
+	"unsafe"
+)
+
+//go:wasmexport index_byte
+func indexByte(addr, n uint32, c int32) int32 {
+	return int32(bytes.IndexByte(at(addr, n), byte(c)))
+}
+
+//go:wasmexport equal
+func equal(a, b, n uint32) bool {
+	return bytes.Equal(at(a, n), at(b, n))
+}
+
+//go:wasmexport compare
+func compare(a, an, b, bn uint32) int32 {
+	return int32(bytes.Compare(at(a, an), at(b, bn)))
+}
+
+//go:wasmexport fill
+func fill(addr, n, seed uint32) {
+	x := seed
+	b := at(addr, n)
+	for i := range b {
+		x = x*1664525 + 1013904223
+		b[i] = byte(x>>24) % 3
+	}
+}
+
+// at is the byte slice at linear-memory address addr (not bounds-checked: the point is to let
+// the helpers run off the end of memory).
+func at(addr, n uint32) []byte {
+	return unsafe.Slice((*byte)(unsafe.Pointer(uintptr(addr))), n)
+}
+
+func main() {}
