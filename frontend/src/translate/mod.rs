@@ -109,10 +109,10 @@ pub fn translate_function_with(
     go_opts: GoOptimizations,
     ctx: &mut FunctionBuilderContext,
 ) -> Result<Function, TranslateError> {
-    if go_opts.native_helpers {
-        if let Some(builtin) = go_intrinsics::native_helper(module, func_index) {
-            return Ok(go_intrinsics::translate_native_helper(module, func_index, builtin, config));
-        }
+    if go_opts.native_helpers
+        && let Some(builtin) = go_intrinsics::native_helper(module, func_index)
+    {
+        return Ok(go_intrinsics::translate_native_helper(module, func_index, builtin, config));
     }
     let ty = module.func_type(func_index);
     let mut func = Function::with_name_signature(
