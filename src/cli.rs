@@ -93,7 +93,13 @@ struct CompileArgs {
 /// Runs the CLI on `argv` (`argv[0]` is the program name; `go_wasip1_wasm_exec` selects Go's
 /// runner-script behaviour).
 pub fn main(mut argv: Vec<String>) -> ExitCode {
-    let invoked_as = argv.first().map(|a| Path::new(a).file_name().unwrap_or_default().to_string_lossy().into_owned());
+    let invoked_as = argv.first().map(|a| {
+        Path::new(a)
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned()
+    });
     if invoked_as.as_deref() == Some("go_wasip1_wasm_exec") {
         // Go's runner script: `wasmtime run --dir=/ --env PWD --env PATH -W max-wasm-stack=8388608`.
         let rest = argv.split_off(1);
@@ -129,7 +135,10 @@ fn run(args: RunArgs) -> ExitCode {
         Ok(b) => b,
         Err(e) => return fail(e),
     };
-    let mut config = Config { lazy: !args.eager, ..Config::default() };
+    let mut config = Config {
+        lazy: !args.eager,
+        ..Config::default()
+    };
     if !args.no_cache {
         config.cache_dir = gojit::default_cache_dir();
     }
@@ -144,7 +153,9 @@ fn run(args: RunArgs) -> ExitCode {
         Ok(m) => m,
         Err(e) => return fail(format!("{}: {e}", args.module.display())),
     };
-    let mut builder = wasi::WasiCtxBuilder::new().arg(&args.module.to_string_lossy()).args(&args.args);
+    let mut builder = wasi::WasiCtxBuilder::new()
+        .arg(&args.module.to_string_lossy())
+        .args(&args.args);
     for e in &args.env {
         match e.split_once('=') {
             Some((k, v)) => builder = builder.env(k, v),
@@ -176,7 +187,9 @@ fn run(args: RunArgs) -> ExitCode {
     };
     let result = match &args.invoke {
         Some(name) => invoke(&mut store, instance, name, &args.args, args.park_until_idle),
-        None if module.info().exported_func("_start").is_some() => instance.call(&mut store, "_start", &[]),
+        None if module.info().exported_func("_start").is_some() => {
+            instance.call(&mut store, "_start", &[])
+        }
         // A reactor: `_initialize` already ran at instantiation.
         None => Ok(vec![]),
     };
@@ -212,18 +225,42 @@ fn run(args: RunArgs) -> ExitCode {
 }
 
 /// Calls export `name` with `args` parsed as its parameter types.
-fn invoke(store: &mut Store<()>, instance: Instance, name: &str, args: &[String], idle: bool) -> Result<Vec<Val>, Error> {
+fn invoke(
+    store: &mut Store<()>,
+    instance: Instance,
+    name: &str,
+    args: &[String],
+    idle: bool,
+) -> Result<Vec<Val>, Error> {
     let func = instance.get_func(store, name)?;
     let ty = func.ty(store);
     if ty.params.len() != args.len() {
-        return Err(Error::Call(format!("`{name}` takes {} arguments {ty}, got {}", ty.params.len(), args.len())));
+        return Err(Error::Call(format!(
+            "`{name}` takes {} arguments {ty}, got {}",
+            ty.params.len(),
+            args.len()
+        )));
     }
     let mut vals = Vec::with_capacity(args.len());
     for (t, a) in ty.params.iter().zip(args) {
         let bad = |_| Error::Call(format!("argument `{a}` is not a valid {t}"));
         vals.push(match t {
-            ValType::I32 => Val::I32(a.parse::<i64>().map_err(|_| ()).and_then(|v| i32::try_from(v).or_else(|_| u32::try_from(v).map(|u| u as i32)).map_err(|_| ())).map_err(bad)?),
-            ValType::I64 => Val::I64(a.parse::<i64>().or_else(|_| a.parse::<u64>().map(|u| u as i64)).map_err(|_| ()).map_err(bad)?),
+            ValType::I32 => Val::I32(
+                a.parse::<i64>()
+                    .map_err(|_| ())
+                    .and_then(|v| {
+                        i32::try_from(v)
+                            .or_else(|_| u32::try_from(v).map(|u| u as i32))
+                            .map_err(|_| ())
+                    })
+                    .map_err(bad)?,
+            ),
+            ValType::I64 => Val::I64(
+                a.parse::<i64>()
+                    .or_else(|_| a.parse::<u64>().map(|u| u as i64))
+                    .map_err(|_| ())
+                    .map_err(bad)?,
+            ),
             ValType::F32 => Val::F32(a.parse::<f32>().map_err(|_| ()).map_err(bad)?.to_bits()),
             ValType::F64 => Val::F64(a.parse::<f64>().map_err(|_| ()).map_err(bad)?.to_bits()),
         });
@@ -244,7 +281,10 @@ fn compile(args: CompileArgs) -> ExitCode {
         Ok(m) => m,
         Err(e) => return fail(format!("{}: {e}", args.module.display())),
     };
-    let opts = gojit::jit::IsaOptions { verify: args.verify, ..Default::default() };
+    let opts = gojit::jit::IsaOptions {
+        verify: args.verify,
+        ..Default::default()
+    };
     let compiler = match &args.target {
         Some(t) => gojit::jit::Compiler::for_triple(t, &opts),
         None => gojit::jit::Compiler::host(&opts),
@@ -262,13 +302,23 @@ fn compile(args: CompileArgs) -> ExitCode {
                 s.spawn(move || {
                     let mut bytes = 0;
                     for i in (t as u32..n).step_by(threads) {
-                        bytes += compiler.compile_function(info, i).map_err(|e| e.to_string())?.code.len();
+                        bytes += compiler
+                            .compile_function(info, i)
+                            .map_err(|e| e.to_string())?
+                            .code
+                            .len();
                     }
                     Ok(bytes)
                 })
             })
             .collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err("compiler thread panicked".into()))).collect()
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err("compiler thread panicked".into()))
+            })
+            .collect()
     });
     let mut code_bytes = 0;
     for r in results {

@@ -13,7 +13,10 @@ use std::process::Command;
 fn std_test_binary(pkg: &str) -> PathBuf {
     let dir = common::target_dir().join("go-fixtures").join(format!(
         "stdtest-{}-{}",
-        common::go_version().split_whitespace().nth(2).unwrap_or("go"),
+        common::go_version()
+            .split_whitespace()
+            .nth(2)
+            .unwrap_or("go"),
         pkg.replace('/', "_")
     ));
     let bin = dir.join("pkg.test.wasm");
@@ -30,7 +33,11 @@ fn std_test_binary(pkg: &str) -> PathBuf {
         .env("GOARCH", "wasm")
         .output()
         .expect("run go test -c");
-    assert!(out.status.success(), "go test -c {pkg} failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "go test -c {pkg} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     std::fs::rename(&tmp, &bin).expect("rename fixture into place");
     bin
 }
@@ -61,8 +68,15 @@ fn compile_for(target: &str, wasm: &PathBuf) -> u32 {
         .output()
         .expect("run gojit compile");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "gojit compile --target {target} failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
-    assert!(stdout.contains(target), "summary does not name the target {target}: {stdout}");
+    assert!(
+        out.status.success(),
+        "gojit compile --target {target} failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains(target),
+        "summary does not name the target {target}: {stdout}"
+    );
     stdout
         .strip_prefix("compiled ")
         .and_then(|s| s.split_whitespace().next())
@@ -74,8 +88,15 @@ fn compile_for(target: &str, wasm: &PathBuf) -> u32 {
 fn encoding_json_test_binary_compiles_for_x86_64_and_aarch64() {
     let wasm = std_test_binary("encoding/json");
     let expected = count_functions(&std::fs::read(&wasm).expect("read fixture"));
-    assert!(expected > 8000, "the json test binary should have ~8,900 functions, has {expected}");
+    assert!(
+        expected > 8000,
+        "the json test binary should have ~8,900 functions, has {expected}"
+    );
     for target in ["x86_64-unknown-linux-gnu", "aarch64-unknown-linux-gnu"] {
-        assert_eq!(compile_for(target, &wasm), expected, "functions compiled for {target}");
+        assert_eq!(
+            compile_for(target, &wasm),
+            expected,
+            "functions compiled for {target}"
+        );
     }
 }

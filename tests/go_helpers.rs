@@ -15,11 +15,19 @@ struct Guest {
 }
 
 fn guest(wasm: &[u8], go: GoOptimizations) -> Guest {
-    let engine = Engine::new(Config { go_optimizations: go, ..Config::default() }).unwrap();
+    let engine = Engine::new(Config {
+        go_optimizations: go,
+        ..Config::default()
+    })
+    .unwrap();
     let module = Module::new(&engine, wasm.to_vec()).unwrap();
     let mut store = Store::new(&engine, ());
     let instance = instantiate(&mut store, &module);
-    Guest { store, instance, module }
+    Guest {
+        store,
+        instance,
+        module,
+    }
 }
 
 fn instantiate(store: &mut Store<()>, module: &Module) -> Instance {
@@ -36,7 +44,10 @@ impl Guest {
             self.instance = instantiate(&mut self.store, &self.module);
             self.setup();
         }
-        r.map_err(|e| e.trap().map_or_else(|| e.to_string(), |t| format!("trap: {t}")))
+        r.map_err(|e| {
+            e.trap()
+                .map_or_else(|| e.to_string(), |t| format!("trap: {t}"))
+        })
     }
 
     fn mem_len(&self) -> u32 {
@@ -46,16 +57,37 @@ impl Guest {
     fn setup(&mut self) {
         let top = self.mem_len();
         // Random bytes over the last 256 KiB of memory (well above Go's data and heap).
-        self.call("fill", &[Val::I32((top - (256 << 10)) as i32), Val::I32(256 << 10), Val::I32(7)]).unwrap();
+        self.call(
+            "fill",
+            &[
+                Val::I32((top - (256 << 10)) as i32),
+                Val::I32(256 << 10),
+                Val::I32(7),
+            ],
+        )
+        .unwrap();
     }
 }
 
 #[test]
 fn native_helpers_agree_with_the_wasm_versions() {
     let dir = common::repo_root().join("tests/go/helpers");
-    let wasm = std::fs::read(common::build_go(&dir, "wasip1", "wasm", &["-buildmode=c-shared"], "helpers.wasm")).unwrap();
+    let wasm = std::fs::read(common::build_go(
+        &dir,
+        "wasip1",
+        "wasm",
+        &["-buildmode=c-shared"],
+        "helpers.wasm",
+    ))
+    .unwrap();
     let mut on = guest(&wasm, GoOptimizations::default());
-    let mut off = guest(&wasm, GoOptimizations { native_helpers: false, ..GoOptimizations::default() });
+    let mut off = guest(
+        &wasm,
+        GoOptimizations {
+            native_helpers: false,
+            ..GoOptimizations::default()
+        },
+    );
     on.setup();
     off.setup();
     assert_eq!(on.mem_len(), off.mem_len());
@@ -73,11 +105,37 @@ fn native_helpers_agree_with_the_wasm_versions() {
         // Start anywhere in the random region; lengths up to 70 KiB so some cross the end.
         let a = base + next(256 << 10);
         let b = base + next(256 << 10);
-        let n = if case % 4 == 0 { next(72 << 10) } else { next(64) };
+        let n = if case % 4 == 0 {
+            next(72 << 10)
+        } else {
+            next(64)
+        };
         let calls: [(&str, Vec<Val>); 3] = [
-            ("index_byte", vec![Val::I32(a as i32), Val::I32(n as i32), Val::I32(next(4) as i32)]),
-            ("equal", vec![Val::I32(a as i32), Val::I32(a.wrapping_add(next(2) * (b - a)) as i32), Val::I32(n as i32)]),
-            ("compare", vec![Val::I32(a as i32), Val::I32(n as i32), Val::I32(b as i32), Val::I32(next(64) as i32)]),
+            (
+                "index_byte",
+                vec![
+                    Val::I32(a as i32),
+                    Val::I32(n as i32),
+                    Val::I32(next(4) as i32),
+                ],
+            ),
+            (
+                "equal",
+                vec![
+                    Val::I32(a as i32),
+                    Val::I32(a.wrapping_add(next(2) * (b - a)) as i32),
+                    Val::I32(n as i32),
+                ],
+            ),
+            (
+                "compare",
+                vec![
+                    Val::I32(a as i32),
+                    Val::I32(n as i32),
+                    Val::I32(b as i32),
+                    Val::I32(next(64) as i32),
+                ],
+            ),
         ];
         for (name, args) in calls {
             let (r_on, r_off) = (on.call(name, &args), off.call(name, &args));
@@ -85,5 +143,8 @@ fn native_helpers_agree_with_the_wasm_versions() {
             traps += usize::from(r_on.is_err());
         }
     }
-    assert!(traps > 10, "the cases should include out-of-bounds runs, got {traps} traps");
+    assert!(
+        traps > 10,
+        "the cases should include out-of-bounds runs, got {traps} traps"
+    );
 }

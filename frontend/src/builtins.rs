@@ -95,7 +95,11 @@ impl Builtin {
                 sig.returns.push(AbiParam::new(types::I64));
             }
             Builtin::Memeqbody => {
-                sig.params.extend([AbiParam::new(types::I64), AbiParam::new(types::I64), AbiParam::new(types::I64)]);
+                sig.params.extend([
+                    AbiParam::new(types::I64),
+                    AbiParam::new(types::I64),
+                    AbiParam::new(types::I64),
+                ]);
                 sig.returns.push(AbiParam::new(types::I64));
             }
         }

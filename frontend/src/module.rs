@@ -7,8 +7,8 @@ use std::fmt;
 use std::ops::Range;
 use std::sync::Arc;
 use wasmparser::{
-    ConstExpr, DataKind, ElementItems, ElementKind, ExternalKind,
-    Operator, Parser, Payload, TypeRef, Validator, WasmFeatures,
+    ConstExpr, DataKind, ElementItems, ElementKind, ExternalKind, Operator, Parser, Payload,
+    TypeRef, Validator, WasmFeatures,
 };
 
 /// The wasm features gojit accepts: MVP (with mutable globals and floats), sign-extension,
@@ -24,7 +24,10 @@ const NAMED_FEATURES: &[(WasmFeatures, &str)] = &[
     (WasmFeatures::SIMD, "SIMD (v128)"),
     (WasmFeatures::RELAXED_SIMD, "relaxed SIMD"),
     (WasmFeatures::MULTI_VALUE, "multi-value"),
-    (WasmFeatures::BULK_MEMORY, "bulk memory (beyond memory.copy/memory.fill)"),
+    (
+        WasmFeatures::BULK_MEMORY,
+        "bulk memory (beyond memory.copy/memory.fill)",
+    ),
     (WasmFeatures::REFERENCE_TYPES, "reference types"),
     (WasmFeatures::TAIL_CALL, "tail calls"),
     (WasmFeatures::THREADS, "threads"),
@@ -32,8 +35,14 @@ const NAMED_FEATURES: &[(WasmFeatures, &str)] = &[
     (WasmFeatures::LEGACY_EXCEPTIONS, "legacy exception handling"),
     (WasmFeatures::MEMORY64, "memory64"),
     (WasmFeatures::MULTI_MEMORY, "multi-memory"),
-    (WasmFeatures::EXTENDED_CONST, "extended constant expressions"),
-    (WasmFeatures::FUNCTION_REFERENCES, "typed function references"),
+    (
+        WasmFeatures::EXTENDED_CONST,
+        "extended constant expressions",
+    ),
+    (
+        WasmFeatures::FUNCTION_REFERENCES,
+        "typed function references",
+    ),
     (WasmFeatures::GC, "garbage collection"),
     (WasmFeatures::WIDE_ARITHMETIC, "wide arithmetic"),
     (WasmFeatures::CUSTOM_PAGE_SIZES, "custom page sizes"),
@@ -87,7 +96,12 @@ pub struct FuncType {
 
 impl fmt::Display for FuncType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let list = |v: &[ValType]| v.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(", ");
+        let list = |v: &[ValType]| {
+            v.iter()
+                .map(|t| t.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         write!(f, "({}) -> ({})", list(&self.params), list(&self.results))
     }
 }
@@ -221,7 +235,10 @@ impl fmt::Display for ModuleError {
         match self {
             ModuleError::Invalid(msg) => write!(f, "invalid wasm module: {msg}"),
             ModuleError::Unsupported(what) => {
-                write!(f, "unsupported wasm feature: {what} (gojit supports what Go emits: MVP, sign-extension, saturating float-to-int, memory.copy/memory.fill)")
+                write!(
+                    f,
+                    "unsupported wasm feature: {what} (gojit supports what Go emits: MVP, sign-extension, saturating float-to-int, memory.copy/memory.fill)"
+                )
             }
         }
     }
@@ -251,7 +268,11 @@ impl ModuleInfo {
         if let Some(n) = self.names.get(&index) {
             return n.clone();
         }
-        if let Some(e) = self.exports.iter().find(|e| e.kind == ExportKind::Func && e.index == index) {
+        if let Some(e) = self
+            .exports
+            .iter()
+            .find(|e| e.kind == ExportKind::Func && e.index == index)
+        {
             return e.name.clone();
         }
         format!("func[{index}]")
@@ -268,7 +289,10 @@ impl ModuleInfo {
     /// A reader over the body of defined function `index` (a function index, not an import).
     pub fn body(&self, index: u32) -> wasmparser::FunctionBody<'_> {
         let r = self.bodies[(index - self.num_imports()) as usize].clone();
-        wasmparser::FunctionBody::new(wasmparser::BinaryReader::new(&self.bytes[r.clone()], r.start as u64))
+        wasmparser::FunctionBody::new(wasmparser::BinaryReader::new(
+            &self.bytes[r.clone()],
+            r.start as u64,
+        ))
     }
 
     /// The functions defined function `index` calls directly (`call`), in order of appearance,
@@ -278,10 +302,14 @@ impl ModuleInfo {
         if index < self.num_imports() {
             return out;
         }
-        let Ok(mut ops) = self.body(index).get_operators_reader() else { return out };
+        let Ok(mut ops) = self.body(index).get_operators_reader() else {
+            return out;
+        };
         while !ops.eof() {
             match ops.read() {
-                Ok(Operator::Call { function_index }) if !out.contains(&function_index) => out.push(function_index),
+                Ok(Operator::Call { function_index }) if !out.contains(&function_index) => {
+                    out.push(function_index)
+                }
                 Ok(_) => {}
                 Err(_) => break,
             }
@@ -298,7 +326,9 @@ impl ModuleInfo {
     pub fn parse_prevalidated(bytes: impl Into<Arc<[u8]>>) -> Result<ModuleInfo, ModuleError> {
         let bytes: Arc<[u8]> = bytes.into();
         if bytes.len() < 8 || &bytes[0..4] != b"\0asm" {
-            return Err(ModuleError::Invalid("missing the \\0asm magic header: not a wasm binary".into()));
+            return Err(ModuleError::Invalid(
+                "missing the \\0asm magic header: not a wasm binary".into(),
+            ));
         }
         parse_validated(bytes)
     }
@@ -314,7 +344,9 @@ impl ModuleInfo {
             return Err(ModuleError::Invalid("empty file (0 bytes)".into()));
         }
         if bytes.len() < 8 || &bytes[0..4] != b"\0asm" {
-            return Err(ModuleError::Invalid("missing the \\0asm magic header: not a wasm binary".into()));
+            return Err(ModuleError::Invalid(
+                "missing the \\0asm magic header: not a wasm binary".into(),
+            ));
         }
         validate(&bytes)?;
         parse_validated(bytes)
@@ -329,20 +361,36 @@ fn validate(bytes: &[u8]) -> Result<(), ModuleError> {
         Err(e) => e,
     };
     let everything = WasmFeatures::all();
-    if Validator::new_with_features(everything).validate_all(bytes).is_ok() {
+    if Validator::new_with_features(everything)
+        .validate_all(bytes)
+        .is_ok()
+    {
         for &(feature, name) in NAMED_FEATURES {
-            if Validator::new_with_features(GO_FEATURES | feature).validate_all(bytes).is_ok() {
+            if Validator::new_with_features(GO_FEATURES | feature)
+                .validate_all(bytes)
+                .is_ok()
+            {
                 return Err(ModuleError::Unsupported(name.to_string()));
             }
         }
-        return Err(ModuleError::Unsupported(format!("a wasm proposal ({})", err.message())));
+        return Err(ModuleError::Unsupported(format!(
+            "a wasm proposal ({})",
+            err.message()
+        )));
     }
-    Err(ModuleError::Invalid(format!("{} (at byte offset {:#x})", err.message(), err.offset())))
+    Err(ModuleError::Invalid(format!(
+        "{} (at byte offset {:#x})",
+        err.message(),
+        err.offset()
+    )))
 }
 
 /// Validates the module structure on this thread and the function bodies on all cores (they are
 /// independent once the module's types and indices are known).
-fn validate_parallel(bytes: &[u8], features: WasmFeatures) -> Result<(), wasmparser::BinaryReaderError> {
+fn validate_parallel(
+    bytes: &[u8],
+    features: WasmFeatures,
+) -> Result<(), wasmparser::BinaryReaderError> {
     let mut validator = Validator::new_with_features(features);
     let mut funcs = Vec::new();
     for payload in Parser::new(0).parse_all(bytes) {
@@ -355,7 +403,9 @@ fn validate_parallel(bytes: &[u8], features: WasmFeatures) -> Result<(), wasmpar
     if funcs.is_empty() {
         return Ok(());
     }
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(funcs.len());
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(funcs.len());
     let per_thread = funcs.len().div_ceil(threads);
     let mut chunks: Vec<Vec<_>> = Vec::with_capacity(threads);
     let mut funcs = funcs.into_iter().peekable();
@@ -363,25 +413,33 @@ fn validate_parallel(bytes: &[u8], features: WasmFeatures) -> Result<(), wasmpar
         chunks.push(funcs.by_ref().take(per_thread).collect());
     }
     // The first error in function order wins, so the message does not depend on thread timing.
-    let results: Vec<Result<(), (usize, wasmparser::BinaryReaderError)>> = std::thread::scope(|s| {
-        let handles: Vec<_> = chunks
-            .into_iter()
-            .enumerate()
-            .map(|(c, chunk)| {
-                s.spawn(move || {
-                    let mut allocs = wasmparser::FuncValidatorAllocations::default();
-                    for (i, (f, body)) in chunk.into_iter().enumerate() {
-                        let mut v = f.into_validator(allocs);
-                        v.validate(&body).map_err(|e| (c * per_thread + i, e))?;
-                        allocs = v.into_allocations();
-                    }
-                    Ok(())
+    let results: Vec<Result<(), (usize, wasmparser::BinaryReaderError)>> =
+        std::thread::scope(|s| {
+            let handles: Vec<_> = chunks
+                .into_iter()
+                .enumerate()
+                .map(|(c, chunk)| {
+                    s.spawn(move || {
+                        let mut allocs = wasmparser::FuncValidatorAllocations::default();
+                        for (i, (f, body)) in chunk.into_iter().enumerate() {
+                            let mut v = f.into_validator(allocs);
+                            v.validate(&body).map_err(|e| (c * per_thread + i, e))?;
+                            allocs = v.into_allocations();
+                        }
+                        Ok(())
+                    })
                 })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().expect("validator thread panicked")).collect()
-    });
-    match results.into_iter().filter_map(Result::err).min_by_key(|(i, _)| *i) {
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("validator thread panicked"))
+                .collect()
+        });
+    match results
+        .into_iter()
+        .filter_map(Result::err)
+        .min_by_key(|(i, _)| *i)
+    {
         Some((_, e)) => Err(e),
         None => Ok(()),
     }
@@ -389,7 +447,9 @@ fn validate_parallel(bytes: &[u8], features: WasmFeatures) -> Result<(), wasmpar
 
 fn const_value(expr: &ConstExpr<'_>, ty: ValType) -> Result<u64, ModuleError> {
     let mut reader = expr.get_operators_reader();
-    let op = reader.read().map_err(|e| ModuleError::Invalid(e.to_string()))?;
+    let op = reader
+        .read()
+        .map_err(|e| ModuleError::Invalid(e.to_string()))?;
     let v = match op {
         Operator::I32Const { value } => value as u32 as u64,
         Operator::I64Const { value } => value as u64,
@@ -432,10 +492,22 @@ fn parse_validated(bytes: Arc<[u8]>) -> Result<ModuleInfo, ModuleError> {
                             _ => return Err(ModuleError::Unsupported("non-function types".into())),
                         };
                         let ty = FuncType {
-                            params: f.params().iter().map(|t| ValType::from_wasm(*t)).collect::<Result<_, _>>()?,
-                            results: f.results().iter().map(|t| ValType::from_wasm(*t)).collect::<Result<_, _>>()?,
+                            params: f
+                                .params()
+                                .iter()
+                                .map(|t| ValType::from_wasm(*t))
+                                .collect::<Result<_, _>>()?,
+                            results: f
+                                .results()
+                                .iter()
+                                .map(|t| ValType::from_wasm(*t))
+                                .collect::<Result<_, _>>()?,
                         };
-                        let canon = m.types.iter().position(|t| *t == ty).unwrap_or(m.types.len());
+                        let canon = m
+                            .types
+                            .iter()
+                            .position(|t| *t == ty)
+                            .unwrap_or(m.types.len());
                         m.canonical_sig.push(canon as u32);
                         m.types.push(ty);
                     }
@@ -476,13 +548,19 @@ fn parse_validated(bytes: Arc<[u8]>) -> Result<ModuleInfo, ModuleError> {
             Payload::TableSection(reader) => {
                 for t in reader {
                     let t = t.map_err(invalid)?;
-                    m.table = Some(TableInfo { min: t.ty.initial, max: t.ty.maximum });
+                    m.table = Some(TableInfo {
+                        min: t.ty.initial,
+                        max: t.ty.maximum,
+                    });
                 }
             }
             Payload::MemorySection(reader) => {
                 for mem in reader {
                     let mem = mem.map_err(invalid)?;
-                    m.memory = Some(MemoryInfo { min_pages: mem.initial, max_pages: mem.maximum });
+                    m.memory = Some(MemoryInfo {
+                        min_pages: mem.initial,
+                        max_pages: mem.maximum,
+                    });
                 }
             }
             Payload::GlobalSection(reader) => {
@@ -490,7 +568,11 @@ fn parse_validated(bytes: Arc<[u8]>) -> Result<ModuleInfo, ModuleError> {
                     let g = g.map_err(invalid)?;
                     let ty = ValType::from_wasm(g.ty.content_type)?;
                     let init = const_value(&g.init_expr, ty)?;
-                    m.globals.push(GlobalInfo { ty, mutable: g.ty.mutable, init });
+                    m.globals.push(GlobalInfo {
+                        ty,
+                        mutable: g.ty.mutable,
+                        init,
+                    });
                 }
             }
             Payload::ExportSection(reader) => {
@@ -501,9 +583,15 @@ fn parse_validated(bytes: Arc<[u8]>) -> Result<ModuleInfo, ModuleError> {
                         ExternalKind::Memory => ExportKind::Memory,
                         ExternalKind::Table => ExportKind::Table,
                         ExternalKind::Global => ExportKind::Global,
-                        ExternalKind::Tag => return Err(ModuleError::Unsupported("exported tags".into())),
+                        ExternalKind::Tag => {
+                            return Err(ModuleError::Unsupported("exported tags".into()));
+                        }
                     };
-                    m.exports.push(Export { name: e.name.to_string(), kind, index: e.index });
+                    m.exports.push(Export {
+                        name: e.name.to_string(),
+                        kind,
+                        index: e.index,
+                    });
                 }
             }
             Payload::StartSection { func, .. } => m.start = Some(func),
@@ -511,7 +599,10 @@ fn parse_validated(bytes: Arc<[u8]>) -> Result<ModuleInfo, ModuleError> {
                 for el in reader {
                     let el = el.map_err(invalid)?;
                     let offset = match el.kind {
-                        ElementKind::Active { table_index, offset_expr } => {
+                        ElementKind::Active {
+                            table_index,
+                            offset_expr,
+                        } => {
                             if table_index.unwrap_or(0) != 0 {
                                 return Err(ModuleError::Unsupported("multiple tables".into()));
                             }
@@ -522,9 +613,11 @@ fn parse_validated(bytes: Arc<[u8]>) -> Result<ModuleInfo, ModuleError> {
                         _ => continue,
                     };
                     let funcs = match el.items {
-                        ElementItems::Functions(r) => {
-                            r.into_iter().map(|f| f.map(Some)).collect::<Result<Vec<_>, _>>().map_err(invalid)?
-                        }
+                        ElementItems::Functions(r) => r
+                            .into_iter()
+                            .map(|f| f.map(Some))
+                            .collect::<Result<Vec<_>, _>>()
+                            .map_err(invalid)?,
                         ElementItems::Expressions(..) => {
                             return Err(ModuleError::Unsupported("element expressions".into()));
                         }
@@ -535,10 +628,17 @@ fn parse_validated(bytes: Arc<[u8]>) -> Result<ModuleInfo, ModuleError> {
             Payload::DataSection(reader) => {
                 for d in reader {
                     let d = d.map_err(invalid)?;
-                    if let DataKind::Active { memory_index: 0, offset_expr } = d.kind {
+                    if let DataKind::Active {
+                        memory_index: 0,
+                        offset_expr,
+                    } = d.kind
+                    {
                         let offset = const_value(&offset_expr, ValType::I32)? as u32;
                         let end = d.range.end as usize;
-                        m.data.push(DataSegment { offset, range: end - d.data.len()..end });
+                        m.data.push(DataSegment {
+                            offset,
+                            range: end - d.data.len()..end,
+                        });
                     }
                 }
             }
@@ -570,13 +670,22 @@ mod tests {
 
     #[test]
     fn empty_and_garbage_are_invalid() {
-        assert!(matches!(ModuleInfo::parse(Vec::new()), Err(ModuleError::Invalid(_))));
-        assert!(matches!(ModuleInfo::parse(vec![1, 2, 3, 4, 5, 6, 7, 8, 9]), Err(ModuleError::Invalid(_))));
+        assert!(matches!(
+            ModuleInfo::parse(Vec::new()),
+            Err(ModuleError::Invalid(_))
+        ));
+        assert!(matches!(
+            ModuleInfo::parse(vec![1, 2, 3, 4, 5, 6, 7, 8, 9]),
+            Err(ModuleError::Invalid(_))
+        ));
     }
 
     #[test]
     fn simd_is_named() {
-        let wasm = wat::parse_str(r#"(module (func (result i32) v128.const i64x2 0 0 i32x4.extract_lane 0))"#).unwrap();
+        let wasm = wat::parse_str(
+            r#"(module (func (result i32) v128.const i64x2 0 0 i32x4.extract_lane 0))"#,
+        )
+        .unwrap();
         let err = ModuleInfo::parse(wasm).unwrap_err();
         assert_eq!(err, ModuleError::Unsupported("SIMD (v128)".into()), "{err}");
     }

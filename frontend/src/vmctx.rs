@@ -75,7 +75,10 @@ impl TableEntry {
     /// Signature id of an empty (null) slot; no real signature has it.
     pub const NULL_SIG: u32 = u32::MAX;
     /// An empty slot.
-    pub const NULL: TableEntry = TableEntry { sig: Self::NULL_SIG, func: 0 };
+    pub const NULL: TableEntry = TableEntry {
+        sig: Self::NULL_SIG,
+        func: 0,
+    };
     /// Byte size of an entry.
     pub const SIZE: u32 = 8;
     /// Offset of `sig` inside an entry.

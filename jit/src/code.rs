@@ -30,7 +30,10 @@ impl FuncCode {
     /// The trap code recorded at exactly `pc`, if any.
     pub fn trap_at(&self, pc: usize) -> Option<TrapCode> {
         let off = u32::try_from(pc.checked_sub(self.start)?).ok()?;
-        self.traps.binary_search_by_key(&off, |t| t.0).ok().map(|i| self.traps[i].1)
+        self.traps
+            .binary_search_by_key(&off, |t| t.0)
+            .ok()
+            .map(|i| self.traps[i].1)
     }
 }
 
@@ -55,7 +58,12 @@ impl RawCode {
         }
         let mut traps = f.traps.clone();
         traps.sort_by_key(|t| t.0);
-        Some(RawCode { func_index: f.func_index, alignment: f.alignment, code: f.code.clone(), traps: traps.into() })
+        Some(RawCode {
+            func_index: f.func_index,
+            alignment: f.alignment,
+            code: f.code.clone(),
+            traps: traps.into(),
+        })
     }
 }
 
@@ -74,7 +82,9 @@ impl CodeMemory {
     /// Code memory for code compiled for `isa` (which must be the host's).
     pub fn new(isa: OwnedTargetIsa) -> CodeMemory {
         let builder = JITBuilder::with_isa(isa, default_libcall_names());
-        CodeMemory { module: Some(JITModule::new(builder)) }
+        CodeMemory {
+            module: Some(JITModule::new(builder)),
+        }
     }
 
     /// Publishes machine code that needs no relocations (e.g. loaded from the code cache).
@@ -88,7 +98,9 @@ impl CodeMemory {
         let mut ids = Vec::with_capacity(funcs.len());
         for f in &funcs {
             let id = module.declare_anonymous_function(&sig).map_err(mem)?;
-            module.define_function_bytes(id, f.alignment, &f.code, &[]).map_err(mem)?;
+            module
+                .define_function_bytes(id, f.alignment, &f.code, &[])
+                .map_err(mem)?;
             ids.push(id);
         }
         module.finalize_definitions().map_err(mem)?;
@@ -115,10 +127,17 @@ impl CodeMemory {
         let module = self.module.as_mut().expect("code memory used after drop");
         let mut ids = Vec::with_capacity(funcs.len());
         for f in &funcs {
-            let id = module.declare_anonymous_function(&f.func.signature).map_err(mem)?;
-            let relocs: Vec<ModuleReloc> =
-                f.relocs.iter().map(|r| ModuleReloc::from_mach_reloc(r, &f.func, id)).collect();
-            module.define_function_bytes(id, f.alignment, &f.code, &relocs).map_err(mem)?;
+            let id = module
+                .declare_anonymous_function(&f.func.signature)
+                .map_err(mem)?;
+            let relocs: Vec<ModuleReloc> = f
+                .relocs
+                .iter()
+                .map(|r| ModuleReloc::from_mach_reloc(r, &f.func, id))
+                .collect();
+            module
+                .define_function_bytes(id, f.alignment, &f.code, &relocs)
+                .map_err(mem)?;
             ids.push(id);
         }
         module.finalize_definitions().map_err(mem)?;

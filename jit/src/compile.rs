@@ -5,12 +5,12 @@
 use crate::JitError;
 use crate::isa::{self, IsaOptions};
 use cranelift_codegen::Context;
+use cranelift_codegen::FinalizedMachReloc;
 use cranelift_codegen::control::ControlPlane;
 use cranelift_codegen::ir::{
     AbiParam, Function, InstBuilder, MemFlagsData, Signature, TrapCode, UserFuncName, types,
 };
 use cranelift_codegen::isa::{CallConv, OwnedTargetIsa, TargetFrontendConfig};
-use cranelift_codegen::FinalizedMachReloc;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use gojit_frontend::module::{FuncType, ModuleInfo};
 use gojit_frontend::translate::{self, clif_type, wasm_signature};
@@ -43,7 +43,10 @@ impl Compiler {
     /// # Errors
     /// [`JitError::Target`] if the host is not supported.
     pub fn host(opts: &IsaOptions) -> Result<Compiler, JitError> {
-        Ok(Compiler { isa: isa::host(opts)?, go: opts.go })
+        Ok(Compiler {
+            isa: isa::host(opts)?,
+            go: opts.go,
+        })
     }
 
     /// A compiler for `triple` (cross-compilation; the code cannot run here unless it is the host).
@@ -51,7 +54,10 @@ impl Compiler {
     /// # Errors
     /// [`JitError::Target`] if the triple is not supported.
     pub fn for_triple(triple: &str, opts: &IsaOptions) -> Result<Compiler, JitError> {
-        Ok(Compiler { isa: isa::for_triple(triple, opts)?, go: opts.go })
+        Ok(Compiler {
+            isa: isa::for_triple(triple, opts)?,
+            go: opts.go,
+        })
     }
 
     /// The target ISA.
@@ -83,16 +89,21 @@ impl Compiler {
     ///
     /// # Errors
     /// [`JitError::Translate`] or [`JitError::Codegen`], naming the function.
-    pub fn compile_function(&self, module: &ModuleInfo, func_index: u32) -> Result<CompiledFunction, JitError> {
+    pub fn compile_function(
+        &self,
+        module: &ModuleInfo,
+        func_index: u32,
+    ) -> Result<CompiledFunction, JitError> {
         let config = self.frontend_config();
         let func = if func_index < module.num_imports() {
             translate::translate_import_trampoline(module, func_index, &config)
         } else {
             let mut ctx = cranelift_frontend::FunctionBuilderContext::new();
-            translate::translate_function_with(module, func_index, &config, self.go, &mut ctx).map_err(|e| JitError::Translate {
-                func: module.func_name(func_index),
-                message: e.to_string(),
-            })?
+            translate::translate_function_with(module, func_index, &config, self.go, &mut ctx)
+                .map_err(|e| JitError::Translate {
+                    func: module.func_name(func_index),
+                    message: e.to_string(),
+                })?
         };
         self.compile_clif(func, func_index, || module.func_name(func_index))
     }
@@ -110,13 +121,30 @@ impl Compiler {
         let mut ctx = Context::for_function(func);
         let compiled = match ctx.compile(&*self.isa, &mut ControlPlane::default()) {
             Ok(c) => c,
-            Err(e) => return Err(JitError::Codegen { func: name(), message: format!("{:?}", e.inner) }),
+            Err(e) => {
+                return Err(JitError::Codegen {
+                    func: name(),
+                    message: format!("{:?}", e.inner),
+                });
+            }
         };
         let code = compiled.code_buffer().to_vec();
-        let traps = compiled.buffer.traps().iter().map(|t| (t.offset, t.code)).collect();
+        let traps = compiled
+            .buffer
+            .traps()
+            .iter()
+            .map(|t| (t.offset, t.code))
+            .collect();
         let relocs = compiled.buffer.relocs().to_vec();
         let alignment = u64::from(compiled.buffer.alignment.max(16));
-        Ok(CompiledFunction { func_index, code, alignment, traps, relocs, func: ctx.func })
+        Ok(CompiledFunction {
+            func_index,
+            code,
+            alignment,
+            traps,
+            relocs,
+            func: ctx.func,
+        })
     }
 
     /// Compiles the entry trampoline for calling a wasm function of type `ty` from the host:
@@ -129,7 +157,8 @@ impl Compiler {
         let config = self.frontend_config();
         let ptr = config.pointer_type();
         let mut sig = Signature::new(CallConv::triple_default(self.isa.triple()));
-        sig.params.extend([AbiParam::new(ptr), AbiParam::new(ptr), AbiParam::new(ptr)]);
+        sig.params
+            .extend([AbiParam::new(ptr), AbiParam::new(ptr), AbiParam::new(ptr)]);
         let mut func = Function::with_name_signature(UserFuncName::user(1, 0), sig);
         let mut fctx = FunctionBuilderContext::new();
         let mut b = FunctionBuilder::new(&mut func, &mut fctx);

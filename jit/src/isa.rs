@@ -22,17 +22,26 @@ pub struct IsaOptions {
 
 impl Default for IsaOptions {
     fn default() -> Self {
-        IsaOptions { verify: cfg!(debug_assertions), opt_level: "speed", go: Default::default() }
+        IsaOptions {
+            verify: cfg!(debug_assertions),
+            opt_level: "speed",
+            go: Default::default(),
+        }
     }
 }
 
 fn flags(opts: &IsaOptions) -> Result<settings::Flags, JitError> {
     let mut b = settings::builder();
     let set = |b: &mut settings::Builder, k: &str, v: &str| {
-        b.set(k, v).map_err(|e| JitError::Target(format!("flag {k}={v}: {e}")))
+        b.set(k, v)
+            .map_err(|e| JitError::Target(format!("flag {k}={v}: {e}")))
     };
     set(&mut b, "opt_level", opts.opt_level)?;
-    set(&mut b, "enable_verifier", if opts.verify { "true" } else { "false" })?;
+    set(
+        &mut b,
+        "enable_verifier",
+        if opts.verify { "true" } else { "false" },
+    )?;
     // Calls between wasm functions go through vmctx, so code is position independent anyway;
     // libcalls (only float rounding on x86 without SSE4.1) are absolute.
     set(&mut b, "is_pic", "false")?;
@@ -51,7 +60,9 @@ fn flags(opts: &IsaOptions) -> Result<settings::Flags, JitError> {
 /// [`JitError::Target`] if the host is not supported by Cranelift.
 pub fn host(opts: &IsaOptions) -> Result<OwnedTargetIsa, JitError> {
     let builder = cranelift_native::builder().map_err(|m| JitError::Target(m.to_string()))?;
-    builder.finish(flags(opts)?).map_err(|e| JitError::Target(e.to_string()))
+    builder
+        .finish(flags(opts)?)
+        .map_err(|e| JitError::Target(e.to_string()))
 }
 
 /// The ISA for `triple` (e.g. `aarch64-unknown-linux-gnu`), with its baseline extensions.
@@ -61,5 +72,7 @@ pub fn host(opts: &IsaOptions) -> Result<OwnedTargetIsa, JitError> {
 pub fn for_triple(triple: &str, opts: &IsaOptions) -> Result<OwnedTargetIsa, JitError> {
     let t = Triple::from_str(triple).map_err(|e| JitError::Target(format!("{triple}: {e}")))?;
     let builder = isa::lookup(t).map_err(|e| JitError::Target(format!("{triple}: {e}")))?;
-    builder.finish(flags(opts)?).map_err(|e| JitError::Target(e.to_string()))
+    builder
+        .finish(flags(opts)?)
+        .map_err(|e| JitError::Target(e.to_string()))
 }

@@ -33,7 +33,9 @@ impl fmt::Display for JitError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             JitError::Target(m) => write!(f, "unsupported target: {m}"),
-            JitError::Translate { func, message } => write!(f, "cannot translate {func}: {message}"),
+            JitError::Translate { func, message } => {
+                write!(f, "cannot translate {func}: {message}")
+            }
             JitError::Codegen { func, message } => write!(f, "cannot compile {func}: {message}"),
             JitError::Memory(m) => write!(f, "code memory: {m}"),
         }

@@ -35,7 +35,9 @@ pub fn default_cache_dir() -> Option<PathBuf> {
     if let Some(d) = std::env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
         return Some(PathBuf::from(d).join("gojit"));
     }
-    std::env::var_os("HOME").filter(|d| !d.is_empty()).map(|h| PathBuf::from(h).join(".cache/gojit"))
+    std::env::var_os("HOME")
+        .filter(|d| !d.is_empty())
+        .map(|h| PathBuf::from(h).join(".cache/gojit"))
 }
 
 impl CodeCache {
@@ -46,12 +48,18 @@ impl CodeCache {
         h.update(module);
         let key = *h.finalize().as_bytes();
         let name: String = key[..16].iter().map(|b| format!("{b:02x}")).collect();
-        CodeCache { path: dir.join(format!("{name}.gjc")), key }
+        CodeCache {
+            path: dir.join(format!("{name}.gjc")),
+            key,
+        }
     }
 
     /// The cached functions, or nothing if there is no valid cache file.
     pub(crate) fn load(&self, num_funcs: u32) -> Vec<RawCode> {
-        std::fs::read(&self.path).ok().and_then(|b| self.parse(&b, num_funcs)).unwrap_or_default()
+        std::fs::read(&self.path)
+            .ok()
+            .and_then(|b| self.parse(&b, num_funcs))
+            .unwrap_or_default()
     }
 
     fn parse(&self, bytes: &[u8], num_funcs: u32) -> Option<Vec<RawCode>> {
@@ -81,14 +89,20 @@ impl CodeCache {
                 traps.push((off, code));
             }
             let code = r.take(code_len)?.to_vec();
-            out.push(RawCode { func_index, alignment, code, traps: traps.into() });
+            out.push(RawCode {
+                func_index,
+                alignment,
+                code,
+                traps: traps.into(),
+            });
         }
         r.bytes.is_empty().then_some(out)
     }
 
     /// Replaces the cache file with `entries`.
     pub(crate) fn store(&self, entries: &[RawCode]) -> std::io::Result<()> {
-        let mut b = Vec::with_capacity(64 + entries.iter().map(|e| e.code.len() + 16).sum::<usize>());
+        let mut b =
+            Vec::with_capacity(64 + entries.iter().map(|e| e.code.len() + 16).sum::<usize>());
         b.extend_from_slice(MAGIC);
         b.extend_from_slice(&self.key);
         b.extend_from_slice(&(entries.len() as u32).to_le_bytes());
@@ -147,7 +161,11 @@ mod tests {
             func_index: i,
             alignment: 16,
             code: vec![0xc3; 5 + i as usize],
-            traps: vec![(1, TrapCode::HEAP_OUT_OF_BOUNDS), (3, TrapCode::STACK_OVERFLOW)].into(),
+            traps: vec![
+                (1, TrapCode::HEAP_OUT_OF_BOUNDS),
+                (3, TrapCode::STACK_OVERFLOW),
+            ]
+            .into(),
         }
     }
 

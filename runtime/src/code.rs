@@ -11,11 +11,11 @@
 //! function and per entry trampoline) that it scans lock-free.
 
 use crate::Error;
+use crate::cache::CodeCache;
 use gojit_frontend::ModuleInfo;
 use gojit_frontend::traps::Trap;
-use crate::cache::CodeCache;
 use gojit_jit::{CodeMemory, CompiledFunction, Compiler, FuncCode, RawCode};
-use std::sync::atomic::{AtomicPtr, AtomicU64, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicPtr, AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock, Weak, mpsc};
 
 /// What a code address means to the signal handler.
@@ -43,7 +43,7 @@ pub(crate) struct ModuleCode {
     compile_nanos: AtomicU64,
     /// The persistent cache, with every function published so far (loaded or compiled) kept for
     /// writing back, and whether anything new was compiled since the load.
-    cache: Option<(CodeCache, Mutex<(Vec<RawCode>, bool)>)>,
+    cache: Option<(CodeCache, Mutex<CachedCode>)>,
     loaded_from_cache: u64,
     /// Per function: `IDLE`, `COMPILING` (by some thread; others wait on `compiled_signal`) or
     /// `DONE` (compiled here; functions loaded from the cache stay `IDLE` with a pointer set).
@@ -55,6 +55,10 @@ pub(crate) struct ModuleCode {
     /// This module code itself, for the background thread.
     this: Weak<ModuleCode>,
 }
+
+/// Every function published so far (loaded or compiled), and whether any was compiled since the
+/// cache was loaded.
+type CachedCode = (Vec<RawCode>, bool);
 
 const IDLE: u8 = 0;
 const COMPILING: u8 = 1;
@@ -83,7 +87,9 @@ impl ModuleCode {
         cached: Vec<RawCode>,
         background: bool,
     ) -> Arc<ModuleCode> {
-        Arc::new_cyclic(|this| ModuleCode::build(compiler, info, cache, cached, background, this.clone()))
+        Arc::new_cyclic(|this| {
+            ModuleCode::build(compiler, info, cache, cached, background, this.clone())
+        })
     }
 
     fn build(
@@ -99,8 +105,12 @@ impl ModuleCode {
         let mut code = ModuleCode {
             memory: Mutex::new(CodeMemory::new(compiler.isa().clone())),
             compiler,
-            func_ptrs: (0..n).map(|_| AtomicPtr::new(std::ptr::null_mut())).collect(),
-            trampolines: (0..sigs).map(|_| AtomicPtr::new(std::ptr::null_mut())).collect(),
+            func_ptrs: (0..n)
+                .map(|_| AtomicPtr::new(std::ptr::null_mut()))
+                .collect(),
+            trampolines: (0..sigs)
+                .map(|_| AtomicPtr::new(std::ptr::null_mut()))
+                .collect(),
             registry: (0..n + sigs).map(|_| OnceLock::new()).collect(),
             compiled: AtomicU64::new(0),
             compile_nanos: AtomicU64::new(0),
@@ -109,13 +119,18 @@ impl ModuleCode {
             states: (0..n).map(|_| AtomicU8::new(IDLE)).collect(),
             compiled_signal: (Mutex::new(()), Condvar::new()),
             background: OnceLock::new(),
-            background_enabled: background && std::thread::available_parallelism().is_ok_and(|p| p.get() > 1),
+            background_enabled: background
+                && std::thread::available_parallelism().is_ok_and(|p| p.get() > 1),
             this,
             info,
         };
         if let Some(cache) = cache {
             let n = code.info.num_funcs();
-            let entries = if cached.iter().all(|e| e.func_index < n) { cached } else { Vec::new() };
+            let entries = if cached.iter().all(|e| e.func_index < n) {
+                cached
+            } else {
+                Vec::new()
+            };
             code.loaded_from_cache = code.publish_cached(&entries);
             code.cache = Some((cache, Mutex::new((entries, false))));
         }
@@ -128,7 +143,9 @@ impl ModuleCode {
         if entries.is_empty() {
             return 0;
         }
-        let Ok(published) = self.lock().publish_raw(entries.to_vec()) else { return 0 };
+        let Ok(published) = self.lock().publish_raw(entries.to_vec()) else {
+            return 0;
+        };
         let mut n = 0;
         for code in published {
             let i = code.func_index as usize;
@@ -153,7 +170,9 @@ impl ModuleCode {
 
     /// Writes the cache file if this run compiled anything new. Returns whether it wrote.
     pub(crate) fn persist(&self) -> std::io::Result<bool> {
-        let Some((cache, entries)) = &self.cache else { return Ok(false) };
+        let Some((cache, entries)) = &self.cache else {
+            return Ok(false);
+        };
         let mut e = entries.lock().unwrap_or_else(|p| p.into_inner());
         if !e.1 {
             return Ok(false);
@@ -174,7 +193,8 @@ impl ModuleCode {
 
     fn account(&self, functions: u64, since: std::time::Instant) {
         self.compiled.fetch_add(functions, Ordering::Relaxed);
-        self.compile_nanos.fetch_add(since.elapsed().as_nanos() as u64, Ordering::Relaxed);
+        self.compile_nanos
+            .fetch_add(since.elapsed().as_nanos() as u64, Ordering::Relaxed);
     }
 
     /// The array vmctx's `func_ptrs` points at.
@@ -203,7 +223,10 @@ impl ModuleCode {
             if !p.is_null() {
                 return Ok(p);
             }
-            if self.states[i].compare_exchange(IDLE, COMPILING, Ordering::AcqRel, Ordering::Acquire).is_ok() {
+            if self.states[i]
+                .compare_exchange(IDLE, COMPILING, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
+            {
                 let r = self.compile_one(index);
                 if r.is_ok() {
                     self.prefetch_callees(index);
@@ -228,7 +251,11 @@ impl ModuleCode {
         let result = (|| {
             let compiled = self.compiler.compile_function(&self.info, index)?;
             self.remember(std::slice::from_ref(&compiled));
-            let code = self.lock().publish(vec![compiled])?.pop().expect("one function published");
+            let code = self
+                .lock()
+                .publish(vec![compiled])?
+                .pop()
+                .expect("one function published");
             Ok::<_, Error>(self.register(i, code))
         })();
         match &result {
@@ -252,7 +279,9 @@ impl ModuleCode {
         if !self.background_enabled {
             return;
         }
-        let queue = self.background.get_or_init(|| Mutex::new(self.start_background()));
+        let queue = self
+            .background
+            .get_or_init(|| Mutex::new(self.start_background()));
         let queue = queue.lock().unwrap_or_else(|e| e.into_inner());
         for callee in self.info.direct_callees(index) {
             if self.states[callee as usize].load(Ordering::Relaxed) == IDLE {
@@ -265,16 +294,21 @@ impl ModuleCode {
     fn start_background(&self) -> mpsc::Sender<u32> {
         let (tx, rx) = mpsc::channel::<u32>();
         let this = self.this.clone();
-        let spawned = std::thread::Builder::new().name("gojit-compile".into()).spawn(move || {
-            while let Ok(index) = rx.recv() {
-                let Some(code) = this.upgrade() else { break };
-                let i = index as usize;
-                if code.states[i].compare_exchange(IDLE, COMPILING, Ordering::AcqRel, Ordering::Acquire).is_ok() {
-                    // A failure is reported when (if) the function is really called.
-                    let _ = code.compile_one(index);
+        let spawned = std::thread::Builder::new()
+            .name("gojit-compile".into())
+            .spawn(move || {
+                while let Ok(index) = rx.recv() {
+                    let Some(code) = this.upgrade() else { break };
+                    let i = index as usize;
+                    if code.states[i]
+                        .compare_exchange(IDLE, COMPILING, Ordering::AcqRel, Ordering::Acquire)
+                        .is_ok()
+                    {
+                        // A failure is reported when (if) the function is really called.
+                        let _ = code.compile_one(index);
+                    }
                 }
-            }
-        });
+            });
         if spawned.is_err() {
             // No thread: everything is still compiled on demand.
             return mpsc::channel().0;
@@ -288,7 +322,9 @@ impl ModuleCode {
         let todo: Vec<u32> = (0..self.info.num_funcs())
             .filter(|&i| self.func_ptrs[i as usize].load(Ordering::Acquire).is_null())
             .collect();
-        let threads = std::thread::available_parallelism().map_or(1, |p| p.get()).clamp(1, todo.len().max(1));
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |p| p.get())
+            .clamp(1, todo.len().max(1));
         let results: Vec<Result<Vec<CompiledFunction>, Error>> = std::thread::scope(|s| {
             let handles: Vec<_> = (0..threads)
                 .map(|t| {
@@ -297,14 +333,21 @@ impl ModuleCode {
                         todo.iter()
                             .skip(t)
                             .step_by(threads)
-                            .map(|&i| self.compiler.compile_function(&self.info, i).map_err(Error::from))
+                            .map(|&i| {
+                                self.compiler
+                                    .compile_function(&self.info, i)
+                                    .map_err(Error::from)
+                            })
                             .collect::<Result<Vec<_>, _>>()
                     })
                 })
                 .collect();
             handles
                 .into_iter()
-                .map(|h| h.join().unwrap_or_else(|_| Err(Error::Call("compiler thread panicked".into()))))
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err(Error::Call("compiler thread panicked".into())))
+                })
                 .collect()
         });
         let mut all = Vec::with_capacity(todo.len());
@@ -339,8 +382,13 @@ impl ModuleCode {
             return Ok(p);
         }
         let started = std::time::Instant::now();
-        let compiled = self.compiler.compile_entry_trampoline(&self.info.types[canon])?;
-        let code = mem.publish(vec![compiled])?.pop().expect("one trampoline published");
+        let compiled = self
+            .compiler
+            .compile_entry_trampoline(&self.info.types[canon])?;
+        let code = mem
+            .publish(vec![compiled])?
+            .pop()
+            .expect("one trampoline published");
         let p = self.register(self.info.num_funcs() as usize + canon, code);
         slot.store(p, Ordering::Release);
         self.account(1, started);
@@ -349,9 +397,13 @@ impl ModuleCode {
 
     /// The function containing `pc`, and the trap code there. Lock-free (signal handlers).
     pub(crate) fn lookup(&self, pc: usize) -> Option<CodeLookup> {
-        self.registry.iter().filter_map(OnceLock::get).find(|c| c.contains(pc)).map(|c| CodeLookup {
-            func_index: c.func_index,
-            trap: c.trap_at(pc).and_then(Trap::from_code),
-        })
+        self.registry
+            .iter()
+            .filter_map(OnceLock::get)
+            .find(|c| c.contains(pc))
+            .map(|c| CodeLookup {
+                func_index: c.func_index,
+                trap: c.trap_at(pc).and_then(Trap::from_code),
+            })
     }
 }

@@ -50,7 +50,9 @@ impl Default for Config {
 /// none, or a comma-separated list of `-name` to turn single ones off.
 fn go_optimizations_from_env() -> gojit_frontend::translate::GoOptimizations {
     use gojit_frontend::translate::GoOptimizations;
-    let Ok(spec) = std::env::var("GOJIT_GO_OPT") else { return GoOptimizations::default() };
+    let Ok(spec) = std::env::var("GOJIT_GO_OPT") else {
+        return GoOptimizations::default();
+    };
     let mut opts = GoOptimizations::default();
     for item in spec.split(',').map(str::trim) {
         match item {
@@ -77,9 +79,16 @@ impl Engine {
     /// # Errors
     /// [`Error::Compile`] if the host CPU is not supported by Cranelift.
     pub fn new(config: Config) -> Result<Engine, Error> {
-        let opts = IsaOptions { verify: config.verify, go: config.go_optimizations, ..IsaOptions::default() };
+        let opts = IsaOptions {
+            verify: config.verify,
+            go: config.go_optimizations,
+            ..IsaOptions::default()
+        };
         let compiler = Compiler::host(&opts)?;
-        Ok(Engine { config: Arc::new(config), compiler: Arc::new(compiler) })
+        Ok(Engine {
+            config: Arc::new(config),
+            compiler: Arc::new(compiler),
+        })
     }
 
     /// The engine's settings.
@@ -105,8 +114,11 @@ impl Module {
     /// compilation fails.
     pub fn new(engine: &Engine, bytes: impl Into<Arc<[u8]>>) -> Result<Module, Error> {
         let bytes: Arc<[u8]> = bytes.into();
-        let cache =
-            engine.config.cache_dir.as_ref().map(|dir| CodeCache::new(dir, &bytes, &engine.compiler.fingerprint()));
+        let cache = engine
+            .config
+            .cache_dir
+            .as_ref()
+            .map(|dir| CodeCache::new(dir, &bytes, &engine.compiler.fingerprint()));
         let cached = cache.as_ref().map(|c| c.load(u32::MAX)).unwrap_or_default();
         // A cache file exists only for bytes this gojit version validated before (its key is a
         // hash of the bytes and the compiler), so they need not be validated again.
@@ -116,11 +128,21 @@ impl Module {
             ModuleInfo::parse_prevalidated(bytes)?
         });
         let background = engine.config.lazy && engine.config.background_compile;
-        let code = ModuleCode::new(engine.compiler.clone(), info.clone(), cache, cached, background);
+        let code = ModuleCode::new(
+            engine.compiler.clone(),
+            info.clone(),
+            cache,
+            cached,
+            background,
+        );
         if !engine.config.lazy {
             code.compile_all()?;
         }
-        Ok(Module { engine: engine.clone(), info, code })
+        Ok(Module {
+            engine: engine.clone(),
+            info,
+            code,
+        })
     }
 
     /// What the module contains.

@@ -56,7 +56,10 @@ impl fmt::Display for Error {
             Error::Module(e) => write!(f, "{e}"),
             Error::Compile(e) => write!(f, "{e}"),
             Error::Link(m) => write!(f, "{m}"),
-            Error::Trap { trap, func: Some(func) } => write!(f, "{trap} in {func}"),
+            Error::Trap {
+                trap,
+                func: Some(func),
+            } => write!(f, "{trap} in {func}"),
             Error::Trap { trap, func: None } => write!(f, "{trap}"),
             Error::Exit(c) => write!(f, "exited with status {c}"),
             Error::Host(m) => write!(f, "host function failed: {m}"),

@@ -44,7 +44,9 @@ wasm_ty!(i32, I32, |v| u64::from(v as u32), |s| s as u32 as i32);
 wasm_ty!(u32, I32, |v| u64::from(v), |s| s as u32);
 wasm_ty!(i64, I64, |v| v as u64, |s| s as i64);
 wasm_ty!(u64, I64, |v| v, |s| s);
-wasm_ty!(f32, F32, |v| u64::from(v.to_bits()), |s| f32::from_bits(s as u32));
+wasm_ty!(f32, F32, |v| u64::from(v.to_bits()), |s| f32::from_bits(
+    s as u32
+));
 wasm_ty!(f64, F64, |v| v.to_bits(), |s| f64::from_bits(s));
 wasm_ty!(bool, I32, |v| u64::from(v), |s| s as u32 != 0);
 
@@ -197,7 +199,10 @@ pub(crate) fn check_signature(
     ty: &gojit_frontend::module::FuncType,
 ) -> Result<(), Error> {
     if ty.params != want_params || ty.results != want_results {
-        let have = gojit_frontend::module::FuncType { params: want_params.to_vec(), results: want_results.to_vec() };
+        let have = gojit_frontend::module::FuncType {
+            params: want_params.to_vec(),
+            results: want_results.to_vec(),
+        };
         return Err(Error::Call(format!("`{name}` has type {ty}, not {have}")));
     }
     Ok(())

@@ -45,7 +45,11 @@ pub struct MemoryAccessError {
 
 impl fmt::Display for MemoryAccessError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "guest range {:#x}+{} is outside linear memory", self.ptr, self.len)
+        write!(
+            f,
+            "guest range {:#x}+{} is outside linear memory",
+            self.ptr, self.len
+        )
     }
 }
 
@@ -78,7 +82,10 @@ impl<'a> GuestMemory<'a> {
         if end <= self.bytes.len() {
             Ok(start..end)
         } else {
-            Err(MemoryAccessError { ptr: ptr.into(), len: len.into() })
+            Err(MemoryAccessError {
+                ptr: ptr.into(),
+                len: len.into(),
+            })
         }
     }
 
@@ -105,8 +112,10 @@ impl<'a> GuestMemory<'a> {
     /// # Errors
     /// [`MemoryAccessError`] when the destination is not inside linear memory.
     pub fn write(&mut self, ptr: u32, data: &[u8]) -> Result<(), MemoryAccessError> {
-        let len = u32::try_from(data.len())
-            .map_err(|_| MemoryAccessError { ptr: ptr.into(), len: data.len() as u64 })?;
+        let len = u32::try_from(data.len()).map_err(|_| MemoryAccessError {
+            ptr: ptr.into(),
+            len: data.len() as u64,
+        })?;
         self.slice_mut(ptr, len)?.copy_from_slice(data);
         Ok(())
     }
@@ -124,7 +133,9 @@ impl<'a> GuestMemory<'a> {
     /// # Errors
     /// [`MemoryAccessError`] when out of bounds.
     pub fn read_u16(&self, ptr: u32) -> Result<u16, MemoryAccessError> {
-        Ok(u16::from_le_bytes(self.slice(ptr, 2)?.try_into().expect("2 bytes")))
+        Ok(u16::from_le_bytes(
+            self.slice(ptr, 2)?.try_into().expect("2 bytes"),
+        ))
     }
 
     /// Reads a little-endian `u32`.
@@ -132,7 +143,9 @@ impl<'a> GuestMemory<'a> {
     /// # Errors
     /// [`MemoryAccessError`] when out of bounds.
     pub fn read_u32(&self, ptr: u32) -> Result<u32, MemoryAccessError> {
-        Ok(u32::from_le_bytes(self.slice(ptr, 4)?.try_into().expect("4 bytes")))
+        Ok(u32::from_le_bytes(
+            self.slice(ptr, 4)?.try_into().expect("4 bytes"),
+        ))
     }
 
     /// Reads a little-endian `u64`.
@@ -140,7 +153,9 @@ impl<'a> GuestMemory<'a> {
     /// # Errors
     /// [`MemoryAccessError`] when out of bounds.
     pub fn read_u64(&self, ptr: u32) -> Result<u64, MemoryAccessError> {
-        Ok(u64::from_le_bytes(self.slice(ptr, 8)?.try_into().expect("8 bytes")))
+        Ok(u64::from_le_bytes(
+            self.slice(ptr, 8)?.try_into().expect("8 bytes"),
+        ))
     }
 
     /// Writes a `u8`.
@@ -187,14 +202,22 @@ pub struct Caller<'a, T = ()> {
 impl<'a> Caller<'a, ()> {
     /// A caller with no host state, over `memory` (for tests of host functions).
     pub fn new(memory: GuestMemory<'a>) -> Self {
-        Caller { memory, data: Box::leak(Box::new(())), instance: std::ptr::null_mut() }
+        Caller {
+            memory,
+            data: Box::leak(Box::new(())),
+            instance: std::ptr::null_mut(),
+        }
     }
 }
 
 impl<'a, T> Caller<'a, T> {
     /// A caller with host state `data`.
     pub fn with_data(memory: GuestMemory<'a>, data: &'a mut T) -> Self {
-        Caller { memory, data, instance: std::ptr::null_mut() }
+        Caller {
+            memory,
+            data,
+            instance: std::ptr::null_mut(),
+        }
     }
 
     pub(crate) fn for_instance(
@@ -202,7 +225,11 @@ impl<'a, T> Caller<'a, T> {
         data: &'a mut T,
         instance: *mut crate::instance::InstanceInner,
     ) -> Self {
-        Caller { memory, data, instance }
+        Caller {
+            memory,
+            data,
+            instance,
+        }
     }
 
     /// The caller's linear memory.
@@ -227,9 +254,15 @@ impl<'a, T> Caller<'a, T> {
     /// [`crate::Error::Call`] if there is no such export, the arguments do not match, or this
     /// caller is not inside a guest call. A trap in the nested call stops the whole outer call
     /// (the guest is unusable afterwards), so the error then surfaces from the outermost call.
-    pub fn call(&mut self, name: &str, args: &[crate::Val]) -> Result<Vec<crate::Val>, crate::Error> {
+    pub fn call(
+        &mut self,
+        name: &str,
+        args: &[crate::Val],
+    ) -> Result<Vec<crate::Val>, crate::Error> {
         if self.instance.is_null() {
-            return Err(crate::Error::Call("re-entrant call outside a guest call".into()));
+            return Err(crate::Error::Call(
+                "re-entrant call outside a guest call".into(),
+            ));
         }
         // SAFETY: `instance` is the instance whose host call created this caller; it is alive and
         // only reached through this caller while the host function runs.
@@ -260,7 +293,11 @@ pub struct HostFunc<T = ()> {
 
 impl<T> Clone for HostFunc<T> {
     fn clone(&self) -> Self {
-        HostFunc { params: self.params.clone(), results: self.results.clone(), callback: self.callback.clone() }
+        HostFunc {
+            params: self.params.clone(),
+            results: self.results.clone(),
+            callback: self.callback.clone(),
+        }
     }
 }
 
@@ -271,7 +308,9 @@ pub struct Linker<T = ()> {
 
 impl<T> Default for Linker<T> {
     fn default() -> Self {
-        Linker { funcs: HashMap::new() }
+        Linker {
+            funcs: HashMap::new(),
+        }
     }
 }
 
@@ -293,7 +332,11 @@ impl<T> Linker<T> {
     ) -> &mut Self {
         self.funcs.insert(
             (module.to_string(), name.to_string()),
-            HostFunc { params: params.to_vec(), results: results.to_vec(), callback: Rc::new(callback) },
+            HostFunc {
+                params: params.to_vec(),
+                results: results.to_vec(),
+                callback: Rc::new(callback),
+            },
         );
         self
     }
@@ -308,7 +351,8 @@ impl<T> Linker<T> {
         name: &str,
         f: impl crate::func::IntoFunc<T, Params, Results>,
     ) -> &mut Self {
-        self.funcs.insert((module.to_string(), name.to_string()), f.into_func());
+        self.funcs
+            .insert((module.to_string(), name.to_string()), f.into_func());
         self
     }
 

@@ -16,12 +16,12 @@ use crate::stack::GuestStack;
 use crate::vm;
 use crate::{Error, Val};
 use corosensei::{Coroutine, CoroutineResult, Yielder};
-use std::rc::Rc;
-use gojit_frontend::builtins::Builtin;
 use gojit_frontend::ValType;
+use gojit_frontend::builtins::Builtin;
 use gojit_frontend::module::ModuleInfo;
 use gojit_frontend::traps::Trap;
 use gojit_frontend::vmctx::{self, TableEntry};
+use std::rc::Rc;
 
 /// How a guest call on the coroutine ended (other than by a host-requested stop).
 #[derive(Debug, Clone, Copy)]
@@ -37,13 +37,18 @@ pub(crate) type ErasedHostFn =
 
 fn erase<T: 'static>(f: &HostFunc<T>) -> ErasedHostFn {
     let callback = f.callback.clone();
-    Rc::new(move |data: *mut (), inst: *mut InstanceInner, mem: &mut [u8], slots: &mut [u64]| {
-        // SAFETY: `data` is the `T` of the store that owns this instance (only a `Linker<T>`
-        // can create this closure, only a `Store<T>` instantiates with it), set by the store
-        // for the duration of the guest call that led here.
-        let data = unsafe { &mut *data.cast::<T>() };
-        callback(&mut Caller::for_instance(GuestMemory::new(mem), data, inst), slots)
-    })
+    Rc::new(
+        move |data: *mut (), inst: *mut InstanceInner, mem: &mut [u8], slots: &mut [u64]| {
+            // SAFETY: `data` is the `T` of the store that owns this instance (only a `Linker<T>`
+            // can create this closure, only a `Store<T>` instantiates with it), set by the store
+            // for the duration of the guest call that led here.
+            let data = unsafe { &mut *data.cast::<T>() };
+            callback(
+                &mut Caller::for_instance(GuestMemory::new(mem), data, inst),
+                slots,
+            )
+        },
+    )
 }
 
 /// How export calls treat goroutines other than the export's own.
@@ -97,11 +102,17 @@ impl InstanceInner {
         let mut imports = Vec::with_capacity(info.imports.len());
         for (i, imp) in info.imports.iter().enumerate() {
             let Some(f) = linker.get(&imp.module, &imp.name) else {
-                return Err(Error::Link(format!("unknown import {}::{}", imp.module, imp.name)));
+                return Err(Error::Link(format!(
+                    "unknown import {}::{}",
+                    imp.module, imp.name
+                )));
             };
             let want = info.func_type(i as u32);
             if f.params != want.params || f.results != want.results {
-                let have = gojit_frontend::module::FuncType { params: f.params.clone(), results: f.results.clone() };
+                let have = gojit_frontend::module::FuncType {
+                    params: f.params.clone(),
+                    results: f.results.clone(),
+                };
                 return Err(Error::Link(format!(
                     "import {}::{} has type {want} in the module but {have} in the host",
                     imp.module, imp.name
@@ -117,7 +128,8 @@ impl InstanceInner {
             }
             None => None,
         };
-        let mut table = vec![TableEntry::NULL; info.table.map_or(0, |t| t.min) as usize].into_boxed_slice();
+        let mut table =
+            vec![TableEntry::NULL; info.table.map_or(0, |t| t.min) as usize].into_boxed_slice();
         for seg in &info.elements {
             let end = seg.offset as usize + seg.funcs.len();
             if end > table.len() {
@@ -130,7 +142,10 @@ impl InstanceInner {
             }
             for (slot, f) in table[seg.offset as usize..end].iter_mut().zip(&seg.funcs) {
                 *slot = match f {
-                    Some(f) => TableEntry { sig: info.canonical_sig[info.func_types[*f as usize] as usize], func: *f },
+                    Some(f) => TableEntry {
+                        sig: info.canonical_sig[info.func_types[*f as usize] as usize],
+                        func: *f,
+                    },
                     None => TableEntry::NULL,
                 };
             }
@@ -162,7 +177,12 @@ impl InstanceInner {
     }
 
     /// Calls function `index` with `args` (type-checked), in Go's call mode.
-    pub(crate) fn call_index(&mut self, index: u32, args: &[Val], data: *mut ()) -> Result<Vec<Val>, Error> {
+    pub(crate) fn call_index(
+        &mut self,
+        index: u32,
+        args: &[Val],
+        data: *mut (),
+    ) -> Result<Vec<Val>, Error> {
         self.call_index_with(index, args, data, CallMode::Go)
     }
 
@@ -184,7 +204,11 @@ impl InstanceInner {
             return Err(Error::Call(format!(
                 "{} has type {ty} but was called with ({})",
                 info.func_name(index),
-                arg_types.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(", ")
+                arg_types
+                    .iter()
+                    .map(|t| t.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )));
         }
         let mut slots = vec![0u64; ty.params.len().max(ty.results.len()).max(1)];
@@ -192,14 +216,27 @@ impl InstanceInner {
             *s = a.to_bits();
         }
         self.call_slots(index, &mut slots, data, mode)?;
-        Ok(ty.results.iter().zip(&slots).map(|(t, &b)| Val::from_bits(*t, b)).collect())
+        Ok(ty
+            .results
+            .iter()
+            .zip(&slots)
+            .map(|(t, &b)| Val::from_bits(*t, b))
+            .collect())
     }
 
     /// Calls function `index` with arguments and results in `slots` (the caller checked the
     /// types and sized `slots`).
-    pub(crate) fn call_slots(&mut self, index: u32, slots: &mut [u64], data: *mut (), mode: CallMode) -> Result<(), Error> {
+    pub(crate) fn call_slots(
+        &mut self,
+        index: u32,
+        slots: &mut [u64],
+        data: *mut (),
+        mode: CallMode,
+    ) -> Result<(), Error> {
         if self.initialized && self.module.info.exported_func("_initialize") == Some(index) {
-            return Err(Error::Call("`_initialize` already ran (at instantiation)".into()));
+            return Err(Error::Call(
+                "`_initialize` already ran (at instantiation)".into(),
+            ));
         }
         self.host_data = data;
         self.call_raw(index, slots)?;
@@ -211,12 +248,19 @@ impl InstanceInner {
 
     /// The export called `name`.
     pub(crate) fn export_index(&self, name: &str) -> Result<u32, Error> {
-        self.module.info.exported_func(name).ok_or_else(|| Error::Call(format!("no exported function named `{name}`")))
+        self.module
+            .info
+            .exported_func(name)
+            .ok_or_else(|| Error::Call(format!("no exported function named `{name}`")))
     }
 
     /// An export call made by a host function during a guest call: it runs on the current guest
     /// stack (below the host function), as a nested wasmexport call does in Go.
-    pub(crate) fn call_export_nested(&mut self, name: &str, args: &[Val]) -> Result<Vec<Val>, Error> {
+    pub(crate) fn call_export_nested(
+        &mut self,
+        name: &str,
+        args: &[Val],
+    ) -> Result<Vec<Val>, Error> {
         if self.yielder.is_null() {
             return Err(Error::Call("re-entrant call outside a guest call".into()));
         }
@@ -225,7 +269,9 @@ impl InstanceInner {
         let ty = info.func_type(index);
         let arg_types: Vec<_> = args.iter().map(Val::ty).collect();
         if arg_types != ty.params {
-            return Err(Error::Call(format!("`{name}` has type {ty}, called with other argument types")));
+            return Err(Error::Call(format!(
+                "`{name}` has type {ty}, called with other argument types"
+            )));
         }
         let mut slots = vec![0u64; ty.params.len().max(ty.results.len()).max(1)];
         for (s, a) in slots.iter_mut().zip(args) {
@@ -236,9 +282,15 @@ impl InstanceInner {
         // SAFETY: `trampoline` has exactly this C signature and was built for `func`'s type;
         // `slots` holds max(params, results) slots. We are on the guest stack already (inside a
         // host call of this instance), so the call simply nests; a trap abandons the whole call.
-        let entry: extern "C" fn(*mut u64, *const u8, *mut u64) = unsafe { std::mem::transmute(trampoline) };
+        let entry: extern "C" fn(*mut u64, *const u8, *mut u64) =
+            unsafe { std::mem::transmute(trampoline) };
         entry(self.vmctx.as_mut_ptr(), func, slots.as_mut_ptr());
-        Ok(ty.results.iter().zip(&slots).map(|(t, &b)| Val::from_bits(*t, b)).collect())
+        Ok(ty
+            .results
+            .iter()
+            .zip(&slots)
+            .map(|(t, &b)| Val::from_bits(*t, b))
+            .collect())
     }
 
     fn global_word(&self, index: u32) -> u64 {
@@ -266,9 +318,14 @@ impl InstanceInner {
             // Push the return PC the export wrapper pushes before calling its Go function.
             let sp = (self.global_word(0) as u32).wrapping_sub(8);
             self.vmctx[vmctx::global(0) as usize / 8] = u64::from(sp);
-            let mem = self.memory.as_mut().ok_or_else(|| Error::Call("Go module without memory".into()))?;
+            let mem = self
+                .memory
+                .as_mut()
+                .ok_or_else(|| Error::Call("Go module without memory".into()))?;
             let Some(slot) = mem.bytes_mut().get_mut(sp as usize..sp as usize + 8) else {
-                return Err(Error::Call(format!("Go stack pointer {sp:#x} outside memory")));
+                return Err(Error::Call(format!(
+                    "Go stack pointer {sp:#x} outside memory"
+                )));
             };
             slot.copy_from_slice(&return_pc.to_le_bytes());
             let mut slots = [0u64];
@@ -295,7 +352,11 @@ impl InstanceInner {
 
     fn init_data(&mut self, info: &ModuleInfo) -> Result<(), Error> {
         let Some(mem) = self.memory.as_mut() else {
-            return if info.data.is_empty() { Ok(()) } else { Err(Error::Link("data segment without memory".into())) };
+            return if info.data.is_empty() {
+                Ok(())
+            } else {
+                Err(Error::Link("data segment without memory".into()))
+            };
         };
         let bytes = mem.bytes_mut();
         for seg in &info.data {
@@ -319,7 +380,10 @@ impl InstanceInner {
     }
 
     fn init_vmctx(&mut self, info: &ModuleInfo) {
-        let (base, size) = self.memory.as_ref().map_or((0, 0), |m| (m.base() as u64, m.size()));
+        let (base, size) = self
+            .memory
+            .as_ref()
+            .map_or((0, 0), |m| (m.base() as u64, m.size()));
         self.set_word(vmctx::MEMORY_BASE, base);
         self.set_word(vmctx::MEMORY_SIZE, size);
         self.set_word(vmctx::FUNC_PTRS, self.module.code.func_ptrs_base() as u64);
@@ -347,16 +411,21 @@ impl InstanceInner {
     /// Runs function `index` on a guest stack with its arguments (and results) in `slots`.
     pub(crate) fn call_raw(&mut self, index: u32, slots: &mut [u64]) -> Result<(), Error> {
         if let Some(why) = &self.poisoned {
-            return Err(Error::Call(format!("instance unusable after an earlier {why}")));
+            return Err(Error::Call(format!(
+                "instance unusable after an earlier {why}"
+            )));
         }
         if !self.yielder.is_null() {
-            return Err(Error::Call("re-entrant calls into a running instance are not supported yet".into()));
+            return Err(Error::Call(
+                "re-entrant calls into a running instance are not supported yet".into(),
+            ));
         }
         let func = self.ensure_compiled(index)?;
         let trampoline = self.module.code.entry_trampoline(index)?;
         let stack = match self.stack.take() {
             Some(s) => s,
-            None => GuestStack::new(self.module.engine.config.max_stack_bytes).map_err(Error::Resource)?,
+            None => GuestStack::new(self.module.engine.config.max_stack_bytes)
+                .map_err(Error::Resource)?,
         };
         self.set_word(vmctx::STACK_LIMIT, stack.limit_for_guest() as u64);
         let guard = stack.guard();
@@ -371,7 +440,8 @@ impl InstanceInner {
             // SAFETY: `trampoline` was compiled by `compile_entry_trampoline` with exactly this C
             // signature; `func` has the wasm type the trampoline was built for; `args` holds
             // max(params, results) slots.
-            let entry: extern "C" fn(*mut u64, *const u8, *mut u64) = unsafe { std::mem::transmute(trampoline) };
+            let entry: extern "C" fn(*mut u64, *const u8, *mut u64) =
+                unsafe { std::mem::transmute(trampoline) };
             entry(vmctx_ptr, func, args);
             Outcome::Returned
         });
@@ -417,14 +487,23 @@ impl InstanceInner {
 pub const IDLE_ROUND_LIMIT: u32 = 100_000;
 
 fn find_go_scheduler(info: &ModuleInfo) -> Option<GoScheduler> {
-    let by_name = |name: &str| info.names.iter().find(|(_, n)| n.as_str() == name).map(|(&i, _)| i);
+    let by_name = |name: &str| {
+        info.names
+            .iter()
+            .find(|(_, n)| n.as_str() == name)
+            .map(|(&i, _)| i)
+    };
     let gosched = by_name("runtime.Gosched")?;
     let ty = info.func_type(gosched);
     if ty.params != [ValType::I32] || ty.results != [ValType::I32] {
         return None;
     }
-    let loop_export = (0..info.num_funcs()).find(|&i| gojit_frontend::translate::is_go_export_loop(info, i))?;
-    Some(GoScheduler { gosched, loop_export })
+    let loop_export =
+        (0..info.num_funcs()).find(|&i| gojit_frontend::translate::is_go_export_loop(info, i))?;
+    Some(GoScheduler {
+        gosched,
+        loop_export,
+    })
 }
 
 fn stack_top(s: &GuestStack) -> usize {

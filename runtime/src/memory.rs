@@ -30,7 +30,9 @@ impl LinearMemory {
     pub fn new(initial_pages: u64, max_pages: Option<u64>) -> Result<LinearMemory, String> {
         let max_pages = max_pages.unwrap_or(MAX_MEMORY_PAGES).min(MAX_MEMORY_PAGES);
         if initial_pages > max_pages {
-            return Err(format!("memory needs {initial_pages} pages, more than its maximum {max_pages}"));
+            return Err(format!(
+                "memory needs {initial_pages} pages, more than its maximum {max_pages}"
+            ));
         }
         // SAFETY: a fresh anonymous PROT_NONE mapping at an address the kernel picks aliases
         // nothing; NORESERVE because only the accessible prefix is ever committed.
@@ -42,9 +44,18 @@ impl LinearMemory {
                 MapFlags::PRIVATE | MapFlags::NORESERVE,
             )
         }
-        .map_err(|e| format!("cannot reserve {} GiB for linear memory: {e}", Self::RESERVED >> 30))?;
+        .map_err(|e| {
+            format!(
+                "cannot reserve {} GiB for linear memory: {e}",
+                Self::RESERVED >> 30
+            )
+        })?;
         let base = NonNull::new(base.cast::<u8>()).ok_or("mmap returned null")?;
-        let mut mem = LinearMemory { base, size: 0, max_pages };
+        let mut mem = LinearMemory {
+            base,
+            size: 0,
+            max_pages,
+        };
         mem.set_size(initial_pages * PAGE_SIZE)?;
         Ok(mem)
     }

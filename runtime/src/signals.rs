@@ -9,10 +9,10 @@
 //! ever unwound. Every other fault is passed to the handler that was installed before ours (or
 //! the default action), so host crashes stay crashes.
 
+use crate::code::ModuleCode;
 use crate::instance::Outcome;
 use corosensei::trap::CoroutineTrapHandler;
 use gojit_frontend::traps::Trap;
-use crate::code::ModuleCode;
 use std::cell::Cell;
 use std::ops::Range;
 use std::sync::Once;
@@ -78,7 +78,10 @@ fn install_handlers() {
                 libc::sigemptyset(&mut sa.sa_mask);
                 let prev = std::ptr::addr_of_mut!(PREVIOUS.0[i]);
                 if libc::sigaction(sig, &sa, prev) != 0 {
-                    panic!("cannot install the handler for signal {sig}: {}", std::io::Error::last_os_error());
+                    panic!(
+                        "cannot install the handler for signal {sig}: {}",
+                        std::io::Error::last_os_error()
+                    );
                 }
             }
         }
@@ -132,7 +135,11 @@ fn ensure_altstack() {
             if mem == libc::MAP_FAILED {
                 return; // faults on an exhausted guest stack will then crash rather than trap
             }
-            let ss = libc::stack_t { ss_sp: mem, ss_flags: 0, ss_size: SIZE };
+            let ss = libc::stack_t {
+                ss_sp: mem,
+                ss_flags: 0,
+                ss_size: SIZE,
+            };
             libc::sigaltstack(&ss, std::ptr::null_mut());
             *a.borrow_mut() = Some(AltStack { mem, len: SIZE });
         }
@@ -170,7 +177,10 @@ unsafe fn redirect(ctx: *mut libc::c_void, r: corosensei::trap::TrapHandlerRegs)
 unsafe fn regs(ctx: *mut libc::c_void) -> Regs {
     // SAFETY: the kernel passes a valid ucontext_t to an SA_SIGINFO handler.
     let uc = unsafe { &*(ctx as *const libc::ucontext_t) };
-    Regs { pc: uc.uc_mcontext.pc as usize, sp: uc.uc_mcontext.sp as usize }
+    Regs {
+        pc: uc.uc_mcontext.pc as usize,
+        sp: uc.uc_mcontext.sp as usize,
+    }
 }
 
 #[cfg(all(target_arch = "aarch64", target_os = "linux"))]
@@ -228,7 +238,9 @@ extern "C" fn handler(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut li
             // SAFETY: the stack pointer is inside the coroutine's stack (checked in classify), the
             // coroutine is alive, and we rewrite the context exactly as the returned registers say.
             unsafe {
-                let regs = a.trap_handler.setup_trap_handler(move || Outcome::Trapped { trap, func_index });
+                let regs = a
+                    .trap_handler
+                    .setup_trap_handler(move || Outcome::Trapped { trap, func_index });
                 redirect(ctx, regs);
             }
             return;
@@ -240,7 +252,10 @@ extern "C" fn handler(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut li
 /// Passes a fault we do not own to the previously installed handler, or restores the default
 /// action so that returning re-raises it.
 fn chain(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
-    let i = SIGNALS.iter().position(|&s| s == sig).expect("registered signal");
+    let i = SIGNALS
+        .iter()
+        .position(|&s| s == sig)
+        .expect("registered signal");
     // SAFETY: PREVIOUS was filled before our handler was installed and is never written again.
     let prev = unsafe { &*std::ptr::addr_of!(PREVIOUS.0[i]) };
     let h = prev.sa_sigaction;
@@ -254,7 +269,8 @@ fn chain(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
         }
     } else if prev.sa_flags & libc::SA_SIGINFO != 0 {
         // SAFETY: the previous handler was registered as an SA_SIGINFO handler of this type.
-        let f: extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) = unsafe { std::mem::transmute(h) };
+        let f: extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) =
+            unsafe { std::mem::transmute(h) };
         f(sig, info, ctx);
     } else {
         // SAFETY: the previous handler was registered as a plain handler of this type.
@@ -262,4 +278,3 @@ fn chain(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
         f(sig);
     }
 }
-

@@ -30,13 +30,25 @@ impl GuestStack {
         let len = size + GUARD_SIZE;
         // SAFETY: a fresh anonymous mapping at a kernel-chosen address aliases nothing.
         let p = unsafe {
-            mmap_anonymous(std::ptr::null_mut(), len, ProtFlags::empty(), MapFlags::PRIVATE | MapFlags::NORESERVE)
+            mmap_anonymous(
+                std::ptr::null_mut(),
+                len,
+                ProtFlags::empty(),
+                MapFlags::PRIVATE | MapFlags::NORESERVE,
+            )
         }
         .map_err(|e| format!("cannot reserve a {} MiB guest stack: {e}", len >> 20))?;
-        let stack = GuestStack { bottom: p as usize, len };
+        let stack = GuestStack {
+            bottom: p as usize,
+            len,
+        };
         // SAFETY: the range is inside the mapping just made; the guard below it stays PROT_NONE.
         unsafe {
-            mprotect((stack.bottom + GUARD_SIZE) as *mut _, size, MprotectFlags::READ | MprotectFlags::WRITE)
+            mprotect(
+                (stack.bottom + GUARD_SIZE) as *mut _,
+                size,
+                MprotectFlags::READ | MprotectFlags::WRITE,
+            )
         }
         .map_err(|e| format!("cannot make the guest stack writable: {e}"))?;
         Ok(stack)

@@ -78,7 +78,9 @@ impl<T: 'static> Store<T> {
 
     fn inner(&mut self, instance: &Instance) -> Result<&mut InstanceInner, Error> {
         if instance.store != self.id {
-            return Err(Error::Call("instance used with a store it does not belong to".into()));
+            return Err(Error::Call(
+                "instance used with a store it does not belong to".into(),
+            ));
         }
         Ok(&mut self.instances[instance.index])
     }
@@ -101,11 +103,18 @@ impl Instance {
     /// [`Error::Link`] for an import the linker lacks (`unknown import m::n`) or provides with
     /// another type, or a segment that does not fit; [`Error::Resource`] when memory cannot be
     /// reserved; the error of a trapping start function or `_initialize`.
-    pub fn new<T: 'static>(store: &mut Store<T>, module: &Module, linker: &Linker<T>) -> Result<Instance, Error> {
+    pub fn new<T: 'static>(
+        store: &mut Store<T>,
+        module: &Module,
+        linker: &Linker<T>,
+    ) -> Result<Instance, Error> {
         let data = store.data_ptr();
         let inner = InstanceInner::new(module, linker, store.max_memory_pages, data)?;
         store.instances.push(inner);
-        Ok(Instance { store: store.id, index: store.instances.len() - 1 })
+        Ok(Instance {
+            store: store.id,
+            index: store.instances.len() - 1,
+        })
     }
 
     /// Calls export `name` with untyped values, in the store's call mode.
@@ -113,7 +122,12 @@ impl Instance {
     /// # Errors
     /// [`Error::Call`] for a missing export, wrong argument types or an unusable instance;
     /// [`Error::Trap`], [`Error::Exit`] or [`Error::Host`] when the guest stops.
-    pub fn call<T: 'static>(&self, store: &mut Store<T>, name: &str, args: &[Val]) -> Result<Vec<Val>, Error> {
+    pub fn call<T: 'static>(
+        &self,
+        store: &mut Store<T>,
+        name: &str,
+        args: &[Val],
+    ) -> Result<Vec<Val>, Error> {
         self.get_func(store, name)?.call(store, args)
     }
 
@@ -123,7 +137,10 @@ impl Instance {
     /// [`Error::Call`] if there is no such exported function.
     pub fn get_func<T: 'static>(&self, store: &mut Store<T>, name: &str) -> Result<Func, Error> {
         let index = store.inner(self)?.export_index(name)?;
-        Ok(Func { instance: *self, index })
+        Ok(Func {
+            instance: *self,
+            index,
+        })
     }
 
     /// The export `name` as a typed function, e.g. `get_typed_func::<(i32, i32), i32>`.
@@ -140,7 +157,14 @@ impl Instance {
         let info = inner.module.info.clone();
         check_signature(name, &P::types(), &R::types(), info.func_type(index))?;
         let slots = P::types().len().max(R::types().len()).max(1);
-        Ok(TypedFunc { func: Func { instance: *self, index }, slots, _marker: PhantomData })
+        Ok(TypedFunc {
+            func: Func {
+                instance: *self,
+                index,
+            },
+            slots,
+            _marker: PhantomData,
+        })
     }
 
     /// The instance's linear memory (empty if it has none).
@@ -148,8 +172,14 @@ impl Instance {
     /// # Panics
     /// If the instance belongs to another store.
     pub fn memory<'s, T: 'static>(&self, store: &'s Store<T>) -> &'s [u8] {
-        assert_eq!(self.store, store.id, "instance used with a store it does not belong to");
-        store.instances[self.index].memory.as_ref().map_or(&[], |m| m.bytes())
+        assert_eq!(
+            self.store, store.id,
+            "instance used with a store it does not belong to"
+        );
+        store.instances[self.index]
+            .memory
+            .as_ref()
+            .map_or(&[], |m| m.bytes())
     }
 
     /// The instance's linear memory, writable (e.g. to place arguments for an export).
@@ -157,7 +187,10 @@ impl Instance {
     /// # Panics
     /// If the instance belongs to another store.
     pub fn memory_mut<'s, T: 'static>(&self, store: &'s mut Store<T>) -> &'s mut [u8] {
-        assert_eq!(self.store, store.id, "instance used with a store it does not belong to");
+        assert_eq!(
+            self.store, store.id,
+            "instance used with a store it does not belong to"
+        );
         match store.instances[self.index].memory.as_mut() {
             Some(m) => m.bytes_mut(),
             None => &mut [],
@@ -167,7 +200,11 @@ impl Instance {
     /// The names of the exported functions.
     pub fn exported_functions<T: 'static>(&self, store: &Store<T>) -> Vec<String> {
         let info = &store.instances[self.index].module.info;
-        info.exports.iter().filter(|e| e.kind == ExportKind::Func).map(|e| e.name.clone()).collect()
+        info.exports
+            .iter()
+            .filter(|e| e.kind == ExportKind::Func)
+            .map(|e| e.name.clone())
+            .collect()
     }
 
     /// The module this is an instance of.
@@ -191,12 +228,18 @@ impl Func {
     pub fn call<T: 'static>(&self, store: &mut Store<T>, args: &[Val]) -> Result<Vec<Val>, Error> {
         let mode = store.call_mode;
         let data = store.data_ptr();
-        store.inner(&self.instance)?.call_index_with(self.index, args, data, mode)
+        store
+            .inner(&self.instance)?
+            .call_index_with(self.index, args, data, mode)
     }
 
     /// The function's wasm type.
     pub fn ty<T: 'static>(&self, store: &Store<T>) -> gojit_frontend::module::FuncType {
-        store.instances[self.instance.index].module.info.func_type(self.index).clone()
+        store.instances[self.instance.index]
+            .module
+            .info
+            .func_type(self.index)
+            .clone()
     }
 }
 
@@ -223,11 +266,17 @@ impl<P: WasmParams, R: WasmResults> TypedFunc<P, R> {
     /// As [`Instance::call`].
     pub fn call<T: 'static>(&self, store: &mut Store<T>, params: P) -> Result<R, Error> {
         let mut slots = [0u64; 16];
-        let slots = if self.slots <= 16 { &mut slots[..self.slots] } else { return Err(Error::Call("too many parameters".into())) };
+        let slots = if self.slots <= 16 {
+            &mut slots[..self.slots]
+        } else {
+            return Err(Error::Call("too many parameters".into()));
+        };
         params.store(slots);
         let mode = store.call_mode;
         let data = store.data_ptr();
-        store.inner(&self.func.instance)?.call_slots(self.func.index, slots, data, mode)?;
+        store
+            .inner(&self.func.instance)?
+            .call_slots(self.func.index, slots, data, mode)?;
         Ok(R::load(slots))
     }
 
@@ -235,7 +284,12 @@ impl<P: WasmParams, R: WasmResults> TypedFunc<P, R> {
     ///
     /// # Errors
     /// As [`Instance::call`].
-    pub fn call_with_mode<T: 'static>(&self, store: &mut Store<T>, params: P, mode: CallMode) -> Result<R, Error> {
+    pub fn call_with_mode<T: 'static>(
+        &self,
+        store: &mut Store<T>,
+        params: P,
+        mode: CallMode,
+    ) -> Result<R, Error> {
         let saved = store.call_mode;
         store.call_mode = mode;
         let r = self.call(store, params);

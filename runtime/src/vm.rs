@@ -50,7 +50,9 @@ extern "C" fn memory_grow(vmctx: *mut u64, delta: u32) -> u32 {
     let r = catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: called by compiled code of this instance with its vmctx.
         let inst = unsafe { instance(vmctx) };
-        let Some(mem) = inst.memory.as_mut() else { return u32::MAX };
+        let Some(mem) = inst.memory.as_mut() else {
+            return u32::MAX;
+        };
         match mem.grow(u64::from(delta)) {
             Some(old) => {
                 let size = mem.size();
@@ -71,18 +73,23 @@ fn in_bounds(start: u32, len: u32, size: u64) -> bool {
 extern "C" fn memory_copy(vmctx: *mut u64, dst: u32, src: u32, len: u32) -> u32 {
     // SAFETY: called by compiled code of this instance with its vmctx.
     let inst = unsafe { instance(vmctx) };
-    let Some(mem) = inst.memory.as_mut() else { return 1 };
+    let Some(mem) = inst.memory.as_mut() else {
+        return 1;
+    };
     if !in_bounds(dst, len, mem.size()) || !in_bounds(src, len, mem.size()) {
         return 1;
     }
-    mem.bytes_mut().copy_within(src as usize..(src + len) as usize, dst as usize);
+    mem.bytes_mut()
+        .copy_within(src as usize..(src + len) as usize, dst as usize);
     0
 }
 
 extern "C" fn memory_fill(vmctx: *mut u64, dst: u32, value: u32, len: u32) -> u32 {
     // SAFETY: called by compiled code of this instance with its vmctx.
     let inst = unsafe { instance(vmctx) };
-    let Some(mem) = inst.memory.as_mut() else { return 1 };
+    let Some(mem) = inst.memory.as_mut() else {
+        return 1;
+    };
     if !in_bounds(dst, len, mem.size()) {
         return 1;
     }
@@ -96,7 +103,10 @@ extern "C" fn memory_fill(vmctx: *mut u64, dst: u32, value: u32, len: u32) -> u3
 /// As [`instance`].
 unsafe fn memory<'a>(vmctx: *mut u64) -> &'a [u8] {
     // SAFETY: per the contract of this function.
-    unsafe { instance(vmctx) }.memory.as_ref().map_or(&[], |m| m.bytes())
+    unsafe { instance(vmctx) }
+        .memory
+        .as_ref()
+        .map_or(&[], |m| m.bytes())
 }
 
 extern "C" fn memchr(vmctx: *mut u64, s: u32, c: u32, n: u32) -> i64 {
@@ -138,7 +148,13 @@ extern "C" fn lazy_compile(vmctx: *mut u64, index: u32) -> *const u8 {
         Ok(Err(e)) => {
             let func = Some(inst.module.info.func_name(index));
             let _ = e;
-            terminate(inst, Error::Trap { trap: Trap::CompileError, func })
+            terminate(
+                inst,
+                Error::Trap {
+                    trap: Trap::CompileError,
+                    func,
+                },
+            )
         }
         Err(_) => terminate(inst, Error::Host("the compiler panicked".into())),
     }

@@ -4,8 +4,18 @@
 use gojit_runtime::translate_options::GoOptimizations;
 use gojit_runtime::{Config, Engine, Instance, Linker, Module, Store, Val};
 
-fn run(wat: &str, go: GoOptimizations, export: &str, args: &[Val]) -> (Result<Vec<Val>, String>, Vec<u8>) {
-    let engine = Engine::new(Config { go_optimizations: go, verify: true, ..Config::default() }).unwrap();
+fn run(
+    wat: &str,
+    go: GoOptimizations,
+    export: &str,
+    args: &[Val],
+) -> (Result<Vec<Val>, String>, Vec<u8>) {
+    let engine = Engine::new(Config {
+        go_optimizations: go,
+        verify: true,
+        ..Config::default()
+    })
+    .unwrap();
     let module = Module::new(&engine, wat::parse_file(wat).unwrap()).unwrap();
     let mut store = Store::new(&engine, ());
     let i = Instance::new(&mut store, &module, &Linker::new()).unwrap();
@@ -15,7 +25,10 @@ fn run(wat: &str, go: GoOptimizations, export: &str, args: &[Val]) -> (Result<Ve
 
 #[test]
 fn dispatch_threading_preserves_results() {
-    let wat = concat!(env!("CARGO_MANIFEST_DIR"), "/../frontend/tests/clif/go_dispatch.wat");
+    let wat = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../frontend/tests/clif/go_dispatch.wat"
+    );
     for pc_b in [0, 1, 2, 3, 100] {
         let on = run(wat, GoOptimizations::default(), "sum", &[Val::I32(pc_b)]);
         let off = run(wat, GoOptimizations::NONE, "sum", &[Val::I32(pc_b)]);

@@ -6,7 +6,12 @@ use gojit_runtime::{Config, Engine, Error, Instance, Linker, Module, Store, Trap
 /// A store holding one instance of `wat`, with the instance.
 fn instance(wat: &str, lazy: bool) -> (Store<()>, Instance) {
     // A small guest stack keeps the stack-exhaustion test fast (it touches the whole stack).
-    let config = Config { lazy, verify: true, max_stack_bytes: 64 << 20, ..Config::default() };
+    let config = Config {
+        lazy,
+        verify: true,
+        max_stack_bytes: 64 << 20,
+        ..Config::default()
+    };
     let engine = Engine::new(config).unwrap();
     let module = Module::new(&engine, wat::parse_str(wat).unwrap()).unwrap();
     let mut store = Store::new(&engine, ());
@@ -45,16 +50,38 @@ const MODULE: &str = r#"
 fn calls_and_results() {
     for lazy in [true, false] {
         let (mut s, i) = instance(MODULE, lazy);
-        assert_eq!(i.call(&mut s, "add", &[Val::I32(2), Val::I32(40)]).unwrap(), vec![Val::I32(42)]);
-        assert_eq!(i.call(&mut s, "fac", &[Val::I64(20)]).unwrap(), vec![Val::I64(2_432_902_008_176_640_000)]);
-        assert_eq!(i.call(&mut s, "indirect", &[Val::I32(3), Val::I32(4), Val::I32(1)]).unwrap(), vec![Val::I32(7)]);
+        assert_eq!(
+            i.call(&mut s, "add", &[Val::I32(2), Val::I32(40)]).unwrap(),
+            vec![Val::I32(42)]
+        );
+        assert_eq!(
+            i.call(&mut s, "fac", &[Val::I64(20)]).unwrap(),
+            vec![Val::I64(2_432_902_008_176_640_000)]
+        );
+        assert_eq!(
+            i.call(&mut s, "indirect", &[Val::I32(3), Val::I32(4), Val::I32(1)])
+                .unwrap(),
+            vec![Val::I32(7)]
+        );
         assert_eq!(i.call(&mut s, "glob", &[]).unwrap(), vec![Val::I64(6)]);
         assert_eq!(i.call(&mut s, "glob", &[]).unwrap(), vec![Val::I64(7)]);
         assert_eq!(i.call(&mut s, "size", &[]).unwrap(), vec![Val::I32(1)]);
-        assert_eq!(i.call(&mut s, "grow", &[Val::I32(2)]).unwrap(), vec![Val::I32(1)]);
-        assert_eq!(i.call(&mut s, "grow", &[Val::I32(1)]).unwrap(), vec![Val::I32(-1)]);
-        assert_eq!(i.call(&mut s, "load", &[Val::I32(3 * 65536 - 4)]).unwrap(), vec![Val::I32(0)]);
-        assert_eq!(i.call(&mut s, "deep", &[Val::I32(100_000)]).unwrap(), vec![Val::I32(100_000)]);
+        assert_eq!(
+            i.call(&mut s, "grow", &[Val::I32(2)]).unwrap(),
+            vec![Val::I32(1)]
+        );
+        assert_eq!(
+            i.call(&mut s, "grow", &[Val::I32(1)]).unwrap(),
+            vec![Val::I32(-1)]
+        );
+        assert_eq!(
+            i.call(&mut s, "load", &[Val::I32(3 * 65536 - 4)]).unwrap(),
+            vec![Val::I32(0)]
+        );
+        assert_eq!(
+            i.call(&mut s, "deep", &[Val::I32(100_000)]).unwrap(),
+            vec![Val::I32(100_000)]
+        );
     }
 }
 
@@ -75,7 +102,13 @@ fn traps_name_the_trap_and_function() {
     assert_eq!(e.trap(), Some(Trap::MemoryOutOfBounds), "{e}");
     let e = trap_of("crash", &[]);
     assert_eq!(e.trap(), Some(Trap::Unreachable), "{e}");
-    assert_eq!(e, Error::Trap { trap: Trap::Unreachable, func: Some("crash".into()) });
+    assert_eq!(
+        e,
+        Error::Trap {
+            trap: Trap::Unreachable,
+            func: Some("crash".into())
+        }
+    );
     let e = trap_of("indirect", &[Val::I32(1), Val::I32(2), Val::I32(0)]);
     assert_eq!(e.trap(), Some(Trap::IndirectCallToNull), "{e}");
     let e = trap_of("indirect", &[Val::I32(1), Val::I32(2), Val::I32(2)]);
@@ -91,7 +124,10 @@ fn stack_exhaustion_is_a_trap_and_poisons() {
     let (mut s, i) = instance(MODULE, true);
     let e = i.call(&mut s, "forever", &[Val::I32(10)]).unwrap_err();
     assert_eq!(e.trap(), Some(Trap::StackOverflow), "{e}");
-    assert!(matches!(i.call(&mut s, "add", &[Val::I32(1), Val::I32(1)]), Err(Error::Call(_))));
+    assert!(matches!(
+        i.call(&mut s, "add", &[Val::I32(1), Val::I32(1)]),
+        Err(Error::Call(_))
+    ));
 }
 
 #[test]
@@ -105,19 +141,32 @@ fn host_functions_and_exit() {
         (func (export "quit") i32.const 7 call $exit unreachable))"#;
     let module = Module::new(&engine, wat::parse_str(wat).unwrap()).unwrap();
     let mut linker = Linker::new();
-    linker.define("env", "double", &[ValType::I64], &[ValType::I64], |caller, args| {
-        caller.memory().write_u64(8, args[0]).unwrap();
-        args[0] = args[0].wrapping_mul(2);
-        Ok(())
+    linker.define(
+        "env",
+        "double",
+        &[ValType::I64],
+        &[ValType::I64],
+        |caller, args| {
+            caller.memory().write_u64(8, args[0]).unwrap();
+            args[0] = args[0].wrapping_mul(2);
+            Ok(())
+        },
+    );
+    linker.define("env", "exit", &[ValType::I32], &[], |_, args| {
+        Err(gojit_runtime::HostError::Exit(args[0] as i32))
     });
-    linker.define("env", "exit", &[ValType::I32], &[], |_, args| Err(gojit_runtime::HostError::Exit(args[0] as i32)));
     let mut s = Store::new(&engine, ());
     let i = Instance::new(&mut s, &module, &linker).unwrap();
-    assert_eq!(i.call(&mut s, "run", &[Val::I64(21)]).unwrap(), vec![Val::I64(42)]);
+    assert_eq!(
+        i.call(&mut s, "run", &[Val::I64(21)]).unwrap(),
+        vec![Val::I64(42)]
+    );
     assert_eq!(&i.memory(&s)[8..16], &21u64.to_le_bytes());
     assert_eq!(i.call(&mut s, "quit", &[]).unwrap_err(), Error::Exit(7));
 
-    let err = Instance::new(&mut s, &module, &Linker::new()).err().unwrap();
+    let err = Instance::new(&mut s, &module, &Linker::new())
+        .err()
+        .unwrap();
     assert_eq!(err.to_string(), "unknown import env::double");
 }
 
@@ -139,9 +188,15 @@ fn modules_are_shared_across_threads() {
                 let mut s = Store::new(module_engine(&module), ());
                 let i = Instance::new(&mut s, &module, &Linker::new()).unwrap();
                 for n in 0..200 {
-                    assert_eq!(i.call(&mut s, "add", &[Val::I32(t), Val::I32(n)]).unwrap(), vec![Val::I32(t + n)]);
+                    assert_eq!(
+                        i.call(&mut s, "add", &[Val::I32(t), Val::I32(n)]).unwrap(),
+                        vec![Val::I32(t + n)]
+                    );
                 }
-                assert_eq!(i.call(&mut s, "fac", &[Val::I64(10)]).unwrap(), vec![Val::I64(3_628_800)]);
+                assert_eq!(
+                    i.call(&mut s, "fac", &[Val::I64(10)]).unwrap(),
+                    vec![Val::I64(3_628_800)]
+                );
                 let e = i.call(&mut s, "crash", &[]).unwrap_err();
                 assert_eq!(e.trap(), Some(Trap::Unreachable));
             })

@@ -32,19 +32,25 @@ impl FuncTranslator<'_, '_> {
         let fptrs = self.load_vmctx(ptr, vmctx::FUNC_PTRS, true);
         let slot = match constant {
             Some(i) if i < (i32::MAX as u32) / 8 => {
-                self.builder.ins().load(ptr, MemFlagsData::trusted(), fptrs, (i * 8) as i32)
+                self.builder
+                    .ins()
+                    .load(ptr, MemFlagsData::trusted(), fptrs, (i * 8) as i32)
             }
             _ => {
                 let wide = self.builder.ins().uextend(ptr, index);
                 let off = self.builder.ins().ishl_imm_u(wide, 3);
                 let addr = self.builder.ins().iadd(fptrs, off);
-                self.builder.ins().load(ptr, MemFlagsData::trusted(), addr, 0)
+                self.builder
+                    .ins()
+                    .load(ptr, MemFlagsData::trusted(), addr, 0)
             }
         };
         let compile = self.builder.create_block();
         let cont = self.builder.create_block();
         let fp = self.builder.append_block_param(cont, ptr);
-        self.builder.ins().brif(slot, cont, &[BlockArg::Value(slot)], compile, &[]);
+        self.builder
+            .ins()
+            .brif(slot, cont, &[BlockArg::Value(slot)], compile, &[]);
         self.builder.seal_block(compile);
         self.builder.set_cold_block(compile);
         self.builder.switch_to_block(compile);
@@ -60,7 +66,10 @@ impl FuncTranslator<'_, '_> {
         let sig = match self.wasm_sigs.get(&canon) {
             Some(s) => *s,
             None => {
-                let s = self.builder.import_signature(wasm_signature(&self.module.types[canon as usize], &self.config));
+                let s = self.builder.import_signature(wasm_signature(
+                    &self.module.types[canon as usize],
+                    &self.config,
+                ));
                 self.wasm_sigs.insert(canon, s);
                 s
             }
@@ -78,45 +87,78 @@ impl FuncTranslator<'_, '_> {
     pub(crate) fn translate_call(&mut self, op: Operator<'_>) -> Result<(), TranslateError> {
         match op {
             Operator::Call { function_index } => {
-                let idx = self.builder.ins().iconst(types::I32, i64::from(function_index));
+                let idx = self
+                    .builder
+                    .ins()
+                    .iconst(types::I32, i64::from(function_index));
                 let fp = self.func_ptr(idx, Some(function_index));
                 let ty = self.module.func_types[function_index as usize];
                 self.call_with_sig(ty, fp);
             }
-            Operator::CallIndirect { type_index, table_index } => {
+            Operator::CallIndirect {
+                type_index,
+                table_index,
+            } => {
                 if table_index != 0 {
-                    return Err(TranslateError::Unsupported("call_indirect on a table other than 0".into()));
+                    return Err(TranslateError::Unsupported(
+                        "call_indirect on a table other than 0".into(),
+                    ));
                 }
                 let ptr = self.ptr;
                 let index = self.pop();
                 if self.count_dispatches {
                     let n = self.load_vmctx(types::I64, vmctx::DISPATCHES, false);
                     let n = self.builder.ins().iadd_imm_u(n, 1);
-                    self.builder.ins().store(MemFlagsData::trusted(), n, self.vmctx, vmctx::DISPATCHES);
+                    self.builder.ins().store(
+                        MemFlagsData::trusted(),
+                        n,
+                        self.vmctx,
+                        vmctx::DISPATCHES,
+                    );
                 }
                 let len = self.load_vmctx(types::I64, vmctx::TABLE_LEN, true);
                 let wide = self.builder.ins().uextend(types::I64, index);
-                let oob = self.builder.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, wide, len);
+                let oob = self
+                    .builder
+                    .ins()
+                    .icmp(IntCC::UnsignedGreaterThanOrEqual, wide, len);
                 self.trapnz(oob, Trap::TableOutOfBounds);
                 let base = self.load_vmctx(ptr, vmctx::TABLE_BASE, true);
                 let wide_ptr = self.builder.ins().uextend(ptr, index);
                 let off = self.builder.ins().ishl_imm_u(wide_ptr, 3);
                 let entry = self.builder.ins().iadd(base, off);
-                let sig = self.builder.ins().load(types::I32, MemFlagsData::trusted().with_readonly(), entry, TableEntry::SIG_OFFSET);
+                let sig = self.builder.ins().load(
+                    types::I32,
+                    MemFlagsData::trusted().with_readonly(),
+                    entry,
+                    TableEntry::SIG_OFFSET,
+                );
                 let expected = self.module.canonical_sig[type_index as usize];
-                let mismatch = self.builder.ins().icmp_imm_u(IntCC::NotEqual, sig, i64::from(expected));
+                let mismatch =
+                    self.builder
+                        .ins()
+                        .icmp_imm_u(IntCC::NotEqual, sig, i64::from(expected));
                 let bad = self.builder.create_block();
                 let ok = self.builder.create_block();
                 self.builder.ins().brif(mismatch, bad, &[], ok, &[]);
                 self.builder.seal_block(bad);
                 self.builder.set_cold_block(bad);
                 self.builder.switch_to_block(bad);
-                let null = self.builder.ins().icmp_imm_u(IntCC::Equal, sig, i64::from(TableEntry::NULL_SIG));
+                let null = self.builder.ins().icmp_imm_u(
+                    IntCC::Equal,
+                    sig,
+                    i64::from(TableEntry::NULL_SIG),
+                );
                 self.trapnz(null, Trap::IndirectCallToNull);
                 self.trap(Trap::BadSignature);
                 self.builder.seal_block(ok);
                 self.builder.switch_to_block(ok);
-                let func = self.builder.ins().load(types::I32, MemFlagsData::trusted().with_readonly(), entry, TableEntry::FUNC_OFFSET);
+                let func = self.builder.ins().load(
+                    types::I32,
+                    MemFlagsData::trusted().with_readonly(),
+                    entry,
+                    TableEntry::FUNC_OFFSET,
+                );
                 let fp = self.func_ptr(func, None);
                 self.call_with_sig(type_index, fp);
             }
@@ -149,7 +191,11 @@ pub fn translate_import_trampoline(
     let params = b.block_params(entry).to_vec();
     let vmctx_val = params[0];
     let slots = ty.params.len().max(ty.results.len()).max(1) as u32;
-    let ss = b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, slots * 8, 3));
+    let ss = b.create_sized_stack_slot(StackSlotData::new(
+        StackSlotKind::ExplicitSlot,
+        slots * 8,
+        3,
+    ));
     for (i, &p) in params[1..].iter().enumerate() {
         let t = b.func.dfg.value_type(p);
         let bits = if t.is_float() {
@@ -158,12 +204,21 @@ pub fn translate_import_trampoline(
         } else {
             p
         };
-        let wide = if b.func.dfg.value_type(bits) == types::I32 { b.ins().uextend(types::I64, bits) } else { bits };
+        let wide = if b.func.dfg.value_type(bits) == types::I32 {
+            b.ins().uextend(types::I64, bits)
+        } else {
+            bits
+        };
         b.ins().stack_store(ptr, wide, ss, (i * 8) as i32);
     }
     let args_ptr = b.ins().stack_addr(ptr, ss, 0);
     let sig = b.import_signature(Builtin::HostCall.signature(ptr, config.default_call_conv));
-    let f = b.ins().load(ptr, MemFlagsData::trusted().with_readonly(), vmctx_val, vmctx::builtin(Builtin::HostCall));
+    let f = b.ins().load(
+        ptr,
+        MemFlagsData::trusted().with_readonly(),
+        vmctx_val,
+        vmctx::builtin(Builtin::HostCall),
+    );
     let idx = b.ins().iconst(types::I32, i64::from(import_index));
     b.ins().call_indirect(sig, f, &[vmctx_val, idx, args_ptr]);
     let mut rets = Vec::new();

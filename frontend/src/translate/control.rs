@@ -15,7 +15,9 @@ pub(crate) enum FrameKind {
     /// The function body; `dest` is the return block.
     Function,
     Block,
-    Loop { header: Block },
+    Loop {
+        header: Block,
+    },
     If {
         /// The else block while no `else` has been seen (it is the false edge of the `if`).
         else_block: Option<Block>,
@@ -147,14 +149,20 @@ impl FuncTranslator<'_, '_> {
                 let else_block = self.block_with_params(&params);
                 let dest = self.block_with_params(&results);
                 let a = args(self.peekn(n));
-                self.builder.ins().brif(cond, then_block, &a, else_block, &a);
+                self.builder
+                    .ins()
+                    .brif(cond, then_block, &a, else_block, &a);
                 self.stack.truncate(self.stack.len() - n);
                 self.builder.seal_block(then_block);
                 self.builder.switch_to_block(then_block);
                 let tp = self.builder.block_params(then_block).to_vec();
                 self.stack.extend(tp);
                 self.control.push(ControlFrame {
-                    kind: FrameKind::If { else_block: Some(else_block), head_reachable: true, then_end_reachable: false },
+                    kind: FrameKind::If {
+                        else_block: Some(else_block),
+                        head_reachable: true,
+                        then_end_reachable: false,
+                    },
                     dest,
                     num_params: n,
                     num_results: results.len(),
@@ -208,7 +216,9 @@ impl FuncTranslator<'_, '_> {
                     table.push(self.builder.func.dfg.block_call(target, &a));
                 }
                 let default = self.builder.func.dfg.block_call(default, &a);
-                let jt = self.builder.create_jump_table(JumpTableData::new(default, &table));
+                let jt = self
+                    .builder
+                    .create_jump_table(JumpTableData::new(default, &table));
                 self.builder.ins().br_table(index, jt);
                 self.reachable = false;
             }
@@ -231,7 +241,9 @@ impl FuncTranslator<'_, '_> {
     /// constant resume point (see `go_dispatch`).
     fn threaded(&mut self, depth: u32) -> Option<Block> {
         let i = self.control.len() - 1 - depth as usize;
-        if !matches!(self.control[i].kind, FrameKind::Loop { .. }) || self.control[i].num_params != 0 {
+        if !matches!(self.control[i].kind, FrameKind::Loop { .. })
+            || self.control[i].num_params != 0
+        {
             return None;
         }
         self.dispatch_target(i)
@@ -241,7 +253,12 @@ impl FuncTranslator<'_, '_> {
     /// then arm fell through (or ended by branching to `dest`).
     fn enter_else(&mut self, then_end_reachable: bool, height: usize) {
         let frame = self.control.last_mut().expect("else outside if");
-        let FrameKind::If { else_block, head_reachable, then_end_reachable: ter } = &mut frame.kind else {
+        let FrameKind::If {
+            else_block,
+            head_reachable,
+            then_end_reachable: ter,
+        } = &mut frame.kind
+        else {
             unreachable!("else outside if")
         };
         *ter = then_end_reachable;
@@ -274,7 +291,11 @@ impl FuncTranslator<'_, '_> {
                     }
                 }
             }
-            FrameKind::If { else_block: Some(else_block), head_reachable, .. } => {
+            FrameKind::If {
+                else_block: Some(else_block),
+                head_reachable,
+                ..
+            } => {
                 // An `if` without `else`: its false edge runs an empty else arm (params = results).
                 self.builder.seal_block(else_block);
                 self.builder.switch_to_block(else_block);
@@ -282,7 +303,9 @@ impl FuncTranslator<'_, '_> {
                 self.builder.ins().jump(frame.dest, &p);
                 dest_reachable |= head_reachable;
             }
-            FrameKind::If { then_end_reachable, .. } => dest_reachable |= then_end_reachable,
+            FrameKind::If {
+                then_end_reachable, ..
+            } => dest_reachable |= then_end_reachable,
             FrameKind::Block | FrameKind::Function => {}
         }
         self.stack.truncate(frame.stack_height);

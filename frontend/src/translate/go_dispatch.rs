@@ -37,13 +37,19 @@ pub struct GoOptimizations {
 
 impl Default for GoOptimizations {
     fn default() -> Self {
-        GoOptimizations { thread_dispatch: true, native_helpers: true }
+        GoOptimizations {
+            thread_dispatch: true,
+            native_helpers: true,
+        }
     }
 }
 
 impl GoOptimizations {
     /// Everything off: the plain wasm translation.
-    pub const NONE: GoOptimizations = GoOptimizations { thread_dispatch: false, native_helpers: false };
+    pub const NONE: GoOptimizations = GoOptimizations {
+        thread_dispatch: false,
+        native_helpers: false,
+    };
 }
 
 /// Tracks whether the code since the innermost loop header can still be a dispatch prologue.
@@ -75,7 +81,9 @@ impl FuncTranslator<'_, '_> {
         if !self.go_opts.thread_dispatch {
             return;
         }
-        let (Some(loop_frame), Some(local0)) = (scan.loop_frame, scan.local0) else { return };
+        let (Some(loop_frame), Some(local0)) = (scan.loop_frame, scan.local0) else {
+            return;
+        };
         if local0 != index {
             return;
         }
@@ -83,10 +91,19 @@ impl FuncTranslator<'_, '_> {
         let block_of = |d: u32| -> Option<Block> {
             let i = top.checked_sub(d as usize)?;
             let f = &self.control[i];
-            (i > loop_frame && matches!(f.kind, FrameKind::Block) && f.num_results == 0).then_some(f.dest)
+            (i > loop_frame && matches!(f.kind, FrameKind::Block) && f.num_results == 0)
+                .then_some(f.dest)
         };
-        let Some(targets) = depths.iter().map(|&d| block_of(d)).collect::<Option<Vec<_>>>() else { return };
-        let Some(default) = block_of(default_depth) else { return };
+        let Some(targets) = depths
+            .iter()
+            .map(|&d| block_of(d))
+            .collect::<Option<Vec<_>>>()
+        else {
+            return;
+        };
+        let Some(default) = block_of(default_depth) else {
+            return;
+        };
         for &b in targets.iter().chain([&default]) {
             self.deferred_seal.insert(b);
         }
@@ -101,7 +118,12 @@ impl FuncTranslator<'_, '_> {
         let v = self.builder.use_var(var);
         let k = constant_of(&self.builder.func.dfg, v)?;
         let table = self.control[frame].dispatch.as_ref()?;
-        Some(usize::try_from(k).ok().and_then(|k| table.targets.get(k).copied()).unwrap_or(table.default))
+        Some(
+            usize::try_from(k)
+                .ok()
+                .and_then(|k| table.targets.get(k).copied())
+                .unwrap_or(table.default),
+        )
     }
 }
 
@@ -109,7 +131,10 @@ impl FuncTranslator<'_, '_> {
 fn constant_of(dfg: &cranelift_codegen::ir::DataFlowGraph, v: Value) -> Option<u32> {
     let inst = dfg.value_def(v).inst()?;
     match dfg.insts[inst] {
-        InstructionData::UnaryImm { opcode: Opcode::Iconst, imm } => Some(imm.bits() as u32),
+        InstructionData::UnaryImm {
+            opcode: Opcode::Iconst,
+            imm,
+        } => Some(imm.bits() as u32),
         _ => None,
     }
 }

@@ -16,20 +16,42 @@ use crate::module::{ModuleInfo, ValType};
 use crate::traps::Trap;
 use crate::vmctx;
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{Function, GlobalValueData, InstBuilder, MemFlagsData, UserFuncName, types};
+use cranelift_codegen::ir::{
+    Function, GlobalValueData, InstBuilder, MemFlagsData, UserFuncName, types,
+};
 use cranelift_codegen::isa::TargetFrontendConfig;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 
 /// A helper with a native implementation: (name, params, result, FNV-1a of the body bytes of
 /// Go 1.27's version, the builtin).
 const KNOWN: &[(&str, [ValType; 3], ValType, u64, Builtin)] = &[
-    ("memchr", [ValType::I32; 3], ValType::I32, 0xc200_04fa_5a4c_fcfa, Builtin::Memchr),
-    ("memcmp", [ValType::I32; 3], ValType::I32, 0x7051_d809_41c9_715d, Builtin::Memcmp),
-    ("memeqbody", [ValType::I64; 3], ValType::I64, 0x9431_94ce_7e6d_d6b8, Builtin::Memeqbody),
+    (
+        "memchr",
+        [ValType::I32; 3],
+        ValType::I32,
+        0xc200_04fa_5a4c_fcfa,
+        Builtin::Memchr,
+    ),
+    (
+        "memcmp",
+        [ValType::I32; 3],
+        ValType::I32,
+        0x7051_d809_41c9_715d,
+        Builtin::Memcmp,
+    ),
+    (
+        "memeqbody",
+        [ValType::I64; 3],
+        ValType::I64,
+        0x9431_94ce_7e6d_d6b8,
+        Builtin::Memeqbody,
+    ),
 ];
 
 fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// The builtin that replaces defined function `func_index`, if it is a recognised helper.
@@ -40,7 +62,9 @@ pub fn native_helper(module: &ModuleInfo, func_index: u32) -> Option<Builtin> {
     if ty.params != params || ty.results != [result] {
         return None;
     }
-    let body = module.bodies.get((func_index - module.num_imports()) as usize)?;
+    let body = module
+        .bodies
+        .get((func_index - module.num_imports()) as usize)?;
     (fnv1a(&module.bytes[body.clone()]) == fingerprint).then_some(builtin)
 }
 
@@ -60,7 +84,11 @@ pub(crate) fn translate_native_helper(
     let mut ctx = FunctionBuilderContext::new();
     let mut b = FunctionBuilder::new(&mut func, &mut ctx);
     let vmctx_gv = b.create_global_value(GlobalValueData::VMContext);
-    let flags = b.func.dfg.mem_flags.insert_unchecked(MemFlagsData::trusted().with_readonly());
+    let flags = b
+        .func
+        .dfg
+        .mem_flags
+        .insert_unchecked(MemFlagsData::trusted().with_readonly());
     let limit = b.create_global_value(GlobalValueData::Load {
         base: vmctx_gv,
         offset: vmctx::STACK_LIMIT.into(),
@@ -73,7 +101,8 @@ pub(crate) fn translate_native_helper(
     b.switch_to_block(entry);
     b.seal_block(entry);
     let params = b.block_params(entry).to_vec();
-    let sig = b.import_signature(builtin.signature(config.pointer_type(), config.default_call_conv));
+    let sig =
+        b.import_signature(builtin.signature(config.pointer_type(), config.default_call_conv));
     let f = b.ins().load(
         config.pointer_type(),
         FuncTranslator::vmctx_readonly(),
@@ -84,7 +113,11 @@ pub(crate) fn translate_native_helper(
     let r = b.inst_results(call)[0];
     let trapped = b.ins().icmp_imm_s(IntCC::Equal, r, Builtin::TRAP);
     b.ins().trapnz(trapped, Trap::MemoryOutOfBounds.code());
-    let r = if ty.results == [ValType::I32] { b.ins().ireduce(types::I32, r) } else { r };
+    let r = if ty.results == [ValType::I32] {
+        b.ins().ireduce(types::I32, r)
+    } else {
+        r
+    };
     b.ins().return_(&[r]);
     b.finalize(*config);
     func

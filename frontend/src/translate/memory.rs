@@ -35,7 +35,9 @@ enum Load {
 impl FuncTranslator<'_, '_> {
     /// The native address and the remaining immediate offset for an access at `index + offset`.
     fn heap_address(&mut self, index: Value, memarg: &MemArg) -> (Value, i32) {
-        let base = self.memory_base.expect("memory access in a module without memory (validated)");
+        let base = self
+            .memory_base
+            .expect("memory access in a module without memory (validated)");
         let index = self.builder.ins().uextend(self.ptr, index);
         let addr = self.builder.ins().iadd(base, index);
         match i32::try_from(memarg.offset) {
@@ -98,9 +100,10 @@ impl FuncTranslator<'_, '_> {
             I64Load16U { memarg } => self.load(memarg, i64_, Load::U16),
             I64Load32S { memarg } => self.load(memarg, i64_, Load::S32),
             I64Load32U { memarg } => self.load(memarg, i64_, Load::U32),
-            I32Store { memarg } | I64Store { memarg } | F32Store { memarg } | F64Store { memarg } => {
-                self.store(memarg, 0)
-            }
+            I32Store { memarg }
+            | I64Store { memarg }
+            | F32Store { memarg }
+            | F64Store { memarg } => self.store(memarg, 0),
             I32Store8 { memarg } | I64Store8 { memarg } => self.store(memarg, 8),
             I32Store16 { memarg } | I64Store16 { memarg } => self.store(memarg, 16),
             I64Store32 { memarg } => self.store(memarg, 32),

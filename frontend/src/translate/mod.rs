@@ -58,7 +58,11 @@ impl std::error::Error for TranslateError {}
 
 impl From<wasmparser::BinaryReaderError> for TranslateError {
     fn from(e: wasmparser::BinaryReaderError) -> Self {
-        TranslateError::Wasm(format!("{} (at byte offset {:#x})", e.message(), e.offset()))
+        TranslateError::Wasm(format!(
+            "{} (at byte offset {:#x})",
+            e.message(),
+            e.offset()
+        ))
     }
 }
 
@@ -75,9 +79,14 @@ pub fn clif_type(t: ValType) -> Type {
 /// The Cranelift signature of a wasm function type: vmctx first, then the wasm parameters.
 pub fn wasm_signature(ty: &crate::module::FuncType, config: &TargetFrontendConfig) -> Signature {
     let mut sig = Signature::new(config.default_call_conv);
-    sig.params.push(AbiParam::special(config.pointer_type(), ArgumentPurpose::VMContext));
-    sig.params.extend(ty.params.iter().map(|t| AbiParam::new(clif_type(*t))));
-    sig.returns.extend(ty.results.iter().map(|t| AbiParam::new(clif_type(*t))));
+    sig.params.push(AbiParam::special(
+        config.pointer_type(),
+        ArgumentPurpose::VMContext,
+    ));
+    sig.params
+        .extend(ty.params.iter().map(|t| AbiParam::new(clif_type(*t))));
+    sig.returns
+        .extend(ty.results.iter().map(|t| AbiParam::new(clif_type(*t))));
     sig
 }
 
@@ -94,7 +103,13 @@ pub fn translate_function(
     config: &TargetFrontendConfig,
 ) -> Result<Function, TranslateError> {
     let mut ctx = FunctionBuilderContext::new();
-    translate_function_with(module, func_index, config, GoOptimizations::default(), &mut ctx)
+    translate_function_with(
+        module,
+        func_index,
+        config,
+        GoOptimizations::default(),
+        &mut ctx,
+    )
 }
 
 /// Like [`translate_function`], with the given Go-aware lowerings, reusing a builder context's
@@ -112,7 +127,9 @@ pub fn translate_function_with(
     if go_opts.native_helpers
         && let Some(builtin) = go_intrinsics::native_helper(module, func_index)
     {
-        return Ok(go_intrinsics::translate_native_helper(module, func_index, builtin, config));
+        return Ok(go_intrinsics::translate_native_helper(
+            module, func_index, builtin, config,
+        ));
     }
     let ty = module.func_type(func_index);
     let mut func = Function::with_name_signature(
@@ -134,7 +151,10 @@ pub fn translate_function_with(
 /// Whether `func_index` is Go's `wasm_pc_f_loop_export(pc_f_stop i32)` (by name and type).
 pub fn is_go_export_loop(module: &ModuleInfo, func_index: u32) -> bool {
     let ty = module.func_type(func_index);
-    module.names.get(&func_index).is_some_and(|n| n == "wasm_pc_f_loop_export")
+    module
+        .names
+        .get(&func_index)
+        .is_some_and(|n| n == "wasm_pc_f_loop_export")
         && ty.params == [ValType::I32]
         && ty.results.is_empty()
 }
@@ -173,7 +193,11 @@ pub(crate) struct FuncTranslator<'m, 'b> {
 }
 
 impl<'m, 'b> FuncTranslator<'m, 'b> {
-    fn new(module: &'m ModuleInfo, builder: FunctionBuilder<'b>, config: TargetFrontendConfig) -> Self {
+    fn new(
+        module: &'m ModuleInfo,
+        builder: FunctionBuilder<'b>,
+        config: TargetFrontendConfig,
+    ) -> Self {
         let ptr = config.pointer_type();
         FuncTranslator {
             module,
@@ -203,7 +227,11 @@ impl<'m, 'b> FuncTranslator<'m, 'b> {
 
     /// Loads a vmctx field.
     pub(crate) fn load_vmctx(&mut self, ty: Type, offset: i32, readonly: bool) -> Value {
-        let flags = if readonly { Self::vmctx_readonly() } else { MemFlagsData::trusted() };
+        let flags = if readonly {
+            Self::vmctx_readonly()
+        } else {
+            MemFlagsData::trusted()
+        };
         self.builder.ins().load(ty, flags, self.vmctx, offset)
     }
 
@@ -219,7 +247,12 @@ impl<'m, 'b> FuncTranslator<'m, 'b> {
 
         // Stack-overflow check in every prologue: the limit is read from vmctx.
         let vmctx_gv = self.builder.create_global_value(GlobalValueData::VMContext);
-        let flags = self.builder.func.dfg.mem_flags.insert_unchecked(MemFlagsData::trusted().with_readonly());
+        let flags = self
+            .builder
+            .func
+            .dfg
+            .mem_flags
+            .insert_unchecked(MemFlagsData::trusted().with_readonly());
         let limit = self.builder.create_global_value(GlobalValueData::Load {
             base: vmctx_gv,
             offset: vmctx::STACK_LIMIT.into(),
@@ -242,7 +275,11 @@ impl<'m, 'b> FuncTranslator<'m, 'b> {
                 wasmparser::ValType::I64 => types::I64,
                 wasmparser::ValType::F32 => types::F32,
                 wasmparser::ValType::F64 => types::F64,
-                other => return Err(TranslateError::Unsupported(format!("local of type {other}"))),
+                other => {
+                    return Err(TranslateError::Unsupported(format!(
+                        "local of type {other}"
+                    )));
+                }
             };
             let zero = self.zero(ty);
             for _ in 0..count {
@@ -265,14 +302,25 @@ impl<'m, 'b> FuncTranslator<'m, 'b> {
         }
     }
 
-    fn translate_body(&mut self, body: &wasmparser::FunctionBody<'_>) -> Result<(), TranslateError> {
+    fn translate_body(
+        &mut self,
+        body: &wasmparser::FunctionBody<'_>,
+    ) -> Result<(), TranslateError> {
         self.prologue(body)?;
-        let results: Vec<Type> = self.builder.func.signature.returns.iter().map(|p| p.value_type).collect();
+        let results: Vec<Type> = self
+            .builder
+            .func
+            .signature
+            .returns
+            .iter()
+            .map(|p| p.value_type)
+            .collect();
         let exit = self.builder.create_block();
         for &t in &results {
             self.builder.append_block_param(exit, t);
         }
-        self.control.push(ControlFrame::function(exit, results.len()));
+        self.control
+            .push(ControlFrame::function(exit, results.len()));
         let mut reader = body.get_operators_reader()?;
         while !reader.eof() {
             let op = reader.read()?;
@@ -282,7 +330,9 @@ impl<'m, 'b> FuncTranslator<'m, 'b> {
     }
 
     pub(crate) fn pop(&mut self) -> Value {
-        self.stack.pop().expect("operand stack underflow in validated code")
+        self.stack
+            .pop()
+            .expect("operand stack underflow in validated code")
     }
 
     pub(crate) fn pop2(&mut self) -> (Value, Value) {
@@ -313,7 +363,9 @@ impl<'m, 'b> FuncTranslator<'m, 'b> {
             Some(s) => *s,
             None => {
                 let call_conv = self.builder.func.signature.call_conv;
-                let s = self.builder.import_signature(b.signature(self.ptr, call_conv));
+                let s = self
+                    .builder
+                    .import_signature(b.signature(self.ptr, call_conv));
                 self.builtin_sigs.insert(b as u32, s);
                 s
             }
@@ -357,7 +409,10 @@ impl<'m, 'b> FuncTranslator<'m, 'b> {
                 self.builder.def_var(var, v);
             }
             LocalTee { local_index } => {
-                let v = *self.stack.last().expect("operand stack underflow in validated code");
+                let v = *self
+                    .stack
+                    .last()
+                    .expect("operand stack underflow in validated code");
                 let (var, _) = self.locals[local_index as usize];
                 self.builder.def_var(var, v);
             }
@@ -369,10 +424,23 @@ impl<'m, 'b> FuncTranslator<'m, 'b> {
             }
             GlobalSet { global_index } => {
                 let v = self.pop();
-                self.builder.ins().store(MemFlagsData::trusted(), v, self.vmctx, vmctx::global(global_index));
+                self.builder.ins().store(
+                    MemFlagsData::trusted(),
+                    v,
+                    self.vmctx,
+                    vmctx::global(global_index),
+                );
             }
-            op @ (Block { .. } | Loop { .. } | If { .. } | Else | End | Br { .. } | BrIf { .. }
-            | BrTable { .. } | Return | Unreachable) => self.translate_control(op)?,
+            op @ (Block { .. }
+            | Loop { .. }
+            | If { .. }
+            | Else
+            | End
+            | Br { .. }
+            | BrIf { .. }
+            | BrTable { .. }
+            | Return
+            | Unreachable) => self.translate_control(op)?,
             op @ (Call { .. } | CallIndirect { .. }) => self.translate_call(op)?,
             op => {
                 if !self.translate_memory(&op)? && !self.translate_numeric(&op)? {
