@@ -60,6 +60,7 @@ fn go_optimizations_from_env() -> gojit_frontend::translate::GoOptimizations {
             "none" => opts = GoOptimizations::NONE,
             "-thread_dispatch" => opts.thread_dispatch = false,
             "-native_helpers" => opts.native_helpers = false,
+            "-fast_entry" => opts.fast_entry = false,
             other => eprintln!("gojit: warning: GOJIT_GO_OPT: unknown item `{other}` ignored"),
         }
     }

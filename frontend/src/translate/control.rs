@@ -211,14 +211,22 @@ impl FuncTranslator<'_, '_> {
                 let (default, n) = self.branch_to(targets.default());
                 let a = args(self.peekn(n));
                 let mut table = Vec::with_capacity(depths.len());
+                let mut target0 = None;
                 for d in depths {
                     let (target, _) = self.branch_to(d);
+                    target0.get_or_insert(target);
                     table.push(self.builder.func.dfg.block_call(target, &a));
                 }
                 let default = self.builder.func.dfg.block_call(default, &a);
                 let jt = self
                     .builder
                     .create_jump_table(JumpTableData::new(default, &table));
+                if let Some(t0) = target0.and_then(|t| self.fast_entry_target(index, t)) {
+                    let dispatch = self.builder.create_block();
+                    self.builder.ins().brif(index, dispatch, &[], t0, &a);
+                    self.builder.seal_block(dispatch);
+                    self.builder.switch_to_block(dispatch);
+                }
                 self.builder.ins().br_table(index, jt);
                 self.reachable = false;
             }

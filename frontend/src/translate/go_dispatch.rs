@@ -33,6 +33,9 @@ pub struct GoOptimizations {
     pub thread_dispatch: bool,
     /// Native implementations of Go's wasm assembly helpers (`go_intrinsics`).
     pub native_helpers: bool,
+    /// A direct branch for resume point 0 (every call's entry) before a `br_table` on local 0,
+    /// instead of the jump-table dispatch (`fast_entry_target`).
+    pub fast_entry: bool,
 }
 
 impl Default for GoOptimizations {
@@ -40,6 +43,7 @@ impl Default for GoOptimizations {
         GoOptimizations {
             thread_dispatch: true,
             native_helpers: true,
+            fast_entry: true,
         }
     }
 }
@@ -49,6 +53,7 @@ impl GoOptimizations {
     pub const NONE: GoOptimizations = GoOptimizations {
         thread_dispatch: false,
         native_helpers: false,
+        fast_entry: false,
     };
 }
 
@@ -136,5 +141,15 @@ fn constant_of(dfg: &cranelift_codegen::ir::DataFlowGraph, v: Value) -> Option<u
             imm,
         } => Some(imm.bits() as u32),
         _ => None,
+    }
+}
+
+impl FuncTranslator<'_, '_> {
+    /// With `fast_entry`: the block index 0 of a `br_table` on `index` goes to, if `index` is the
+    /// value `local.get 0` (Go's `PC_B`) just pushed. Every call enters a Go function at resume
+    /// point 0, so testing for it first replaces a bounds clamp and an indirect jump with one
+    /// well-predicted compare.
+    pub(crate) fn fast_entry_target(&self, index: Value, target0: Block) -> Option<Block> {
+        (self.go_opts.fast_entry && self.last_local0 == Some(index)).then_some(target0)
     }
 }

@@ -188,6 +188,8 @@ pub(crate) struct FuncTranslator<'m, 'b> {
     pub(crate) go_opts: GoOptimizations,
     /// State of the dispatch-prologue scan (`go_dispatch`).
     pub(crate) dispatch_scan: go_dispatch::DispatchScan,
+    /// The value the latest `local.get 0` pushed (for `fast_entry`).
+    pub(crate) last_local0: Option<Value>,
     /// Blocks whose sealing waits for the end of their dispatch loop.
     pub(crate) deferred_seal: std::collections::HashSet<ir::Block>,
 }
@@ -217,6 +219,7 @@ impl<'m, 'b> FuncTranslator<'m, 'b> {
             go_opts: GoOptimizations::default(),
             dispatch_scan: go_dispatch::DispatchScan::default(),
             deferred_seal: std::collections::HashSet::new(),
+            last_local0: None,
         }
     }
 
@@ -399,8 +402,11 @@ impl<'m, 'b> FuncTranslator<'m, 'b> {
                 let (var, _) = self.locals[local_index as usize];
                 let v = self.builder.use_var(var);
                 self.push(v);
-                if local_index == 0 && self.dispatch_scan.loop_frame.is_some() {
-                    self.dispatch_scan.local0 = Some(v);
+                if local_index == 0 {
+                    self.last_local0 = Some(v);
+                    if self.dispatch_scan.loop_frame.is_some() {
+                        self.dispatch_scan.local0 = Some(v);
+                    }
                 }
             }
             LocalSet { local_index } => {
