@@ -95,8 +95,9 @@ impl Compiler {
         func_index: u32,
     ) -> Result<CompiledFunction, JitError> {
         let config = self.frontend_config();
+        let pinned_sp = self.pinned_sp(module);
         let func = if func_index < module.num_imports() {
-            translate::translate_import_trampoline(module, func_index, &config)
+            translate::translate_import_trampoline(module, func_index, &config, pinned_sp)
         } else {
             let mut ctx = cranelift_frontend::FunctionBuilderContext::new();
             translate::translate_function_with(module, func_index, &config, self.go, &mut ctx)
@@ -147,13 +148,25 @@ impl Compiler {
         })
     }
 
+    /// Whether Go's SP lives in the pinned register in `module`'s code.
+    pub fn pinned_sp(&self, module: &ModuleInfo) -> bool {
+        self.go.pinned_sp && translate::go_global_layout(module)
+    }
+
     /// Compiles the entry trampoline for calling a wasm function of type `ty` from the host:
     /// `extern "C" fn(vmctx, callee, args: *mut u64)`. It loads the parameters from `args`
     /// (8-byte slots), calls `callee`, and stores the results back into `args` from slot 0.
     ///
     /// # Errors
     /// [`JitError::Codegen`] if Cranelift rejects it (a bug).
-    pub fn compile_entry_trampoline(&self, ty: &FuncType) -> Result<CompiledFunction, JitError> {
+    ///
+    /// With `pinned_sp`, it also loads Go's SP from vmctx global 0 into the pinned register before
+    /// the call and stores it back after, preserving the caller's value of that register.
+    pub fn compile_entry_trampoline(
+        &self,
+        ty: &FuncType,
+        pinned_sp: bool,
+    ) -> Result<CompiledFunction, JitError> {
         let config = self.frontend_config();
         let ptr = config.pointer_type();
         let mut sig = Signature::new(CallConv::triple_default(self.isa.triple()));
@@ -174,8 +187,23 @@ impl Compiler {
             call_args.push(b.ins().load(clif_type(t), flags, args, (i * 8) as i32));
         }
         let wasm_sig = b.import_signature(wasm_signature(ty, &config));
+        let host_reg = pinned_sp.then(|| b.ins().get_pinned_reg(types::I64));
+        if pinned_sp {
+            let sp = b
+                .ins()
+                .load(types::I32, flags, vmctx, gojit_frontend::vmctx::global(0));
+            let sp = b.ins().uextend(types::I64, sp);
+            b.ins().set_pinned_reg(sp);
+        }
         let call = b.ins().call_indirect(wasm_sig, callee, &call_args);
         let results = b.inst_results(call).to_vec();
+        if let Some(host_reg) = host_reg {
+            let sp = b.ins().get_pinned_reg(types::I64);
+            let sp = b.ins().ireduce(types::I32, sp);
+            b.ins()
+                .store(flags, sp, vmctx, gojit_frontend::vmctx::global(0));
+            b.ins().set_pinned_reg(host_reg);
+        }
         for (i, r) in results.into_iter().enumerate() {
             // Zero the slot first so an i32/f32 result leaves a clean upper half.
             let zero = b.ins().iconst(types::I64, 0);

@@ -51,6 +51,9 @@ fn flags(opts: &IsaOptions) -> Result<settings::Flags, JitError> {
     // Nothing unwinds through compiled frames (traps abandon the guest stack), so no unwind info.
     set(&mut b, "unwind_info", "false")?;
     set(&mut b, "preserve_frame_pointers", "true")?;
+    // Go's stack pointer (global 0) lives in the pinned register in Go modules (`pinned_sp`).
+    // Every function and trampoline must agree, so it is reserved in all code.
+    set(&mut b, "enable_pinned_reg", "true")?;
     Ok(settings::Flags::new(b))
 }
 

@@ -382,9 +382,10 @@ impl ModuleCode {
             return Ok(p);
         }
         let started = std::time::Instant::now();
-        let compiled = self
-            .compiler
-            .compile_entry_trampoline(&self.info.types[canon])?;
+        let compiled = self.compiler.compile_entry_trampoline(
+            &self.info.types[canon],
+            self.compiler.pinned_sp(&self.info),
+        )?;
         let code = mem
             .publish(vec![compiled])?
             .pop()

@@ -61,6 +61,7 @@ fn go_optimizations_from_env() -> gojit_frontend::translate::GoOptimizations {
             "-thread_dispatch" => opts.thread_dispatch = false,
             "-native_helpers" => opts.native_helpers = false,
             "-fast_entry" => opts.fast_entry = false,
+            "-pinned_sp" => opts.pinned_sp = false,
             other => eprintln!("gojit: warning: GOJIT_GO_OPT: unknown item `{other}` ignored"),
         }
     }

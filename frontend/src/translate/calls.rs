@@ -171,10 +171,14 @@ impl FuncTranslator<'_, '_> {
 /// Builds the trampoline for import `import_index`: a function with the import's wasm signature
 /// that stores its arguments into an array of 8-byte slots (integers zero-extended, floats as
 /// bits), calls the `host_call` builtin, and returns slot 0 as the result.
+///
+/// With `pinned_sp` (Go's SP in the pinned register), SP is stored to vmctx before the host call
+/// and reloaded after it.
 pub fn translate_import_trampoline(
     module: &ModuleInfo,
     import_index: u32,
     config: &TargetFrontendConfig,
+    pinned_sp: bool,
 ) -> Function {
     let ty = module.func_type(import_index).clone();
     let ptr = config.pointer_type();
@@ -220,7 +224,13 @@ pub fn translate_import_trampoline(
         vmctx::builtin(Builtin::HostCall),
     );
     let idx = b.ins().iconst(types::I32, i64::from(import_index));
+    if pinned_sp {
+        super::go_sp::spill_sp(&mut b, vmctx_val, vmctx::global(0));
+    }
     b.ins().call_indirect(sig, f, &[vmctx_val, idx, args_ptr]);
+    if pinned_sp {
+        super::go_sp::reload_sp(&mut b, vmctx_val, vmctx::global(0));
+    }
     let mut rets = Vec::new();
     for (i, &r) in ty.results.iter().enumerate() {
         let v = b.ins().stack_load(ptr, clif_type(r), ss, (i * 8) as i32);

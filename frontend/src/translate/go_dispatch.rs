@@ -36,6 +36,9 @@ pub struct GoOptimizations {
     /// A direct branch for resume point 0 (every call's entry) before a `br_table` on local 0,
     /// instead of the jump-table dispatch (`fast_entry_target`).
     pub fast_entry: bool,
+    /// Go's stack pointer (global 0) in Cranelift's pinned register, in modules with Go's global
+    /// layout (see `go_sp.rs`).
+    pub pinned_sp: bool,
 }
 
 impl Default for GoOptimizations {
@@ -44,6 +47,7 @@ impl Default for GoOptimizations {
             thread_dispatch: true,
             native_helpers: true,
             fast_entry: true,
+            pinned_sp: true,
         }
     }
 }
@@ -54,6 +58,7 @@ impl GoOptimizations {
         thread_dispatch: false,
         native_helpers: false,
         fast_entry: false,
+        pinned_sp: false,
     };
 }
 

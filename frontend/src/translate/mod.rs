@@ -14,6 +14,7 @@ mod calls;
 mod control;
 mod go_dispatch;
 mod go_intrinsics;
+mod go_sp;
 mod memory;
 mod numeric;
 
@@ -35,6 +36,7 @@ use wasmparser::Operator;
 pub use calls::translate_import_trampoline;
 pub use go_dispatch::GoOptimizations;
 pub use go_intrinsics::native_helper;
+pub use go_sp::go_global_layout;
 
 /// Why a function could not be translated.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -142,6 +144,7 @@ pub fn translate_function_with(
         let mut t = FuncTranslator::new(module, builder, *config);
         t.count_dispatches = is_go_export_loop(module, func_index);
         t.go_opts = go_opts;
+        t.pinned_sp = go_opts.pinned_sp && go_sp::go_global_layout(module);
         t.translate_body(&body)?;
         t.builder.finalize(*config);
     }
@@ -188,6 +191,8 @@ pub(crate) struct FuncTranslator<'m, 'b> {
     pub(crate) go_opts: GoOptimizations,
     /// State of the dispatch-prologue scan (`go_dispatch`).
     pub(crate) dispatch_scan: go_dispatch::DispatchScan,
+    /// Global 0 lives in the pinned register (`pinned_sp` on a Go-layout module).
+    pub(crate) pinned_sp: bool,
     /// The value the latest `local.get 0` pushed (for `fast_entry`).
     pub(crate) last_local0: Option<Value>,
     /// Blocks whose sealing waits for the end of their dispatch loop.
@@ -220,6 +225,7 @@ impl<'m, 'b> FuncTranslator<'m, 'b> {
             dispatch_scan: go_dispatch::DispatchScan::default(),
             deferred_seal: std::collections::HashSet::new(),
             last_local0: None,
+            pinned_sp: false,
         }
     }
 
@@ -421,6 +427,14 @@ impl<'m, 'b> FuncTranslator<'m, 'b> {
                     .expect("operand stack underflow in validated code");
                 let (var, _) = self.locals[local_index as usize];
                 self.builder.def_var(var, v);
+            }
+            GlobalGet { global_index: 0 } if self.pinned_sp => {
+                let v = go_sp::get_sp(&mut self.builder);
+                self.push(v);
+            }
+            GlobalSet { global_index: 0 } if self.pinned_sp => {
+                let v = self.pop();
+                go_sp::set_sp(&mut self.builder, v);
             }
             GlobalGet { global_index } => {
                 let ty = clif_type(self.module.globals[global_index as usize].ty);
