@@ -83,16 +83,21 @@ fn native_helpers_agree_with_the_wasm_versions() {
     ))
     .unwrap();
     let mut on = guest(&wasm, GoOptimizations::default());
-    let mut off = guest(
-        &wasm,
-        GoOptimizations {
-            native_helpers: false,
-            ..GoOptimizations::default()
-        },
-    );
+    let mut others = [
+        guest(
+            &wasm,
+            GoOptimizations {
+                native_helpers: false,
+                ..GoOptimizations::default()
+            },
+        ),
+        guest(&wasm, GoOptimizations::NONE),
+    ];
     on.setup();
-    off.setup();
-    assert_eq!(on.mem_len(), off.mem_len());
+    for g in &mut others {
+        g.setup();
+        assert_eq!(on.mem_len(), g.mem_len());
+    }
     let top = on.mem_len();
     let base = top - (256 << 10);
     let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
