@@ -35,7 +35,8 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Self {
         Config {
-            lazy: true,
+            // `GOJIT_EAGER=1` makes every engine eager (to run a whole test suite that way).
+            lazy: std::env::var_os("GOJIT_EAGER").is_none_or(|v| v.is_empty() || v == "0"),
             max_stack_bytes: 4 << 30,
             verify: cfg!(debug_assertions),
             max_memory_pages: gojit_frontend::vmctx::MAX_MEMORY_PAGES,
