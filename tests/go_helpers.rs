@@ -2,8 +2,9 @@
 //! lowering on, with the native helpers off, and with every lowering off (plain wasm
 //! translation) on many address ranges — inside memory, across its end, with a 3-letter alphabet
 //! making matches and mismatches frequent — and every result and trap must agree. The helpers
-//! (`memchr`, `memcmp`, `memeqbody`) are the focus; the reactor's Go code itself exercises the
-//! dispatch threading, the fast entry and the pinned stack pointer.
+//! (`memchr`, `memcmp`, `memeqbody`) and kernels (SHA-256 blocks, CRC-32 slicing-by-8 with the
+//! IEEE and another table) are the focus; the reactor's Go code itself exercises the dispatch
+//! threading, the fast entry and the pinned stack pointer.
 
 mod common;
 
@@ -117,7 +118,17 @@ fn native_helpers_agree_with_the_wasm_versions() {
         } else {
             next(64)
         };
-        let calls: [(&str, Vec<Val>); 3] = [
+        let seed = Val::I32(next(1 << 30) as i32);
+        let calls: [(&str, Vec<Val>); 6] = [
+            ("sha256_at", vec![Val::I32(a as i32), Val::I32(n as i32)]),
+            (
+                "crc32_at",
+                vec![Val::I32(a as i32), Val::I32(n as i32), seed],
+            ),
+            (
+                "crc32_koopman_at",
+                vec![Val::I32(a as i32), Val::I32(n as i32), seed],
+            ),
             (
                 "index_byte",
                 vec![

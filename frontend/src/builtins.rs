@@ -33,11 +33,17 @@ pub enum Builtin {
     Memcmp = 6,
     /// `memeqbody(vmctx, a: i64, b: i64, n: i64) -> i64`: Go's `memeqbody`, or [`Builtin::TRAP`].
     Memeqbody = 7,
+    /// `sha256_block(vmctx, sp: i32) -> i32`: runs `crypto/internal/fips140/sha256.blockGeneric`
+    /// on the arguments in its Go frame at `sp` and returns 1, or returns 0 (doing nothing) if any
+    /// of them is nil or out of bounds, so the compiled Go body handles that case.
+    Sha256Block = 8,
+    /// `crc32_slicing8(vmctx, sp: i32) -> i32`: the same for `hash/crc32.slicingUpdate`.
+    Crc32Slicing8 = 9,
 }
 
 impl Builtin {
     /// Number of builtins (the size of the vmctx builtin array).
-    pub const COUNT: usize = 8;
+    pub const COUNT: usize = 10;
     /// All builtins, in vmctx order.
     pub const ALL: [Builtin; Self::COUNT] = [
         Builtin::MemoryGrow,
@@ -48,6 +54,8 @@ impl Builtin {
         Builtin::Memchr,
         Builtin::Memcmp,
         Builtin::Memeqbody,
+        Builtin::Sha256Block,
+        Builtin::Crc32Slicing8,
     ];
 
     /// What the Go-helper builtins return when the wasm function they replace would trap with
@@ -65,6 +73,8 @@ impl Builtin {
             Builtin::Memchr => "memchr",
             Builtin::Memcmp => "memcmp",
             Builtin::Memeqbody => "memeqbody",
+            Builtin::Sha256Block => "sha256_block",
+            Builtin::Crc32Slicing8 => "crc32_slicing8",
         }
     }
 
@@ -93,6 +103,10 @@ impl Builtin {
             Builtin::Memchr | Builtin::Memcmp => {
                 sig.params.extend([i32_(), i32_(), i32_()]);
                 sig.returns.push(AbiParam::new(types::I64));
+            }
+            Builtin::Sha256Block | Builtin::Crc32Slicing8 => {
+                sig.params.push(i32_());
+                sig.returns.push(i32_());
             }
             Builtin::Memeqbody => {
                 sig.params.extend([

@@ -46,7 +46,9 @@ pub(crate) struct ModuleCode {
     cache: Option<(CodeCache, Mutex<CachedCode>)>,
     loaded_from_cache: u64,
     /// Per function: `IDLE`, `COMPILING` (by some thread; others wait on `compiled_signal`) or
-    /// `DONE` (compiled here; functions loaded from the cache stay `IDLE` with a pointer set).
+    /// `DONE` (published, compiled or loaded from the cache). A function is compiled only on the
+    /// `IDLE` → `COMPILING` transition, so a published pointer is never replaced (its code is the
+    /// one registered for trap lookup).
     states: Box<[AtomicU8]>,
     compiled_signal: (Mutex<()>, Condvar),
     /// The background compiler's queue (started on the first demand compilation).
@@ -152,6 +154,7 @@ impl ModuleCode {
             if self.func_ptrs[i].load(Ordering::Acquire).is_null() {
                 let p = self.register(i, code);
                 self.func_ptrs[i].store(p, Ordering::Release);
+                self.states[i].store(DONE, Ordering::Release);
                 n += 1;
             }
         }

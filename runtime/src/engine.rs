@@ -63,6 +63,7 @@ fn go_optimizations_from_env() -> gojit_frontend::translate::GoOptimizations {
             "-native_helpers" => opts.native_helpers = false,
             "-fast_entry" => opts.fast_entry = false,
             "-pinned_sp" => opts.pinned_sp = false,
+            "-native_kernels" => opts.native_kernels = false,
             other => eprintln!("gojit: warning: GOJIT_GO_OPT: unknown item `{other}` ignored"),
         }
     }

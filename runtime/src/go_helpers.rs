@@ -124,6 +124,158 @@ pub(crate) fn memeqbody(mem: &[u8], a: i64, b: i64, n: i64) -> i64 {
     1
 }
 
+/// The bytes of Go's slicing-by-8 table for the IEEE polynomial (`ieeeTable8`), as it lies in
+/// linear memory.
+fn ieee_slicing8_table() -> &'static [u8] {
+    static TABLE: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        const IEEE: u32 = 0xedb8_8320;
+        let mut t = [[0u32; 256]; 8];
+        for (i, entry) in t[0].iter_mut().enumerate() {
+            let mut crc = i as u32;
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ IEEE
+                } else {
+                    crc >> 1
+                };
+            }
+            *entry = crc;
+        }
+        for i in 0..256 {
+            let mut crc = t[0][i];
+            for j in 1..8 {
+                crc = t[0][(crc & 0xff) as usize] ^ (crc >> 8);
+                t[j][i] = crc;
+            }
+        }
+        t.iter().flatten().flat_map(|v| v.to_le_bytes()).collect()
+    })
+}
+
+/// The little-endian `u64` at `addr`, if inside memory.
+fn u64_at(mem: &[u8], addr: u64) -> Option<u64> {
+    let a = usize::try_from(addr).ok()?;
+    Some(u64::from_le_bytes(
+        mem.get(a..a.checked_add(8)?)?.try_into().ok()?,
+    ))
+}
+
+/// `mem[addr..addr+len]` if the whole range is inside memory (and addr fits 32 bits, as every
+/// Go pointer on wasm does).
+fn range(mem: &[u8], addr: u64, len: u64) -> Option<&[u8]> {
+    if addr > u64::from(u32::MAX) {
+        return None;
+    }
+    let (a, n) = (usize::try_from(addr).ok()?, usize::try_from(len).ok()?);
+    mem.get(a..a.checked_add(n)?)
+}
+
+/// `crypto/internal/fips140/sha256.blockGeneric(dig *Digest, p []byte)` with its arguments at
+/// `sp+8` (dig), `sp+16`/`sp+24` (p's pointer and length). Returns false, changing nothing, unless
+/// `dig` is non-nil and the digest state and every whole 64-byte block of `p` are in memory.
+pub(crate) fn sha256_block(mem: &mut [u8], sp: u32) -> bool {
+    let sp = u64::from(sp);
+    let (Some(dig), Some(ptr), Some(len)) = (
+        u64_at(mem, sp + 8),
+        u64_at(mem, sp + 16),
+        u64_at(mem, sp + 24),
+    ) else {
+        return false;
+    };
+    let blocks_len = len / 64 * 64;
+    if dig == 0
+        || range(mem, dig, 32).is_none()
+        || (blocks_len > 0 && range(mem, ptr, blocks_len).is_none())
+    {
+        return false;
+    }
+    let d = dig as usize;
+    let mut state = [0u32; 8];
+    for (i, s) in state.iter_mut().enumerate() {
+        *s = u32::from_le_bytes(mem[d + 4 * i..d + 4 * i + 4].try_into().expect("4 bytes"));
+    }
+    if blocks_len > 0 {
+        let data = range(mem, ptr, blocks_len).expect("checked above");
+        for block in data.chunks_exact(64) {
+            sha2::compress256(
+                &mut state,
+                std::slice::from_ref(sha2::digest::generic_array::GenericArray::from_slice(block)),
+            );
+        }
+    }
+    for (i, s) in state.iter().enumerate() {
+        mem[d + 4 * i..d + 4 * i + 4].copy_from_slice(&s.to_le_bytes());
+    }
+    true
+}
+
+/// `hash/crc32.slicingUpdate(crc uint32, tab *slicing8Table, p []byte) uint32` with its
+/// arguments at `sp+8` (crc), `sp+16` (tab), `sp+24`/`sp+32` (p) and its result at `sp+48`,
+/// computed with the guest's own table (so any polynomial is exact). Returns false, changing
+/// nothing, unless `tab` is non-nil and the table, `p` and the frame are all in memory.
+pub(crate) fn crc32_slicing8(mem: &mut [u8], sp: u32) -> bool {
+    const CUTOFF: usize = 16;
+    let sp64 = u64::from(sp);
+    let (Some(crc), Some(tab), Some(ptr), Some(len)) = (
+        u64_at(mem, sp64 + 8),
+        u64_at(mem, sp64 + 16),
+        u64_at(mem, sp64 + 24),
+        u64_at(mem, sp64 + 32),
+    ) else {
+        return false;
+    };
+    if tab == 0 || range(mem, sp64 + 48, 4).is_none() {
+        return false;
+    }
+    let (Some(table), Some(p)) = (range(mem, tab, 8 * 256 * 4), range(mem, ptr, len)) else {
+        return false;
+    };
+    let t = |j: usize, i: usize| {
+        u32::from_le_bytes(
+            table[(j * 256 + i) * 4..(j * 256 + i) * 4 + 4]
+                .try_into()
+                .expect("4 bytes"),
+        )
+    };
+    let mut crc = crc as u32;
+    if p.len() >= CUTOFF && table == ieee_slicing8_table() {
+        // The IEEE polynomial: the same CRC, computed with carry-less multiplication.
+        let mut h = crc32fast::Hasher::new_with_initial(crc);
+        h.update(p);
+        let at = sp as usize + 48;
+        mem[at..at + 4].copy_from_slice(&h.finalize().to_le_bytes());
+        return true;
+    }
+    let mut p = p;
+    if p.len() >= CUTOFF {
+        crc = !crc;
+        while p.len() > 8 {
+            crc ^= u32::from_le_bytes(p[..4].try_into().expect("4 bytes"));
+            crc = t(0, p[7] as usize)
+                ^ t(1, p[6] as usize)
+                ^ t(2, p[5] as usize)
+                ^ t(3, p[4] as usize)
+                ^ t(4, (crc >> 24) as usize)
+                ^ t(5, ((crc >> 16) & 0xff) as usize)
+                ^ t(6, ((crc >> 8) & 0xff) as usize)
+                ^ t(7, (crc & 0xff) as usize);
+            p = &p[8..];
+        }
+        crc = !crc;
+    }
+    if !p.is_empty() {
+        crc = !crc;
+        for &v in p {
+            crc = t(0, usize::from(crc as u8 ^ v)) ^ (crc >> 8);
+        }
+        crc = !crc;
+    }
+    let at = sp as usize + 48;
+    mem[at..at + 4].copy_from_slice(&crc.to_le_bytes());
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -23,6 +23,8 @@ pub(crate) fn builtin_address(b: Builtin) -> usize {
         Builtin::Memchr => memchr as *const () as usize,
         Builtin::Memcmp => memcmp as *const () as usize,
         Builtin::Memeqbody => memeqbody as *const () as usize,
+        Builtin::Sha256Block => sha256_block as *const () as usize,
+        Builtin::Crc32Slicing8 => crc32_slicing8 as *const () as usize,
     }
 }
 
@@ -122,6 +124,28 @@ extern "C" fn memcmp(vmctx: *mut u64, a: u32, b: u32, n: u32) -> i64 {
 extern "C" fn memeqbody(vmctx: *mut u64, a: i64, b: i64, n: i64) -> i64 {
     // SAFETY: called by compiled code of this instance with its vmctx.
     go_helpers::memeqbody(unsafe { memory(vmctx) }, a, b, n)
+}
+
+/// Linear memory of the instance owning `vmctx`, writable (empty if it has none).
+///
+/// # Safety
+/// As [`instance`].
+unsafe fn memory_mut<'a>(vmctx: *mut u64) -> &'a mut [u8] {
+    // SAFETY: per the contract of this function.
+    match unsafe { instance(vmctx) }.memory.as_mut() {
+        Some(m) => m.bytes_mut(),
+        None => &mut [],
+    }
+}
+
+extern "C" fn sha256_block(vmctx: *mut u64, sp: u32) -> u32 {
+    // SAFETY: called by compiled code of this instance with its vmctx.
+    u32::from(go_helpers::sha256_block(unsafe { memory_mut(vmctx) }, sp))
+}
+
+extern "C" fn crc32_slicing8(vmctx: *mut u64, sp: u32) -> u32 {
+    // SAFETY: called by compiled code of this instance with its vmctx.
+    u32::from(go_helpers::crc32_slicing8(unsafe { memory_mut(vmctx) }, sp))
 }
 
 /// Carries a raw pointer to the parent stack; the pointee is only used there while the guest

@@ -39,6 +39,8 @@ pub struct GoOptimizations {
     /// Go's stack pointer (global 0) in Cranelift's pinned register, in modules with Go's global
     /// layout (see `go_sp.rs`).
     pub pinned_sp: bool,
+    /// Guarded native kernels for standard-library functions (`go_kernels.rs`).
+    pub native_kernels: bool,
 }
 
 impl Default for GoOptimizations {
@@ -48,6 +50,7 @@ impl Default for GoOptimizations {
             native_helpers: true,
             fast_entry: true,
             pinned_sp: true,
+            native_kernels: true,
         }
     }
 }
@@ -59,6 +62,7 @@ impl GoOptimizations {
         native_helpers: false,
         fast_entry: false,
         pinned_sp: false,
+        native_kernels: false,
     };
 }
 

@@ -14,6 +14,7 @@ mod calls;
 mod control;
 mod go_dispatch;
 mod go_intrinsics;
+mod go_kernels;
 mod go_sp;
 mod memory;
 mod numeric;
@@ -36,6 +37,7 @@ use wasmparser::Operator;
 pub use calls::translate_import_trampoline;
 pub use go_dispatch::GoOptimizations;
 pub use go_intrinsics::native_helper;
+pub use go_kernels::{masked_fingerprint, native_kernel};
 pub use go_sp::go_global_layout;
 
 /// Why a function could not be translated.
@@ -145,6 +147,9 @@ pub fn translate_function_with(
         t.count_dispatches = is_go_export_loop(module, func_index);
         t.go_opts = go_opts;
         t.pinned_sp = go_opts.pinned_sp && go_sp::go_global_layout(module);
+        if go_opts.native_kernels {
+            t.native_kernel = go_kernels::native_kernel(module, func_index);
+        }
         t.translate_body(&body)?;
         t.builder.finalize(*config);
     }
@@ -191,6 +196,8 @@ pub(crate) struct FuncTranslator<'m, 'b> {
     pub(crate) go_opts: GoOptimizations,
     /// State of the dispatch-prologue scan (`go_dispatch`).
     pub(crate) dispatch_scan: go_dispatch::DispatchScan,
+    /// A guarded native kernel to try at entry (`native_kernels`).
+    pub(crate) native_kernel: Option<Builtin>,
     /// Global 0 lives in the pinned register (`pinned_sp` on a Go-layout module).
     pub(crate) pinned_sp: bool,
     /// The value the latest `local.get 0` pushed (for `fast_entry`).
@@ -226,6 +233,7 @@ impl<'m, 'b> FuncTranslator<'m, 'b> {
             deferred_seal: std::collections::HashSet::new(),
             last_local0: None,
             pinned_sp: false,
+            native_kernel: None,
         }
     }
 
@@ -316,6 +324,9 @@ impl<'m, 'b> FuncTranslator<'m, 'b> {
         body: &wasmparser::FunctionBody<'_>,
     ) -> Result<(), TranslateError> {
         self.prologue(body)?;
+        if let Some(kernel) = self.native_kernel {
+            self.emit_native_kernel(kernel);
+        }
         let results: Vec<Type> = self
             .builder
             .func

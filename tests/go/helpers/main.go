@@ -5,8 +5,29 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"hash/crc32"
 	"unsafe"
 )
+
+var koopman = crc32.MakeTable(crc32.Koopman)
+
+//go:wasmexport sha256_at
+func sha256At(addr, n uint32) uint32 {
+	s := sha256.Sum256(at(addr, n))
+	return binary.LittleEndian.Uint32(s[:]) ^ binary.LittleEndian.Uint32(s[28:])
+}
+
+//go:wasmexport crc32_at
+func crc32At(addr, n, seed uint32) uint32 {
+	return crc32.Update(seed, crc32.IEEETable, at(addr, n))
+}
+
+//go:wasmexport crc32_koopman_at
+func crc32KoopmanAt(addr, n, seed uint32) uint32 {
+	return crc32.Update(seed, koopman, at(addr, n))
+}
 
 //go:wasmexport index_byte
 func indexByte(addr, n uint32, c int32) int32 {

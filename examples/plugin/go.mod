@@ -1,0 +1,3 @@
+module gojit.example/plugin
+
+go 1.27

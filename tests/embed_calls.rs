@@ -1,0 +1,519 @@
+//! Embedding API: re-entrant calls, failures inside exports (panic, deadlock, trap, exit) and
+//! what happens to the instance afterwards, the per-store memory limit, many instances of one
+//! module on several threads, and `gojit run --invoke`.
+//!
+//! Fixtures: `tests/go/embed/misc` and `tests/go/embed/cli`, Go reactors built with
+//! `-buildmode=c-shared`.
+
+mod common;
+
+use gojit::{
+    CallMode, Caller, Config, Engine, Error, HostError, Instance, Linker, Module, Store, Trap, Val,
+    wasi,
+};
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::OnceLock;
+
+fn fixture(name: &str) -> PathBuf {
+    common::build_go(
+        &common::repo_root().join("tests/go/embed").join(name),
+        "wasip1",
+        "wasm",
+        &["-buildmode=c-shared"],
+        &format!("{name}.wasm"),
+    )
+}
+
+/// The misc fixture, compiled once and shared by every test (and thread) of this file.
+fn module() -> &'static Module {
+    static M: OnceLock<Module> = OnceLock::new();
+    M.get_or_init(|| {
+        let engine = Engine::new(Config::default()).expect("engine");
+        Module::new(&engine, std::fs::read(fixture("misc")).expect("read")).expect("module")
+    })
+}
+
+/// Host state.
+struct Host {
+    /// The export `call_back` re-enters (`double` gets the argument; others get none).
+    target: &'static str,
+    /// Errors `caller.call` returned.
+    errors: Vec<String>,
+    notes: Vec<String>,
+    host_calls: u64,
+}
+
+impl Default for Host {
+    fn default() -> Self {
+        Host {
+            target: "double",
+            errors: Vec::new(),
+            notes: Vec::new(),
+            host_calls: 0,
+        }
+    }
+}
+
+fn linker(stderr: &wasi::SharedBuffer) -> Linker<Host> {
+    let mut l = Linker::<Host>::new();
+    wasi::add_to_linker(
+        &mut l,
+        wasi::WasiCtxBuilder::new()
+            .arg("misc")
+            .stderr(Box::new(stderr.clone()))
+            .build(),
+    );
+    // call_back(v) = target(v) + 1, by a re-entrant export call.
+    l.func_wrap("host", "call_back", |c: &mut Caller<'_, Host>, v: i32| {
+        c.data_mut().host_calls += 1;
+        let target = c.data().target;
+        let args: &[Val] = if target == "double" {
+            &[Val::I32(v)]
+        } else {
+            &[]
+        };
+        match c.call(target, args) {
+            Ok(r) => match r.as_slice() {
+                [Val::I32(r)] => r + 1,
+                _ => -1000,
+            },
+            Err(e) => {
+                c.data_mut().errors.push(e.to_string());
+                -100
+            }
+        }
+    });
+    // descend(n) = depth_step(n), by a re-entrant export call.
+    l.func_wrap(
+        "host",
+        "descend",
+        |c: &mut Caller<'_, Host>, n: i32| -> Result<i32, HostError> {
+            match c.call("depth_step", &[Val::I32(n)]) {
+                Ok(r) => match r.as_slice() {
+                    [Val::I32(r)] => Ok(*r),
+                    r => Err(HostError::Failed(format!("depth_step returned {r:?}"))),
+                },
+                Err(e) => Err(HostError::Failed(e.to_string())),
+            }
+        },
+    );
+    l.func_wrap(
+        "host",
+        "note",
+        |c: &mut Caller<'_, Host>, p: u32, n: u32| {
+            let s =
+                String::from_utf8_lossy(c.memory().slice(p, n).unwrap_or_default()).into_owned();
+            c.data_mut().notes.push(s);
+        },
+    );
+    l
+}
+
+struct Guest {
+    store: Store<Host>,
+    instance: Instance,
+    stderr: wasi::SharedBuffer,
+}
+
+impl Guest {
+    fn new() -> Guest {
+        Guest::with_limit(None)
+    }
+
+    fn with_limit(pages: Option<u64>) -> Guest {
+        let stderr = wasi::SharedBuffer::new();
+        let mut store = Store::new(module().engine(), Host::default());
+        if let Some(p) = pages {
+            store.limit_memory_pages(p);
+        }
+        let instance = Instance::new(&mut store, module(), &linker(&stderr)).expect("instantiate");
+        Guest {
+            store,
+            instance,
+            stderr,
+        }
+    }
+
+    fn add(&mut self, a: i32, b: i32) -> Result<i32, Error> {
+        self.instance
+            .get_typed_func::<(i32, i32), i32>(&mut self.store, "add")?
+            .call(&mut self.store, (a, b))
+    }
+
+    fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.stderr.contents()).into_owned()
+    }
+}
+
+#[test]
+fn reentrant_export_call_from_a_host_function() {
+    let mut g = Guest::new();
+    let reenter = g
+        .instance
+        .get_typed_func::<i32, i32>(&mut g.store, "reenter")
+        .unwrap();
+    // reenter(v) = call_back(v) + 1 = (double(v) + 1) + 1
+    assert_eq!(reenter.call(&mut g.store, 20).unwrap(), 42);
+    for v in [-7, 0, 1000, i32::MAX / 4, i32::MIN / 2] {
+        assert_eq!(reenter.call(&mut g.store, v).unwrap(), 2 * v + 2);
+    }
+    // Also in park-until-idle mode.
+    assert_eq!(
+        reenter
+            .call_with_mode(&mut g.store, 5, CallMode::ParkUntilIdle)
+            .unwrap(),
+        12
+    );
+    assert_eq!(g.store.data().host_calls, 7);
+    assert!(g.store.data().errors.is_empty());
+    // Deep nesting: export -> import -> export ... 200 levels.
+    let deep = g
+        .instance
+        .get_typed_func::<i32, i32>(&mut g.store, "reenter_deep")
+        .unwrap();
+    assert_eq!(deep.call(&mut g.store, 200).unwrap(), 200);
+    assert_eq!(deep.call(&mut g.store, 3).unwrap(), 3);
+    assert_eq!(g.add(2, 3).unwrap(), 5);
+}
+
+#[test]
+fn reentrant_call_errors_are_returned_to_the_host_function() {
+    let mut g = Guest::new();
+    g.store.data_mut().target = "no_such_export";
+    let reenter = g
+        .instance
+        .get_typed_func::<i32, i32>(&mut g.store, "reenter")
+        .unwrap();
+    // call_back answered -100 after caller.call failed; Go adds 1.
+    assert_eq!(reenter.call(&mut g.store, 1).unwrap(), -99);
+    let errors = &g.store.data().errors;
+    assert_eq!(errors.len(), 1);
+    assert!(errors[0].contains("no_such_export"), "{errors:?}");
+    // Wrong argument types for the nested call are an error too, not a crash.
+    g.store.data_mut().target = "add";
+    assert_eq!(reenter.call(&mut g.store, 1).unwrap(), -99);
+    assert_eq!(g.store.data().errors.len(), 2);
+    // The instance is fine.
+    g.store.data_mut().target = "double";
+    assert_eq!(reenter.call(&mut g.store, 1).unwrap(), 4);
+}
+
+/// A Go panic inside a nested (re-entrant) export stops the whole outer call.
+#[test]
+fn panic_in_a_nested_export_fails_the_outer_call() {
+    let mut g = Guest::new();
+    g.store.data_mut().target = "do_panic";
+    let err = g
+        .instance
+        .call(&mut g.store, "reenter", &[Val::I32(1)])
+        .unwrap_err();
+    assert_eq!(err.trap(), Some(Trap::Unreachable), "{err:?}");
+    assert!(
+        g.stderr().contains("panic: boom from an export"),
+        "stderr: {}",
+        g.stderr()
+    );
+    let again = g.add(1, 1).unwrap_err();
+    assert!(again.to_string().contains("unusable"), "{again}");
+}
+
+/// Runs `export` on a fresh instance next to a healthy one (same store) and in another store:
+/// the call fails with `check`ed error and stderr, the failed instance refuses further calls
+/// saying it is unusable, and the other instances are unaffected.
+fn failing_export(export: &str, check: impl Fn(&Error, &str)) {
+    let stderr = wasi::SharedBuffer::new();
+    let mut store = Store::new(module().engine(), Host::default());
+    let healthy = Instance::new(&mut store, module(), &linker(&wasi::SharedBuffer::new())).unwrap();
+    let victim = Instance::new(&mut store, module(), &linker(&stderr)).unwrap();
+    let mut other = Guest::new();
+    assert_eq!(
+        victim
+            .call(&mut store, "add", &[Val::I32(1), Val::I32(2)])
+            .unwrap(),
+        [Val::I32(3)]
+    );
+
+    let err = victim.call(&mut store, export, &[]).unwrap_err();
+    let text = String::from_utf8_lossy(&stderr.contents()).into_owned();
+    check(&err, &text);
+
+    for _ in 0..2 {
+        let again = victim
+            .call(&mut store, "add", &[Val::I32(1), Val::I32(2)])
+            .unwrap_err();
+        assert!(
+            matches!(&again, Error::Call(m) if m.contains("unusable")),
+            "{export}: the next call must say the instance is unusable, got {again:?}"
+        );
+    }
+    let typed = victim
+        .get_typed_func::<(i32, i32), i32>(&mut store, "add")
+        .unwrap();
+    assert!(typed.call(&mut store, (1, 2)).is_err());
+
+    let add = healthy
+        .get_typed_func::<(i32, i32), i32>(&mut store, "add")
+        .unwrap();
+    assert_eq!(add.call(&mut store, (20, 22)).unwrap(), 42);
+    assert_eq!(
+        healthy
+            .call(&mut store, "reenter", &[Val::I32(20)])
+            .unwrap(),
+        [Val::I32(42)]
+    );
+    assert_eq!(other.add(5, 6).unwrap(), 11);
+    // A new instance in the same store works as well.
+    let fresh = Instance::new(&mut store, module(), &linker(&wasi::SharedBuffer::new())).unwrap();
+    assert_eq!(
+        fresh
+            .call(&mut store, "add", &[Val::I32(1), Val::I32(1)])
+            .unwrap(),
+        [Val::I32(2)]
+    );
+}
+
+#[test]
+fn panic_in_export() {
+    failing_export("do_panic", |err, stderr| {
+        assert_eq!(err.trap(), Some(Trap::Unreachable), "{err:?}");
+        assert!(
+            stderr.starts_with("panic: boom from an export\n"),
+            "stderr: {stderr}"
+        );
+        assert!(stderr.contains("main.doPanic"), "traceback: {stderr}");
+    });
+}
+
+#[test]
+fn deadlock_select_in_export() {
+    failing_export("deadlock", |err, stderr| {
+        assert_eq!(err.trap(), Some(Trap::Unreachable), "{err:?}");
+        assert!(
+            stderr.contains("fatal error: all goroutines are asleep - deadlock!"),
+            "stderr: {stderr}"
+        );
+    });
+}
+
+#[test]
+fn deadlock_channel_in_export() {
+    failing_export("block_forever", |err, stderr| {
+        assert_eq!(err.trap(), Some(Trap::Unreachable), "{err:?}");
+        assert!(
+            stderr.contains("fatal error: all goroutines are asleep - deadlock!"),
+            "stderr: {stderr}"
+        );
+        assert!(stderr.contains("main.blockForever"), "traceback: {stderr}");
+    });
+}
+
+#[test]
+fn out_of_bounds_access_in_export() {
+    failing_export("oob", |err, _| {
+        assert_eq!(err.trap(), Some(Trap::MemoryOutOfBounds), "{err:?}");
+        assert!(
+            matches!(err, Error::Trap { func: Some(f), .. } if f.contains("main.oob")),
+            "the trap names the function: {err:?}"
+        );
+    });
+}
+
+#[test]
+fn os_exit_in_export() {
+    failing_export("exit3", |err, _| {
+        assert_eq!(err, &Error::Exit(3));
+    });
+}
+
+#[test]
+fn memory_limit_makes_go_report_out_of_memory() {
+    let min = module().info().memory.expect("memory").min_pages;
+    // Without a limit, 64 MiB are fine.
+    let mut g = Guest::new();
+    let alloc = |g: &mut Guest, n: i32| {
+        g.instance
+            .get_typed_func::<i32, i32>(&mut g.store, "alloc_mib")
+            .unwrap()
+            .call(&mut g.store, n)
+    };
+    assert_eq!(alloc(&mut g, 64).unwrap(), 64);
+
+    // With 48 MiB more than the initial memory: a little works, a lot is out of memory.
+    let limit = min + 48 * 16;
+    let mut g = Guest::with_limit(Some(limit));
+    assert_eq!(alloc(&mut g, 4).unwrap(), 4);
+    let err = alloc(&mut g, 1000).unwrap_err();
+    assert_eq!(err.trap(), Some(Trap::Unreachable), "{err:?}");
+    let stderr = g.stderr();
+    eprintln!("{}", stderr.lines().take(3).collect::<Vec<_>>().join("\n"));
+    assert!(
+        stderr.contains("out of memory"),
+        "Go reports out of memory: {stderr}"
+    );
+    let size = g.instance.memory(&g.store).len() as u64;
+    assert!(
+        size <= limit * 65536,
+        "memory grew past the limit: {size} bytes > {limit} pages"
+    );
+    let again = g.add(1, 2).unwrap_err();
+    assert!(again.to_string().contains("unusable"), "{again}");
+    // The limit applies per store: a store without one is unaffected.
+    let mut other = Guest::new();
+    assert_eq!(alloc(&mut other, 100).unwrap(), 100);
+}
+
+/// 8 threads x 1,000 calls, each thread with its own store and instance of one shared module.
+#[test]
+fn eight_threads_share_one_module() {
+    let module = module();
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..8)
+            .map(|t| {
+                s.spawn(move || {
+                    let stderr = wasi::SharedBuffer::new();
+                    let mut store = Store::new(module.engine(), Host::default());
+                    let inst = Instance::new(&mut store, module, &linker(&stderr)).unwrap();
+                    let add = inst
+                        .get_typed_func::<(i32, i32), i32>(&mut store, "add")
+                        .unwrap();
+                    let reenter = inst
+                        .get_typed_func::<i32, i32>(&mut store, "reenter")
+                        .unwrap();
+                    let alloc = inst
+                        .get_typed_func::<i32, i32>(&mut store, "alloc_mib")
+                        .unwrap();
+                    let free = inst
+                        .get_typed_func::<(), ()>(&mut store, "free_all")
+                        .unwrap();
+                    for i in 0..1000 {
+                        match i % 100 {
+                            0 => assert_eq!(
+                                reenter.call(&mut store, i + t).unwrap(),
+                                2 * (i + t) + 2
+                            ),
+                            50 => {
+                                assert_eq!(alloc.call(&mut store, 2).unwrap(), 2);
+                                free.call(&mut store, ()).unwrap();
+                            }
+                            _ => assert_eq!(add.call(&mut store, (i, t)).unwrap(), i + t),
+                        }
+                    }
+                    assert_eq!(store.data().host_calls, 10);
+                    assert!(stderr.contents().is_empty());
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().expect("thread");
+        }
+    });
+}
+
+/// Runs the gojit CLI with the code cache in `cache` (not the user's, which may hold code from
+/// another build of gojit).
+fn gojit_cached(cache: &std::path::Path, args: &[&str]) -> common::Output {
+    let mut cmd = Command::new(common::engine());
+    cmd.args(args).env("GOJIT_CACHE_DIR", cache);
+    common::run(cmd, None, common::run_timeout())
+}
+
+/// Runs the gojit CLI with a cache directory shared by this test binary.
+fn gojit(args: &[&str]) -> common::Output {
+    static CACHE: OnceLock<PathBuf> = OnceLock::new();
+    gojit_cached(
+        CACHE.get_or_init(|| common::scratch_dir("embed-cli-cache")),
+        args,
+    )
+}
+
+#[test]
+fn cli_invoke() {
+    let wasm = fixture("cli");
+    let wasm = wasm.to_str().unwrap();
+    let out = gojit(&["run", "--invoke", "add", wasm, "2", "3"]);
+    assert_eq!(
+        (out.code, out.stdout_str().as_str()),
+        (Some(0), "5\n"),
+        "{}",
+        out.describe()
+    );
+    let out = gojit(&["run", "--invoke", "add", wasm, "-2", "4294967295"]);
+    assert_eq!(out.stdout_str(), "-3\n", "{}", out.describe());
+    let out = gojit(&["run", "--invoke", "add64", wasm, "9223372036854775807", "1"]);
+    assert_eq!(
+        out.stdout_str(),
+        "-9223372036854775808\n",
+        "{}",
+        out.describe()
+    );
+    let out = gojit(&["run", "--invoke", "half", wasm, "5"]);
+    assert_eq!(out.stdout_str(), "2.5\n", "{}", out.describe());
+    let out = gojit(&["run", "--invoke", "hello", wasm]);
+    assert_eq!(
+        (out.code, out.stdout_str().as_str()),
+        (Some(0), "hello from an export\n"),
+        "{}",
+        out.describe()
+    );
+    // Go mode: the goroutine has not run when the export returns; park-until-idle: it has.
+    let out = gojit(&["run", "--invoke", "spawn_print", wasm]);
+    assert_eq!(out.stdout_str(), "7\n", "{}", out.describe());
+    let out = gojit(&["run", "--invoke", "spawn_print", "--park-until-idle", wasm]);
+    assert_eq!(
+        out.stdout_str(),
+        "hello from a goroutine\n7\n",
+        "{}",
+        out.describe()
+    );
+    // Errors: a panic traps (134), a missing export or bad arguments are usage errors (1).
+    // (A cold cache: see `cli_invoke_trap_with_warm_cache` for the warm one.)
+    let out = gojit_cached(
+        &common::scratch_dir("embed-cli-cold"),
+        &["run", "--invoke", "boom", wasm],
+    );
+    assert_eq!(out.code, Some(134), "{}", out.describe());
+    assert!(
+        out.stderr_str().contains("panic: boom"),
+        "{}",
+        out.describe()
+    );
+    let out = gojit(&["run", "--invoke", "nope", wasm]);
+    assert_eq!(out.code, Some(1), "{}", out.describe());
+    assert!(out.stderr_str().contains("nope"), "{}", out.describe());
+    let out = gojit(&["run", "--invoke", "add", wasm, "2"]);
+    assert_eq!(out.code, Some(1), "{}", out.describe());
+    let out = gojit(&["run", "--invoke", "add", wasm, "2", "x"]);
+    assert_eq!(out.code, Some(1), "{}", out.describe());
+}
+
+/// A trap in an export after an earlier run of the same module filled the code cache.
+#[test]
+fn cli_invoke_trap_with_warm_cache() {
+    let wasm = fixture("cli");
+    let wasm = wasm.to_str().unwrap();
+    let cache = common::scratch_dir("embed-cli-warm");
+    let out = gojit_cached(&cache, &["run", "--invoke", "add", wasm, "2", "3"]);
+    assert_eq!(out.stdout_str(), "5\n", "{}", out.describe());
+    let out = gojit_cached(&cache, &["run", "--invoke", "boom", wasm]);
+    assert_eq!(out.code, Some(134), "{}", out.describe());
+    assert!(
+        out.stderr_str().contains("panic: boom"),
+        "{}",
+        out.describe()
+    );
+}
+
+/// The example plugin imports host functions the CLI does not provide: `--invoke` reports the
+/// unknown import instead of running.
+#[test]
+fn cli_invoke_needs_all_imports() {
+    let plugin = common::repo_root().join("examples/plugin/plugin.wasm");
+    let out = gojit(&["run", "--invoke", "add", plugin.to_str().unwrap(), "2", "3"]);
+    assert_eq!(out.code, Some(1), "{}", out.describe());
+    assert!(
+        out.stderr_str().contains("unknown import host::"),
+        "{}",
+        out.describe()
+    );
+}

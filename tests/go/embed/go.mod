@@ -1,0 +1,3 @@
+module gojit.test/embed
+
+go 1.27
