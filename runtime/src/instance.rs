@@ -79,6 +79,10 @@ pub(crate) struct InstanceInner {
     pub(crate) table: Box<[TableEntry]>,
     pub(crate) memory: Option<LinearMemory>,
     pub(crate) imports: Vec<ErasedHostFn>,
+    /// Argument/result slots each import's call passes (max of params and results, at least 1).
+    pub(crate) import_slots: Box<[usize]>,
+    /// The reactor's `_initialize` export, which runs once at instantiation.
+    initialize: Option<u32>,
     /// The store data of the running call (valid only while a call is running).
     pub(crate) host_data: *mut (),
     stack: Option<GuestStack>,
@@ -157,6 +161,13 @@ impl InstanceInner {
             table,
             memory,
             imports,
+            import_slots: (0..info.num_imports())
+                .map(|i| {
+                    let ty = info.func_type(i);
+                    ty.params.len().max(ty.results.len()).max(1)
+                })
+                .collect(),
+            initialize: info.exported_func("_initialize"),
             host_data: data,
             stack: None,
             poisoned: None,
@@ -233,7 +244,7 @@ impl InstanceInner {
         data: *mut (),
         mode: CallMode,
     ) -> Result<(), Error> {
-        if self.initialized && self.module.info.exported_func("_initialize") == Some(index) {
+        if self.initialized && self.initialize == Some(index) {
             return Err(Error::Call(
                 "`_initialize` already ran (at instantiation)".into(),
             ));
@@ -457,11 +468,10 @@ impl InstanceInner {
             co.resume(())
         };
         self.yielder = std::ptr::null();
-        let info = self.module.info.clone();
         let outcome = match result {
             CoroutineResult::Return(Outcome::Returned) => Ok(()),
             CoroutineResult::Return(Outcome::Trapped { trap, func_index }) => {
-                let func = (func_index != u32::MAX).then(|| info.func_name(func_index));
+                let func = (func_index != u32::MAX).then(|| self.module.info.func_name(func_index));
                 Err(Error::Trap { trap, func })
             }
             CoroutineResult::Yield(err) => {

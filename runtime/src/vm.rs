@@ -188,9 +188,7 @@ extern "C" fn host_call(vmctx: *mut u64, import: u32, args: *mut u64) {
     // SAFETY: called by an import trampoline of this instance with its vmctx.
     let inst = unsafe { instance(vmctx) };
     let inst_ptr: *mut InstanceInner = inst;
-    let info = inst.module.info.clone();
-    let ty = info.func_type(import);
-    let n = ty.params.len().max(ty.results.len()).max(1);
+    let n = inst.import_slots[import as usize];
     let callback = inst.imports[import as usize].clone();
     let data = inst.host_data;
     let r = catch_unwind(AssertUnwindSafe(|| {
@@ -203,18 +201,14 @@ extern "C" fn host_call(vmctx: *mut u64, import: u32, args: *mut u64) {
         callback(data, inst_ptr, bytes, slots)
     }));
     drop(callback);
+    let imp = || &inst.module.info.imports[import as usize];
     let err = match r {
         Ok(Ok(())) => return,
         Ok(Err(HostError::Exit(code))) => Error::Exit(code),
         Ok(Err(HostError::Failed(m))) => {
-            let imp = &info.imports[import as usize];
-            Error::Host(format!("{}::{}: {m}", imp.module, imp.name))
+            Error::Host(format!("{}::{}: {m}", imp().module, imp().name))
         }
-        Err(_) => {
-            let imp = &info.imports[import as usize];
-            Error::Host(format!("{}::{} panicked", imp.module, imp.name))
-        }
+        Err(_) => Error::Host(format!("{}::{} panicked", imp().module, imp().name)),
     };
-    drop(info);
     terminate(inst, err)
 }
