@@ -47,6 +47,16 @@ impl Default for Config {
     }
 }
 
+/// The code-cache fingerprint: the compiler's (version, target, flags, lowerings) plus a hash of
+/// the sources that generate code (`build.rs`), so a rebuilt gojit never loads stale code.
+fn cache_fingerprint(engine: &Engine) -> String {
+    format!(
+        "{} | sources {}",
+        engine.compiler.fingerprint(),
+        env!("GOJIT_CODEGEN_HASH")
+    )
+}
+
 /// The Go-aware lowerings selected by `GOJIT_GO_OPT`: unset or `all` for every one, `none` for
 /// none, or a comma-separated list of `-name` to turn single ones off.
 fn go_optimizations_from_env() -> gojit_frontend::translate::GoOptimizations {
@@ -122,7 +132,7 @@ impl Module {
             .config
             .cache_dir
             .as_ref()
-            .map(|dir| CodeCache::new(dir, &bytes, &engine.compiler.fingerprint()));
+            .map(|dir| CodeCache::new(dir, &bytes, &cache_fingerprint(engine)));
         let cached = cache.as_ref().map(|c| c.load(u32::MAX)).unwrap_or_default();
         // A cache file exists only for bytes this gojit version validated before (its key is a
         // hash of the bytes and the compiler), so they need not be validated again.

@@ -199,6 +199,11 @@ pub fn go_command() -> Command {
         .env("GOPATH", gotop.join("path"))
         .env("GOMODCACHE", gotop.join("path/pkg/mod"))
         .env("GOCACHE", gotop.join("cache"))
+        .env(
+            "GOJIT_CACHE_DIR",
+            std::env::var_os("GOJIT_CACHE_DIR")
+                .unwrap_or_else(|| target_dir().join("gojit-cache").into()),
+        )
         .env_remove("GOROOT")
         .env_remove("GOOS")
         .env_remove("GOARCH")
@@ -462,6 +467,10 @@ pub fn shorten(s: &str, max: usize) -> String {
 /// Runs `cmd` with `stdin` (or /dev/null), capturing stdout and stderr; kills it after
 /// `timeout` (then `timed_out` is set).
 pub fn run(mut cmd: Command, stdin: Option<&[u8]>, timeout: Duration) -> Output {
+    if std::env::var_os("GOJIT_CACHE_DIR").is_none() {
+        // Keep the engine's code cache inside the build tree, not the user's home.
+        cmd.env("GOJIT_CACHE_DIR", target_dir().join("gojit-cache"));
+    }
     cmd.stdin(if stdin.is_some() {
         Stdio::piped()
     } else {
