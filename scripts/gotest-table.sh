@@ -22,9 +22,16 @@
 # it is not counted for either engine). Packages run one at a time (`-p 1`), engines alternating
 # per package so that background load affects both alike. `-count=1` defeats the test cache.
 #
+# Code caches: both engines keep compiled code between runs (gojit in $GOJIT_CACHE_DIR or
+# ~/.cache/gojit, wasmtime in ~/.cache/wasmtime), and `go test` relinks byte-identical test
+# binaries, so a second run of the same package mostly skips compilation. By default
+# (GOJIT_GOTEST_CACHE=cold) each engine gets a fresh, empty cache directory for this run: every
+# test binary is compiled from scratch by both, as after a code change. GOJIT_GOTEST_CACHE=warm
+# leaves the engines' own caches alone.
+#
 # Environment: GOJIT_GOTEST_TIMEOUT (per `go test`, default 15m), GOJIT_GOTEST_LOGS (directory
 # for the full `go test` output of every run, default a temp dir that is printed),
-# GOJIT_GOTEST_ENGINES (comma-separated subset of gojit,wasmtime).
+# GOJIT_GOTEST_ENGINES (comma-separated subset of gojit,wasmtime), GOJIT_GOTEST_CACHE.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -40,6 +47,7 @@ default_packages=(
 if [ $# -gt 0 ]; then packages=("$@"); else packages=("${default_packages[@]}"); fi
 
 timeout="${GOJIT_GOTEST_TIMEOUT:-15m}"
+cache_mode="${GOJIT_GOTEST_CACHE:-cold}"
 engines="${GOJIT_GOTEST_ENGINES:-gojit,wasmtime}"
 logs="${GOJIT_GOTEST_LOGS:-$(mktemp -d "${TMPDIR:-/tmp}/gojit-gotest-XXXXXX")}"
 mkdir -p "$logs"
@@ -83,10 +91,16 @@ if [ $use_wasmtime = 1 ]; then
   else
     wasmtime_dir="$work/wasmtime"
     mkdir -p "$wasmtime_dir"
+    cache_args=""
+    if [ "$cache_mode" = cold ]; then
+      printf '[cache]\ndirectory = "%s"\n' "$work/wasmtime-cache" >"$work/wasmtime-cache.toml"
+      cache_args="-C cache-config=$work/wasmtime-cache.toml"
+    fi
     cat >"$wasmtime_dir/go_wasip1_wasm_exec" <<EOF
 #!/usr/bin/env bash
-# What \$GOROOT/lib/wasm/go_wasip1_wasm_exec runs for GOWASIRUNTIME=wasmtime.
-exec "$wasmtime" run --dir=/ --env PWD="\$PWD" --env PATH="\$PATH" -W max-wasm-stack=8388608 \${GOWASIRUNTIMEARGS:-} "\$1" "\${@:2}"
+# What \$GOROOT/lib/wasm/go_wasip1_wasm_exec runs for GOWASIRUNTIME=wasmtime (plus a private
+# code cache when measuring cold starts).
+exec "$wasmtime" run $cache_args --dir=/ --env PWD="\$PWD" --env PATH="\$PATH" -W max-wasm-stack=8388608 \${GOWASIRUNTIMEARGS:-} "\$1" "\${@:2}"
 EOF
     chmod +x "$wasmtime_dir/go_wasip1_wasm_exec"
   fi
@@ -94,8 +108,17 @@ fi
 
 names=()
 dirs=()
-[ $use_gojit = 1 ] && names+=(gojit) && dirs+=("$gojit_dir")
-[ $use_wasmtime = 1 ] && names+=(wasmtime) && dirs+=("$wasmtime_dir")
+envs=()
+if [ $use_gojit = 1 ]; then
+  names+=(gojit)
+  dirs+=("$gojit_dir")
+  if [ "$cache_mode" = cold ]; then envs+=("GOJIT_CACHE_DIR=$work/gojit-cache"); else envs+=(""); fi
+fi
+if [ $use_wasmtime = 1 ]; then
+  names+=(wasmtime)
+  dirs+=("$wasmtime_dir")
+  envs+=("")
+fi
 [ ${#names[@]} -gt 0 ] || { echo "gotest-table: no engine to run" >&2; exit 1; }
 
 # --- warm-up: compile every package and its tests once -----------------------------------------
@@ -106,10 +129,11 @@ for pkg in "${packages[@]}"; do
 done
 
 # --- runs --------------------------------------------------------------------------------------
+load_before="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || true)"
 now_ms() { date +%s%3N; }
 fmt_s() { awk -v ms="$1" 'BEGIN { printf "%.2f", ms / 1000 }'; }
 
-declare -A result run_ms wall_ms
+declare -A result run_ms wall_ms failed_tests
 declare -A total_run total_wall passes
 for name in "${names[@]}"; do total_run[$name]=0; total_wall[$name]=0; passes[$name]=0; done
 
@@ -119,7 +143,8 @@ for pkg in "${packages[@]}"; do
     log="$logs/$(echo "$pkg" | tr / _).$name.log"
     start=$(now_ms)
     set +e
-    PATH="${dirs[$i]}:$PATH" "$go" test -count=1 -p 1 -timeout "$timeout" "$pkg" >"$log" 2>&1
+    env ${envs[$i]:+"${envs[$i]}"} PATH="${dirs[$i]}:$PATH" \
+      "$go" test -count=1 -p 1 -timeout "$timeout" "$pkg" >"$log" 2>&1
     status=$?
     set -e
     end=$(now_ms)
@@ -134,7 +159,13 @@ for pkg in "${packages[@]}"; do
     elif grep -q "^panic: test timed out" "$log"; then
       res="FAIL (timeout)"
     else
-      res="FAIL ($(grep -cE '^\s*--- FAIL' "$log" || true) tests)"
+      # Top-level failing tests (subtests are indented); a crash (fatal error, unrecovered
+      # panic) stops the test binary, so the tests after it did not run.
+      failed_tests[$pkg,$name]="$(sed -n 's/^--- FAIL: \([^ ]*\).*/\1/p' "$log" | tr '\n' ' ')"
+      res="FAIL ($(grep -c '^--- FAIL' "$log" || true))"
+      if grep -qE '^(fatal error|panic): ' "$log"; then
+        res="${res%)}, crashed: $(grep -m1 -E '^(fatal error|panic): ' "$log" | cut -c1-40))"
+      fi
     fi
     if [ -n "$secs" ]; then
       ms="$(awk -v s="$secs" 'BEGIN { printf "%d", s * 1000 }')"
@@ -181,4 +212,22 @@ if [ ${#names[@]} -eq 2 ]; then
 fi
 echo "$row"
 echo
+for pkg in "${packages[@]}"; do
+  for name in "${names[@]}"; do
+    if [ -n "${failed_tests[$pkg,$name]:-}" ]; then
+      echo "- $pkg under $name: ${failed_tests[$pkg,$name]}"
+    fi
+  done
+done
+echo
+cpu="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -1)"
+echo "Machine: $(nproc) CPUs ($cpu); load average before $load_before, after" \
+  "$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || true). $("$go" version)." \
+  "Code caches: $cache_mode."
+if [ $use_gojit = 1 ]; then
+  gojit_bin="$(dirname "$(readlink -f "$gojit_dir/go_wasip1_wasm_exec")")/gojit"
+  echo "gojit: $("$gojit_bin" --version 2>/dev/null || echo '?')" \
+    "($(git -C "$repo" describe --always --dirty 2>/dev/null || echo 'not a git checkout'))"
+fi
+[ $use_wasmtime = 1 ] && echo "wasmtime: $("$wasmtime" --version)"
 echo "logs: $logs" >&2

@@ -1,66 +1,46 @@
+// Command bench runs the suite's own kernels (kernels.go) as a program:
+//
+//	bench KERNEL [OPS]   # runs OPS ops (default 100) of KERNEL and prints a checksum
+//	bench hello          # prints "hello" (start-up)
+//
+// The suite itself runs the same kernels as Go benchmarks (main_test.go) from a `go test -c`
+// binary, so that every row reports Go's own ns/op.
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"os"
-	"sort"
 	"strconv"
-	"strings"
 )
 
-func fib(n int) int {
-	if n < 2 {
-		return n
-	}
-	return fib(n-1) + fib(n-2)
-}
-
-//go:noinline
-func sum(a []int64) int64 {
-	var s int64
-	for _, v := range a {
-		s += v
-	}
-	return s
-}
-
 func main() {
-	switch os.Args[1] {
-	case "fib":
-		fmt.Println(fib(32))
-	case "sum":
-		a := make([]int64, 1<<20)
-		for i := range a {
-			a[i] = int64(i)
-		}
-		var t int64
-		for i := 0; i < 200; i++ {
-			t += sum(a)
-		}
-		fmt.Println(t)
-	case "indexbyte":
-		b := bytes.Repeat([]byte("abcdefgh"), 1<<20)
-		n := 0
-		for i := 0; i < 200; i++ {
-			n += bytes.IndexByte(b, 'z')
-		}
-		fmt.Println(n)
-	case "mix":
-		m := map[string]int{}
-		var sb strings.Builder
-		for i := 0; i < 300000; i++ {
-			k := strconv.Itoa(i * 7919 % 100003)
-			m[k]++
-			sb.WriteString(k)
-		}
-		keys := make([]string, 0, len(m))
-		for k := range m {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		fmt.Println(len(keys), sb.Len(), keys[len(keys)/2])
-	case "hello":
-		fmt.Println("hello")
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: bench KERNEL [OPS] | hello")
+		os.Exit(2)
 	}
+	if os.Args[1] == "hello" {
+		fmt.Println("hello")
+		return
+	}
+	ops := 100
+	if len(os.Args) > 2 {
+		n, err := strconv.Atoi(os.Args[2])
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		ops = n
+	}
+	for _, k := range kernels {
+		if k.name == os.Args[1] {
+			s := 0
+			for i := 0; i < ops; i++ {
+				s += k.op()
+			}
+			fmt.Println(k.name, ops, s)
+			return
+		}
+	}
+	fmt.Fprintln(os.Stderr, "unknown kernel", os.Args[1])
+	os.Exit(2)
 }

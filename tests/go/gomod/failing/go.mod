@@ -1,0 +1,3 @@
+module gojit.test/failing
+
+go 1.27

@@ -1,0 +1,3 @@
+module gojit.test/gomod
+
+go 1.27
