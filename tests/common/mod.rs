@@ -467,8 +467,13 @@ pub fn shorten(s: &str, max: usize) -> String {
 /// Runs `cmd` with `stdin` (or /dev/null), capturing stdout and stderr; kills it after
 /// `timeout` (then `timed_out` is set).
 pub fn run(mut cmd: Command, stdin: Option<&[u8]>, timeout: Duration) -> Output {
-    if std::env::var_os("GOJIT_CACHE_DIR").is_none() {
-        // Keep the engine's code cache inside the build tree, not the user's home.
+    let is_engine = Path::new(cmd.get_program()) == engine()
+        || Path::new(cmd.get_program())
+            .file_name()
+            .is_some_and(|n| n == "gojit" || n == "go_wasip1_wasm_exec");
+    if is_engine && std::env::var_os("GOJIT_CACHE_DIR").is_none() {
+        // Keep the engine's code cache inside the build tree, not the user's home. Only for the
+        // engine: native programs must see exactly the environment the test gives them.
         cmd.env("GOJIT_CACHE_DIR", target_dir().join("gojit-cache"));
     }
     cmd.stdin(if stdin.is_some() {
