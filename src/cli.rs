@@ -47,6 +47,10 @@ struct RunArgs {
     /// Give the guest a host directory: `HOST` (same path in the guest) or `HOST::GUEST`.
     #[arg(long = "dir", value_name = "HOST[::GUEST]")]
     dir: Vec<String>,
+    /// Give the guest a TCP socket listening on HOST:PORT, as fd 3, 4, … (before the preopened
+    /// directories); Go takes it with `net.FileListener(os.NewFile(3, ""))`.
+    #[arg(long = "tcplisten", value_name = "HOST:PORT")]
+    tcplisten: Vec<String>,
     /// Compile every function before running instead of on first call.
     #[arg(long)]
     eager: bool,
@@ -103,7 +107,12 @@ pub fn main(mut argv: Vec<String>) -> ExitCode {
     if invoked_as.as_deref() == Some("go_wasip1_wasm_exec") {
         // Go's runner script: `wasmtime run --dir=/ --env PWD --env PATH -W max-wasm-stack=8388608`.
         let rest = argv.split_off(1);
-        argv.extend(["run", "--dir=/", "--env", "PWD", "--env", "PATH", "--"].map(String::from));
+        argv.extend(["run", "--dir=/", "--env", "PWD", "--env", "PATH"].map(String::from));
+        // Go's script passes $GOWASIRUNTIMEARGS to the runtime the same way.
+        if let Ok(extra) = std::env::var("GOWASIRUNTIMEARGS") {
+            argv.extend(extra.split_whitespace().map(String::from));
+        }
+        argv.push("--".into());
         argv.extend(rest);
     } else if let Some(first) = argv.get(1) {
         let known = ["run", "compile", "help", "-h", "--help", "-V", "--version"];
@@ -165,6 +174,16 @@ fn run(args: RunArgs) -> ExitCode {
                 }
             }
         }
+    }
+    for addr in &args.tcplisten {
+        let listener = match std::net::TcpListener::bind(addr) {
+            Ok(l) => l,
+            Err(e) => return fail(format!("--tcplisten {addr}: {e}")),
+        };
+        builder = match builder.preopened_socket(listener) {
+            Ok(b) => b,
+            Err(e) => return fail(format!("--tcplisten {addr}: {e}")),
+        };
     }
     for d in &args.dir {
         let (host, guest) = d.split_once("::").unwrap_or((d, d));
