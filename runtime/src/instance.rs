@@ -290,11 +290,11 @@ impl InstanceInner {
         }
         let func = self.ensure_compiled(index)?;
         let trampoline = self.module.code.entry_trampoline(index)?;
+        // We are on the guest stack already (inside a host call of this instance), so the call
+        // simply nests; a trap abandons the whole call.
         // SAFETY: `trampoline` has exactly this C signature and was built for `func`'s type;
-        // `slots` holds max(params, results) slots. We are on the guest stack already (inside a
-        // host call of this instance), so the call simply nests; a trap abandons the whole call.
-        let entry: extern "C" fn(*mut u64, *const u8, *mut u64) =
-            unsafe { std::mem::transmute(trampoline) };
+        // `slots` holds max(params, results) slots.
+        let entry: EntryFn = unsafe { std::mem::transmute(trampoline) };
         entry(self.vmctx.as_mut_ptr(), func, slots.as_mut_ptr());
         Ok(ty
             .results
@@ -449,10 +449,8 @@ impl InstanceInner {
             // coroutine runs (the host side only resumes it).
             unsafe { (*me).yielder = yielder };
             // SAFETY: `trampoline` was compiled by `compile_entry_trampoline` with exactly this C
-            // signature; `func` has the wasm type the trampoline was built for; `args` holds
-            // max(params, results) slots.
-            let entry: extern "C" fn(*mut u64, *const u8, *mut u64) =
-                unsafe { std::mem::transmute(trampoline) };
+            // signature; `func` has its wasm type; `args` holds max(params, results) slots.
+            let entry: EntryFn = unsafe { std::mem::transmute(trampoline) };
             entry(vmctx_ptr, func, args);
             Outcome::Returned
         });
@@ -491,6 +489,10 @@ impl InstanceInner {
         outcome
     }
 }
+
+/// The signature of an entry trampoline (`gojit_jit::Compiler::compile_entry_trampoline`):
+/// `(vmctx, callee, args)`.
+type EntryFn = extern "C" fn(*mut u64, *const u8, *mut u64);
 
 /// How many scheduler rounds a park-until-idle call may take before it is reported as never
 /// becoming idle (a goroutine that busy-yields forever would otherwise hold the call).
