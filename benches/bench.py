@@ -10,7 +10,7 @@ means, wall time and peak RSS, the effect of each Go-aware lowering of gojit, an
 of large test binaries with cold and warm code caches.
 
     benches/run.sh                        # full suite (~15-20 min on 2 cores)
-    benches/run.sh --quick                # ~2-3 min: 8 rows, 1 run, fewer iterations
+    benches/run.sh --quick                # ~1 min (warm caches): 8 rows, 1 run, fewer iterations
     benches/run.sh --only 'json|fib' --runs 5
     benches/run.sh --engines native,gojit,wasmtime --no-startup
     benches/run.sh --report target/bench/results-....json   # re-print a saved run
