@@ -75,9 +75,16 @@ impl Drop for Sandbox {
     }
 }
 
-impl Sandbox {
-    pub fn new() -> Sandbox {
+impl Default for Sandbox {
+    fn default() -> Self {
         Sandbox::with(|b| b)
+    }
+}
+
+impl Sandbox {
+    /// A sandbox with the default context (stdio captured, the scratch dir preopened).
+    pub fn new() -> Sandbox {
+        Sandbox::default()
     }
 
     /// A sandbox whose context builder is adjusted by `f` (after the stdio and the preopen).
