@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import hashlib
 import json
 import math
 import os
@@ -111,6 +112,8 @@ CORPUS = [
 # and the 2.5 MB hello-world program.
 STARTUP = [("hello", "bench:prog"), ("encoding/json", "encoding/json"), ("net/http", "net/http"), ("os", "os")]
 STARTUP_QUICK = [("hello", "bench:prog"), ("encoding/json", "encoding/json")]
+
+GOJIT_CACHE_ROOT = [OUT / "cache" / "gojit" / "unknown"]  # set by discover_engines
 
 ENGINE_ORDER = ["native", "gojit", "gojit-eager", "wasmtime", "node", "node-js", "wasmi"]
 
@@ -325,7 +328,17 @@ def discover_engines(args, builder: Builder):
         gojit = OUT / "gojit"
         shutil.copy2(src, gojit)
     if gojit:
-        cache = OUT / "cache" / "gojit"
+        # gojit's code cache is keyed by its crate version, target and flags, not by the build:
+        # a rebuilt gojit would load code an older build cached. Key the suite's caches by the
+        # binary itself, and drop those of older builds.
+        digest = hashlib.sha256(gojit.read_bytes()).hexdigest()[:16]
+        root = OUT / "cache" / "gojit"
+        if root.exists():
+            for old in root.iterdir():
+                if old.name != digest:
+                    shutil.rmtree(old, ignore_errors=True)
+        cache = root / digest
+        GOJIT_CACHE_ROOT[0] = cache
         engines["gojit"] = Engine("gojit", "wasip1", [str(gojit), "run"], {"GOJIT_CACHE_DIR": str(cache / "default")})
         engines["gojit-eager"] = Engine("gojit-eager", "wasip1", [str(gojit), "run", "--eager"],
                                         {"GOJIT_CACHE_DIR": str(cache / "default")})
@@ -558,7 +571,7 @@ def startup_suite(args, engines, builder, results):
     results["startup"] = {"rows": [r[0] for r in rows], "columns": [c[0] for c in cols], "samples": {}}
     samples = results["startup"]["samples"]
     # Warm the warm caches (untimed).
-    warm_env_dir = OUT / "cache" / "gojit" / "startup"
+    warm_env_dir = GOJIT_CACHE_ROOT[0] / "startup"
     for row, pkg in rows:
         for col, name, cold in cols:
             if col.endswith("warm"):

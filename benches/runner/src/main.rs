@@ -16,11 +16,13 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use wasmi::{Config, Engine, Linker, Module, Store};
-use wasmi_wasi::sync::{Dir, WasiCtxBuilder, ambient_authority};
 use wasmi_wasi::WasiCtx;
+use wasmi_wasi::sync::{Dir, WasiCtxBuilder, ambient_authority};
 
 fn usage() -> ! {
-    eprintln!("usage: wasmi-run [--dir HOST[::GUEST]]... [--env NAME[=VALUE]]... [--timing] MODULE [ARGS]...");
+    eprintln!(
+        "usage: wasmi-run [--dir HOST[::GUEST]]... [--env NAME[=VALUE]]... [--timing] MODULE [ARGS]..."
+    );
     std::process::exit(2)
 }
 
