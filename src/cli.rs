@@ -313,39 +313,11 @@ fn compile(args: CompileArgs) -> ExitCode {
         Err(e) => return fail(e),
     };
     let n = info.num_funcs();
-    let threads = std::thread::available_parallelism().map_or(1, |p| p.get());
-    let results: Vec<Result<usize, String>> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                let (info, compiler) = (&info, &compiler);
-                s.spawn(move || {
-                    let mut bytes = 0;
-                    for i in (t as u32..n).step_by(threads) {
-                        bytes += compiler
-                            .compile_function(info, i)
-                            .map_err(|e| e.to_string())?
-                            .code
-                            .len();
-                    }
-                    Ok(bytes)
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err("compiler thread panicked".into()))
-            })
-            .collect()
-    });
-    let mut code_bytes = 0;
-    for r in results {
-        match r {
-            Ok(b) => code_bytes += b,
-            Err(e) => return fail(format!("{}: {e}", args.module.display())),
-        }
-    }
+    let all: Vec<u32> = (0..n).collect();
+    let code_bytes: usize = match compiler.compile_parallel(&info, &all, |f| f.code.len()) {
+        Ok(sizes) => sizes.iter().sum(),
+        Err(e) => return fail(format!("{}: {e}", args.module.display())),
+    };
     println!(
         "compiled {n} functions ({} imports, {} defined) for {}: {code_bytes} bytes of machine code in {:.2?}",
         info.num_imports(),

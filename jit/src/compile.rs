@@ -148,6 +148,54 @@ impl Compiler {
         })
     }
 
+    /// Compiles functions `indices` of `module` on all cores and maps each result through `each`
+    /// (on the compiling thread, so a caller that only needs a summary keeps no machine code).
+    /// Results come back in no particular order.
+    ///
+    /// # Errors
+    /// The first [`JitError`] a thread met (or [`JitError::Codegen`] if a thread panicked).
+    pub fn compile_parallel<T: Send>(
+        &self,
+        module: &ModuleInfo,
+        indices: &[u32],
+        each: impl Fn(CompiledFunction) -> T + Sync,
+    ) -> Result<Vec<T>, JitError> {
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |p| p.get())
+            .clamp(1, indices.len().max(1));
+        let each = &each;
+        let per_thread: Vec<Result<Vec<T>, JitError>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..threads)
+                .map(|t| {
+                    s.spawn(move || {
+                        indices
+                            .iter()
+                            .skip(t)
+                            .step_by(threads)
+                            .map(|&i| self.compile_function(module, i).map(each))
+                            .collect()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        Err(JitError::Codegen {
+                            func: "(parallel compilation)".into(),
+                            message: "compiler thread panicked".into(),
+                        })
+                    })
+                })
+                .collect()
+        });
+        let mut out = Vec::with_capacity(indices.len());
+        for r in per_thread {
+            out.extend(r?);
+        }
+        Ok(out)
+    }
+
     /// Whether Go's SP lives in the pinned register in `module`'s code.
     pub fn pinned_sp(&self, module: &ModuleInfo) -> bool {
         self.go.pinned_sp && translate::go_global_layout(module)

@@ -325,38 +325,7 @@ impl ModuleCode {
         let todo: Vec<u32> = (0..self.info.num_funcs())
             .filter(|&i| self.func_ptrs[i as usize].load(Ordering::Acquire).is_null())
             .collect();
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |p| p.get())
-            .clamp(1, todo.len().max(1));
-        let results: Vec<Result<Vec<CompiledFunction>, Error>> = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..threads)
-                .map(|t| {
-                    let todo = &todo;
-                    s.spawn(move || {
-                        todo.iter()
-                            .skip(t)
-                            .step_by(threads)
-                            .map(|&i| {
-                                self.compiler
-                                    .compile_function(&self.info, i)
-                                    .map_err(Error::from)
-                            })
-                            .collect::<Result<Vec<_>, _>>()
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| {
-                    h.join()
-                        .unwrap_or_else(|_| Err(Error::Call("compiler thread panicked".into())))
-                })
-                .collect()
-        });
-        let mut all = Vec::with_capacity(todo.len());
-        for r in results {
-            all.extend(r?);
-        }
+        let all = self.compiler.compile_parallel(&self.info, &todo, |f| f)?;
         self.remember(&all);
         let mut mem = self.lock();
         for code in mem.publish(all)? {
