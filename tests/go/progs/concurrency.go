@@ -363,8 +363,9 @@ func timeTest(_ []string) {
 		fmt.Println("long timeout wins?!")
 	}
 
-	tk := time.NewTicker(5 * time.Millisecond)
+	// t0 before the ticker starts: its ticks count from its creation.
 	t0 = time.Now()
+	tk := time.NewTicker(5 * time.Millisecond)
 	for range 5 {
 		<-tk.C
 	}
