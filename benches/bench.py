@@ -342,6 +342,10 @@ def discover_engines(args, builder: Builder):
         engines["gojit"] = Engine("gojit", "wasip1", [str(gojit), "run"], {"GOJIT_CACHE_DIR": str(cache / "default")})
         engines["gojit-eager"] = Engine("gojit-eager", "wasip1", [str(gojit), "run", "--eager"],
                                         {"GOJIT_CACHE_DIR": str(cache / "default")})
+        # Lazy compilation with the optimizing tier only (no baseline tier, no tier-up).
+        engines["gojit-optimized"] = Engine("gojit-optimized", "wasip1", [str(gojit), "run"],
+                                            {"GOJIT_TIERS": "optimized",
+                                             "GOJIT_CACHE_DIR": str(cache / "optimized")})
         if args.opt_variants:
             for opt in ["none", *gojit_opt_names()]:
                 name = f"gojit[{opt}]"

@@ -162,6 +162,7 @@ fn run(args: RunArgs) -> ExitCode {
         Ok(m) => m,
         Err(e) => return fail(format!("{}: {e}", args.module.display())),
     };
+    let loaded = started.elapsed();
     let mut builder = wasi::WasiCtxBuilder::new()
         .arg(&args.module.to_string_lossy())
         .args(&args.args);
@@ -219,10 +220,12 @@ fn run(args: RunArgs) -> ExitCode {
     if args.stats {
         let s = module.compile_stats();
         eprintln!(
-            "gojit: {} of {} functions from the code cache, compiled {} in {:.1?}; total run {:.1?}",
+            "gojit: module read and validated in {:.1?}; {} of {} functions from the code cache, compiled {} ({} of them tier-ups) in {:.1?}; total run {:.1?}",
+            loaded,
             s.from_cache,
             module.info().num_funcs(),
             s.functions,
+            s.tiered_up,
             s.time,
             started.elapsed()
         );

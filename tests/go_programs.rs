@@ -675,3 +675,42 @@ fn normalize_traceback_changes_only_offsets_args_and_goroutine_ids() {
         assert_ne!(normalize_traceback(a), normalize_traceback(b));
     }
 }
+
+/// The code tiers give the same behaviour: everything tiered up at once (budget 1, so most
+/// calls after the first few run optimized code swapped in mid-run), and baseline code only.
+#[test]
+fn tiers_behave_the_same() {
+    if common::engine_overridden() {
+        return; // gojit's tiers only
+    }
+    let timeout = run_timeout();
+    for subtest in [
+        "sort",
+        "maps",
+        "hashes",
+        "goroutines",
+        "gc",
+        "recursion",
+        "strconv",
+    ] {
+        let native = run(native_cmd(subtest, &[], &[]), None, timeout);
+        for env in [
+            [("GOJIT_TIERS", "both"), ("GOJIT_TIERUP_BUDGET", "1")],
+            [("GOJIT_TIERS", "baseline"), ("GOJIT_TIERUP_BUDGET", "1")],
+        ] {
+            let mut cmd = Command::new(engine());
+            cmd.args(["run", "--no-cache", "--"])
+                .arg(&progs().wasm)
+                .arg(subtest)
+                .envs(env);
+            let engine = run(cmd, None, timeout);
+            assert_same(
+                &format!("{subtest} with {env:?}"),
+                &native,
+                &engine,
+                0,
+                false,
+            );
+        }
+    }
+}

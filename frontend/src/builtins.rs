@@ -39,11 +39,14 @@ pub enum Builtin {
     Sha256Block = 8,
     /// `crc32_slicing8(vmctx, sp: i32) -> i32`: the same for `hash/crc32.slicingUpdate`.
     Crc32Slicing8 = 9,
+    /// `tier_up(vmctx, func_index: i32)`: baseline code of function `func_index` used up its
+    /// budget (`vmctx::TIER_BUDGETS`); the runtime queues it for the optimizing tier. Never fails.
+    TierUp = 10,
 }
 
 impl Builtin {
     /// Number of builtins (the size of the vmctx builtin array).
-    pub const COUNT: usize = 10;
+    pub const COUNT: usize = 11;
     /// All builtins, in vmctx order.
     pub const ALL: [Builtin; Self::COUNT] = [
         Builtin::MemoryGrow,
@@ -56,6 +59,7 @@ impl Builtin {
         Builtin::Memeqbody,
         Builtin::Sha256Block,
         Builtin::Crc32Slicing8,
+        Builtin::TierUp,
     ];
 
     /// What the Go-helper builtins return when the wasm function they replace would trap with
@@ -75,6 +79,7 @@ impl Builtin {
             Builtin::Memeqbody => "memeqbody",
             Builtin::Sha256Block => "sha256_block",
             Builtin::Crc32Slicing8 => "crc32_slicing8",
+            Builtin::TierUp => "tier_up",
         }
     }
 
@@ -100,6 +105,7 @@ impl Builtin {
                 sig.params.push(i32_());
                 sig.params.push(AbiParam::new(ptr));
             }
+            Builtin::TierUp => sig.params.push(i32_()),
             Builtin::Memchr | Builtin::Memcmp => {
                 sig.params.extend([i32_(), i32_(), i32_()]);
                 sig.returns.push(AbiParam::new(types::I64));

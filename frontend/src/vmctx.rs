@@ -15,8 +15,11 @@
 //!  48  runtime            *mut ()     the runtime's instance state (opaque to compiled code)
 //!  56  dispatches         u64         incremented by every dispatch of Go's
 //!                                     `wasm_pc_f_loop_export` (the runtime's idleness probe)
-//!  64  builtins[..]       fn ptrs     one per `Builtin`, in declaration order
-//!  64 + 8*NUM_BUILTINS    globals[..] one 8-byte slot per wasm global (i32/f32 in the low half)
+//!  64  tier_budgets       *mut i32    per function index: what baseline code may still run
+//!                                     (calls plus loop back-edges) before it asks for the
+//!                                     optimizing tier (`Builtin::TierUp`)
+//!  72  builtins[..]       fn ptrs     one per `Builtin`, in declaration order
+//!  72 + 8*NUM_BUILTINS    globals[..] one 8-byte slot per wasm global (i32/f32 in the low half)
 //! ```
 //!
 //! Globals live inline so that Go's `SP` (global 0) is one load away from vmctx; a later pinned-
@@ -40,8 +43,11 @@ pub const STACK_LIMIT: i32 = 40;
 pub const RUNTIME: i32 = 48;
 /// Offset of the dispatch counter of Go's `wasm_pc_f_loop_export`.
 pub const DISPATCHES: i32 = 56;
+/// Offset of the pointer to the per-function tier-up budgets (`i32` each, shared by all
+/// instances of a module, decremented without synchronization: they are estimates).
+pub const TIER_BUDGETS: i32 = 64;
 /// Offset of the first builtin function pointer.
-pub const BUILTINS: i32 = 64;
+pub const BUILTINS: i32 = 72;
 /// Offset of global 0; global `i` is at `GLOBALS + 8 * i`.
 pub const GLOBALS: i32 = BUILTINS + 8 * Builtin::COUNT as i32;
 

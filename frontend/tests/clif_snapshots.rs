@@ -2,13 +2,14 @@
 //!
 //! Every `tests/clif/NAME.wat` is translated function by function (x86-64 System V, 64-bit
 //! pointers) and the CLIF text of all its defined functions is compared with `tests/clif/NAME.clif`.
+//! Files named `tier_*.wat` are translated as baseline code (with tier-up counters).
 //! Run with `BLESS=1` to (re)write the expected files after reviewing the change; a missing
 //! expected file fails the test (it never passes silently), and so does an expected file whose
 //! `.wat` is gone.
 
 use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
 use gojit_frontend::ModuleInfo;
-use gojit_frontend::translate::translate_function;
+use gojit_frontend::translate::{GoOptimizations, translate_function_with};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use target_lexicon::PointerWidth;
@@ -27,12 +28,23 @@ fn render(wat_path: &Path) -> Result<String, String> {
     let wasm = wat::parse_file(wat_path).map_err(|e| format!("cannot assemble: {e}"))?;
     let module =
         ModuleInfo::parse(wasm).map_err(|e| format!("rejected by ModuleInfo::parse: {e}"))?;
+    let tier_up_counters = wat_path
+        .file_name()
+        .is_some_and(|n| n.to_string_lossy().starts_with("tier_"));
     let mut out = String::new();
+    let mut ctx = cranelift_frontend::FunctionBuilderContext::new();
     for index in module.num_imports()..module.num_funcs() {
         let name = module.func_name(index);
         let ty = module.func_type(index);
-        let func = translate_function(&module, index, &target())
-            .map_err(|e| format!("function {index} `{name}`: translation failed: {e}"))?;
+        let func = translate_function_with(
+            &module,
+            index,
+            &target(),
+            GoOptimizations::default(),
+            tier_up_counters,
+            &mut ctx,
+        )
+        .map_err(|e| format!("function {index} `{name}`: translation failed: {e}"))?;
         writeln!(out, ";; function {index} `{name}` {ty}").unwrap();
         writeln!(out, "{}", func.display()).unwrap();
     }

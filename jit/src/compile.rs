@@ -35,6 +35,7 @@ pub struct CompiledFunction {
 pub struct Compiler {
     isa: OwnedTargetIsa,
     go: translate::GoOptimizations,
+    baseline: bool,
 }
 
 impl Compiler {
@@ -46,6 +47,7 @@ impl Compiler {
         Ok(Compiler {
             isa: isa::host(opts)?,
             go: opts.go,
+            baseline: opts.baseline,
         })
     }
 
@@ -57,6 +59,7 @@ impl Compiler {
         Ok(Compiler {
             isa: isa::for_triple(triple, opts)?,
             go: opts.go,
+            baseline: opts.baseline,
         })
     }
 
@@ -71,13 +74,19 @@ impl Compiler {
     pub fn fingerprint(&self) -> String {
         let isa_flags: Vec<String> = self.isa.isa_flags().iter().map(|v| v.to_string()).collect();
         format!(
-            "gojit {} | {} | {} | {} | {:?}",
+            "gojit {} | {} | {} | {} | {:?} | baseline {}",
             env!("CARGO_PKG_VERSION"),
             self.isa.triple(),
             self.isa.flags(),
             isa_flags.join(","),
-            self.go
+            self.go,
+            self.baseline
         )
+    }
+
+    /// Whether this is the baseline tier (see [`IsaOptions::baseline`]).
+    pub fn is_baseline(&self) -> bool {
+        self.baseline
     }
 
     /// What the translator needs to know about the target.
@@ -100,11 +109,18 @@ impl Compiler {
             translate::translate_import_trampoline(module, func_index, &config, pinned_sp)
         } else {
             let mut ctx = cranelift_frontend::FunctionBuilderContext::new();
-            translate::translate_function_with(module, func_index, &config, self.go, &mut ctx)
-                .map_err(|e| JitError::Translate {
-                    func: module.func_name(func_index),
-                    message: e.to_string(),
-                })?
+            translate::translate_function_with(
+                module,
+                func_index,
+                &config,
+                self.go,
+                self.baseline,
+                &mut ctx,
+            )
+            .map_err(|e| JitError::Translate {
+                func: module.func_name(func_index),
+                message: e.to_string(),
+            })?
         };
         self.compile_clif(func, func_index, || module.func_name(func_index))
     }

@@ -18,6 +18,10 @@ pub struct IsaOptions {
     pub opt_level: &'static str,
     /// The Go-aware lowerings the translator applies.
     pub go: gojit_frontend::translate::GoOptimizations,
+    /// Baseline tier: no Cranelift optimizations and single-pass register allocation (about
+    /// twice as fast to compile as the optimizing tier on Go code), with tier-up counters in
+    /// the code so that hot functions ask for the optimizing tier. Overrides `opt_level`.
+    pub baseline: bool,
 }
 
 impl Default for IsaOptions {
@@ -26,6 +30,7 @@ impl Default for IsaOptions {
             verify: cfg!(debug_assertions),
             opt_level: "speed",
             go: Default::default(),
+            baseline: false,
         }
     }
 }
@@ -36,7 +41,13 @@ fn flags(opts: &IsaOptions) -> Result<settings::Flags, JitError> {
         b.set(k, v)
             .map_err(|e| JitError::Target(format!("flag {k}={v}: {e}")))
     };
-    set(&mut b, "opt_level", opts.opt_level)?;
+    if opts.baseline {
+        // The first tier: compile fast, run somewhat slower (see `IsaOptions::baseline`).
+        set(&mut b, "opt_level", "none")?;
+        set(&mut b, "regalloc_algorithm", "single_pass")?;
+    } else {
+        set(&mut b, "opt_level", opts.opt_level)?;
+    }
     set(
         &mut b,
         "enable_verifier",

@@ -6,17 +6,24 @@
 //! compiles under the code lock and publishes with a release store, so every thread either sees
 //! null (and compiles or waits for the lock) or a pointer to finished code.
 //!
+//! With tiering, the first code of a function is the baseline tier's (quick to compile); when
+//! that code reports the function hot (`Builtin::TierUp`), the optimizing tier recompiles it in
+//! the background and its pointer replaces the baseline one. Frames already running baseline
+//! code finish there (both versions stay mapped); every later call, direct or through the table
+//! or from the host, loads the slot again and runs the optimized code.
+//!
 //! The signal handler must find the function a faulting PC belongs to without taking locks, so
 //! published functions are also recorded in a fixed-size, write-once registry (one slot per
-//! function and per entry trampoline) that it scans lock-free.
+//! function and tier and per entry trampoline) that it scans lock-free.
 
 use crate::Error;
 use crate::cache::CodeCache;
 use gojit_frontend::ModuleInfo;
 use gojit_frontend::traps::Trap;
 use gojit_jit::{CodeMemory, CompiledFunction, Compiler, FuncCode, RawCode};
-use std::sync::atomic::{AtomicPtr, AtomicU8, AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, OnceLock, Weak, mpsc};
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicI32, AtomicPtr, AtomicU8, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, OnceLock, Weak};
 
 /// What a code address means to the signal handler.
 #[derive(Debug, Clone, Copy)]
@@ -27,15 +34,36 @@ pub(crate) struct CodeLookup {
     pub(crate) trap: Option<Trap>,
 }
 
+/// How lazily compiled code is tiered (see the module documentation).
+#[derive(Clone)]
+pub(crate) struct Tiering {
+    /// The baseline compiler, if functions start with baseline code.
+    pub(crate) baseline: Option<Arc<Compiler>>,
+    /// Whether hot baseline code is recompiled by the optimizing tier.
+    pub(crate) tier_up: bool,
+    /// Calls plus loop back-edges before baseline code asks for the optimizing tier.
+    pub(crate) budget: u32,
+}
+
 /// The compiled code of one module.
 pub(crate) struct ModuleCode {
+    /// The optimizing tier.
     compiler: Arc<Compiler>,
+    tiering: Tiering,
+    /// Per function: the tier-up budget baseline code spends (vmctx `TIER_BUDGETS`).
+    budgets: Box<[AtomicI32]>,
+    /// Per function: `IDLE`, `COMPILING` (queued for or being compiled by the optimizing tier)
+    /// or `DONE` (its optimized code is published).
+    tier_states: Box<[AtomicU8]>,
+    /// Functions recompiled by the optimizing tier.
+    tiered_up: AtomicU64,
     info: Arc<ModuleInfo>,
     memory: Mutex<CodeMemory>,
     func_ptrs: Box<[AtomicPtr<u8>]>,
     /// Entry trampolines by canonical signature id.
     trampolines: Box<[AtomicPtr<u8>]>,
-    /// Published code: slot `i < num_funcs` is function `i`, then one slot per signature.
+    /// Published code: slot `i < num_funcs` is function `i`'s first code, then one slot per
+    /// signature (trampolines), then one per function for its optimized code after a tier-up.
     registry: Box<[OnceLock<FuncCode>]>,
     /// Functions compiled so far, and the time spent compiling them (translation, code
     /// generation and publishing), in nanoseconds.
@@ -51,16 +79,51 @@ pub(crate) struct ModuleCode {
     /// one registered for trap lookup).
     states: Box<[AtomicU8]>,
     compiled_signal: (Mutex<()>, Condvar),
-    /// The background compiler's queue (started on the first demand compilation).
-    background: OnceLock<Mutex<mpsc::Sender<u32>>>,
+    /// The background compiler's work (its thread starts with the first request).
+    background: Arc<Background>,
+    background_started: OnceLock<bool>,
     background_enabled: bool,
     /// This module code itself, for the background thread.
     this: Weak<ModuleCode>,
 }
 
-/// Every function published so far (loaded or compiled), and whether any was compiled since the
-/// cache was loaded.
-type CachedCode = (Vec<RawCode>, bool);
+/// Per function, its latest code (loaded or compiled; optimized code replaces baseline code),
+/// and whether any was compiled since the cache was loaded.
+type CachedCode = (Vec<Option<RawCode>>, bool);
+
+/// Work for the background compiler thread, most urgent first.
+#[derive(Default)]
+struct Background {
+    queues: Mutex<BackgroundQueues>,
+    wake: Condvar,
+}
+
+#[derive(Default)]
+struct BackgroundQueues {
+    /// Direct callees of functions compiled on demand (first tier): likely needed next, and
+    /// the demanding thread would otherwise compile them itself.
+    prefetch: VecDeque<u32>,
+    /// Hot functions waiting for the optimizing tier, in the order they got hot.
+    tier_up: VecDeque<u32>,
+    /// Set when the module's code is dropped: the thread exits.
+    closed: bool,
+}
+
+impl BackgroundQueues {
+    fn next(&mut self) -> Option<Job> {
+        self.prefetch
+            .pop_front()
+            .map(Job::Compile)
+            .or_else(|| self.tier_up.pop_front().map(Job::TierUp))
+    }
+}
+
+enum Job {
+    /// First-tier compilation of a prefetched callee.
+    Compile(u32),
+    /// Optimizing-tier compilation of a hot function.
+    TierUp(u32),
+}
 
 const IDLE: u8 = 0;
 const COMPILING: u8 = 1;
@@ -69,8 +132,10 @@ const DONE: u8 = 2;
 /// Compilation statistics of a module.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CompileStats {
-    /// Functions (and trampolines) compiled.
+    /// Functions (and trampolines) compiled, by either tier.
     pub functions: u64,
+    /// Of those, recompilations of hot functions by the optimizing tier.
+    pub tiered_up: u64,
     /// Time spent compiling them (summed over threads).
     pub time: std::time::Duration,
     /// Functions loaded from the persistent code cache instead of compiled.
@@ -84,18 +149,28 @@ impl ModuleCode {
     /// background thread, so a run that needs them next finds them ready.
     pub(crate) fn new(
         compiler: Arc<Compiler>,
+        tiering: Tiering,
         info: Arc<ModuleInfo>,
         cache: Option<CodeCache>,
         cached: Vec<RawCode>,
         background: bool,
     ) -> Arc<ModuleCode> {
         Arc::new_cyclic(|this| {
-            ModuleCode::build(compiler, info, cache, cached, background, this.clone())
+            ModuleCode::build(
+                compiler,
+                tiering,
+                info,
+                cache,
+                cached,
+                background,
+                this.clone(),
+            )
         })
     }
 
     fn build(
         compiler: Arc<Compiler>,
+        tiering: Tiering,
         info: Arc<ModuleInfo>,
         cache: Option<CodeCache>,
         cached: Vec<RawCode>,
@@ -104,23 +179,34 @@ impl ModuleCode {
     ) -> ModuleCode {
         let n = info.num_funcs() as usize;
         let sigs = info.types.len();
+        // Without tier-up, baseline code never asks (its budget cannot run out in practice).
+        let budget = if tiering.tier_up {
+            tiering.budget.min(i32::MAX as u32) as i32
+        } else {
+            i32::MAX
+        };
         let mut code = ModuleCode {
             memory: Mutex::new(CodeMemory::new(compiler.isa().clone())),
             compiler,
+            tiering,
+            budgets: (0..n).map(|_| AtomicI32::new(budget)).collect(),
+            tier_states: (0..n).map(|_| AtomicU8::new(IDLE)).collect(),
+            tiered_up: AtomicU64::new(0),
             func_ptrs: (0..n)
                 .map(|_| AtomicPtr::new(std::ptr::null_mut()))
                 .collect(),
             trampolines: (0..sigs)
                 .map(|_| AtomicPtr::new(std::ptr::null_mut()))
                 .collect(),
-            registry: (0..n + sigs).map(|_| OnceLock::new()).collect(),
+            registry: (0..2 * n + sigs).map(|_| OnceLock::new()).collect(),
             compiled: AtomicU64::new(0),
             compile_nanos: AtomicU64::new(0),
             cache: None,
             loaded_from_cache: 0,
             states: (0..n).map(|_| AtomicU8::new(IDLE)).collect(),
             compiled_signal: (Mutex::new(()), Condvar::new()),
-            background: OnceLock::new(),
+            background: Arc::default(),
+            background_started: OnceLock::new(),
             background_enabled: background
                 && std::thread::available_parallelism().is_ok_and(|p| p.get() > 1),
             this,
@@ -134,7 +220,12 @@ impl ModuleCode {
                 Vec::new()
             };
             code.loaded_from_cache = code.publish_cached(&entries);
-            code.cache = Some((cache, Mutex::new((entries, false))));
+            let mut latest: Vec<Option<RawCode>> = vec![None; n as usize];
+            for e in entries {
+                let i = e.func_index as usize;
+                latest[i] = Some(e);
+            }
+            code.cache = Some((cache, Mutex::new((latest, false))));
         }
         code
     }
@@ -161,13 +252,16 @@ impl ModuleCode {
         n
     }
 
-    /// Remembers newly compiled functions for the cache.
+    /// Remembers newly compiled functions for the cache (optimized code replaces baseline
+    /// code of the same function).
     fn remember(&self, compiled: &[CompiledFunction]) {
         if let Some((_, entries)) = &self.cache {
             let mut e = entries.lock().unwrap_or_else(|p| p.into_inner());
-            let before = e.0.len();
-            e.0.extend(compiled.iter().filter_map(RawCode::from_compiled));
-            e.1 |= e.0.len() > before;
+            for raw in compiled.iter().filter_map(RawCode::from_compiled) {
+                let i = raw.func_index as usize;
+                e.0[i] = Some(raw);
+                e.1 = true;
+            }
         }
     }
 
@@ -180,7 +274,8 @@ impl ModuleCode {
         if !e.1 {
             return Ok(false);
         }
-        cache.store(&e.0)?;
+        let latest: Vec<RawCode> = e.0.iter().flatten().cloned().collect();
+        cache.store(&latest)?;
         e.1 = false;
         Ok(true)
     }
@@ -189,6 +284,7 @@ impl ModuleCode {
     pub(crate) fn stats(&self) -> CompileStats {
         CompileStats {
             functions: self.compiled.load(Ordering::Relaxed),
+            tiered_up: self.tiered_up.load(Ordering::Relaxed),
             time: std::time::Duration::from_nanos(self.compile_nanos.load(Ordering::Relaxed)),
             from_cache: self.loaded_from_cache,
         }
@@ -203,6 +299,11 @@ impl ModuleCode {
     /// The array vmctx's `func_ptrs` points at.
     pub(crate) fn func_ptrs_base(&self) -> *const AtomicPtr<u8> {
         self.func_ptrs.as_ptr()
+    }
+
+    /// The array vmctx's `tier_budgets` points at.
+    pub(crate) fn tier_budgets_base(&self) -> *const AtomicI32 {
+        self.budgets.as_ptr()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, CodeMemory> {
@@ -251,8 +352,9 @@ impl ModuleCode {
     fn compile_one(&self, index: u32) -> Result<*const u8, Error> {
         let i = index as usize;
         let started = std::time::Instant::now();
+        let compiler = self.tiering.baseline.as_ref().unwrap_or(&self.compiler);
         let result = (|| {
-            let compiled = self.compiler.compile_function(&self.info, index)?;
+            let compiled = compiler.compile_function(&self.info, index)?;
             self.remember(std::slice::from_ref(&compiled));
             let code = self
                 .lock()
@@ -278,45 +380,88 @@ impl ModuleCode {
     }
 
     /// Queues the not-yet-compiled direct callees of `index` for the background compiler.
+    /// (Queueing callees of callees too was measured on the encoding/json test binary's
+    /// start-up and did not help: the running thread still compiled most of what it ran.)
     fn prefetch_callees(&self, index: u32) {
-        if !self.background_enabled {
+        if !self.start_background() {
             return;
         }
-        let queue = self
+        let mut q = self
             .background
-            .get_or_init(|| Mutex::new(self.start_background()));
-        let queue = queue.lock().unwrap_or_else(|e| e.into_inner());
+            .queues
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let before = q.prefetch.len();
         for callee in self.info.direct_callees(index) {
             if self.states[callee as usize].load(Ordering::Relaxed) == IDLE {
-                let _ = queue.send(callee);
+                q.prefetch.push_back(callee);
             }
+        }
+        if q.prefetch.len() > before {
+            self.background.wake.notify_one();
         }
     }
 
-    /// Starts the background compiler; it stops when the module's code is dropped.
-    fn start_background(&self) -> mpsc::Sender<u32> {
-        let (tx, rx) = mpsc::channel::<u32>();
-        let this = self.this.clone();
-        let spawned = std::thread::Builder::new()
-            .name("gojit-compile".into())
-            .spawn(move || {
-                while let Ok(index) = rx.recv() {
-                    let Some(code) = this.upgrade() else { break };
-                    let i = index as usize;
-                    if code.states[i]
-                        .compare_exchange(IDLE, COMPILING, Ordering::AcqRel, Ordering::Acquire)
-                        .is_ok()
-                    {
-                        // A failure is reported when (if) the function is really called.
-                        let _ = code.compile_one(index);
-                    }
-                }
-            });
-        if spawned.is_err() {
-            // No thread: everything is still compiled on demand.
-            return mpsc::channel().0;
+    /// Baseline code of function `index` got hot: has the optimizing tier recompile it, in the
+    /// background if there is a background thread, else right away on this thread.
+    pub(crate) fn request_tier_up(&self, index: u32) {
+        let i = index as usize;
+        // Whatever happens next, this code need not ask again.
+        self.budgets[i].store(i32::MAX, Ordering::Relaxed);
+        if !self.tiering.tier_up
+            || self.tier_states[i]
+                .compare_exchange(IDLE, COMPILING, Ordering::AcqRel, Ordering::Acquire)
+                .is_err()
+        {
+            return;
         }
-        tx
+        if self.start_background() {
+            let mut q = self
+                .background
+                .queues
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            q.tier_up.push_back(index);
+            self.background.wake.notify_one();
+        } else {
+            self.tier_up_one(index);
+        }
+    }
+
+    /// Compiles function `index` with the optimizing tier and makes later calls use it. A
+    /// failure leaves the baseline code in place (it is correct, only slower).
+    fn tier_up_one(&self, index: u32) {
+        let i = index as usize;
+        let started = std::time::Instant::now();
+        let published = (|| {
+            let compiled = self.compiler.compile_function(&self.info, index).ok()?;
+            self.remember(std::slice::from_ref(&compiled));
+            self.lock().publish(vec![compiled]).ok()?.pop()
+        })();
+        if let Some(code) = published {
+            let slot = self.info.num_funcs() as usize + self.trampolines.len() + i;
+            let p = self.register(slot, code);
+            self.func_ptrs[i].store(p, Ordering::Release);
+            self.tier_states[i].store(DONE, Ordering::Release);
+            self.tiered_up.fetch_add(1, Ordering::Relaxed);
+            self.account(1, started);
+        }
+    }
+
+    /// Starts the background compiler thread unless it runs already; returns whether there is
+    /// one. It exits when the module's code is dropped.
+    fn start_background(&self) -> bool {
+        if !self.background_enabled {
+            return false;
+        }
+        *self.background_started.get_or_init(|| {
+            let work = self.background.clone();
+            let this = self.this.clone();
+            std::thread::Builder::new()
+                .name("gojit-compile".into())
+                .spawn(move || background_loop(&work, &this))
+                .is_ok()
+        })
     }
 
     /// Compiles every function not compiled yet, in parallel, and publishes them together.
@@ -378,5 +523,48 @@ impl ModuleCode {
                 func_index: c.func_index,
                 trap: c.trap_at(pc).and_then(Trap::from_code),
             })
+    }
+}
+
+impl Drop for ModuleCode {
+    fn drop(&mut self) {
+        let mut q = self
+            .background
+            .queues
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        q.closed = true;
+        self.background.wake.notify_all();
+    }
+}
+
+/// The background compiler: first-tier compilation of prefetched callees before tier-ups.
+fn background_loop(work: &Background, code: &Weak<ModuleCode>) {
+    loop {
+        let job = {
+            let mut q = work.queues.lock().unwrap_or_else(|e| e.into_inner());
+            loop {
+                if q.closed {
+                    return;
+                }
+                if let Some(job) = q.next() {
+                    break job;
+                }
+                q = work.wake.wait(q).unwrap_or_else(|e| e.into_inner());
+            }
+        };
+        let Some(code) = code.upgrade() else { return };
+        match job {
+            Job::Compile(index) => {
+                if code.states[index as usize]
+                    .compare_exchange(IDLE, COMPILING, Ordering::AcqRel, Ordering::Acquire)
+                    .is_ok()
+                {
+                    // A failure is reported when (if) the function is really called.
+                    let _ = code.compile_one(index);
+                }
+            }
+            Job::TierUp(index) => code.tier_up_one(index),
+        }
     }
 }

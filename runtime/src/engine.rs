@@ -30,6 +30,49 @@ pub struct Config {
     /// With lazy compilation: compile the direct callees of each function compiled on demand on
     /// a background thread (when the machine has more than one core).
     pub background_compile: bool,
+    /// Which code tiers lazy compilation uses (eager compilation always uses the optimizing
+    /// tier). Also settable with `GOJIT_TIERS=both|optimized|baseline`.
+    pub tiers: Tiers,
+    /// How many calls plus loop back-edges a function's baseline code runs before it is queued
+    /// for the optimizing tier (with [`Tiers::Both`]). Also settable with
+    /// `GOJIT_TIERUP_BUDGET=N` (`1` tiers up almost everything at once, for testing).
+    pub tier_up_budget: u32,
+}
+
+/// The code tiers of lazy compilation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tiers {
+    /// Baseline code first (fast to compile), the optimizing tier for functions that get hot,
+    /// compiled in the background and swapped in for later calls. The default: start-up pays
+    /// for quick compilation of everything a run touches, peak speed only where it matters.
+    Both,
+    /// The optimizing tier only (slower start, no tier-up).
+    Optimized,
+    /// Baseline code only, never tiered up (to test or measure the baseline tier).
+    Baseline,
+}
+
+/// Default of [`Config::tier_up_budget`].
+pub const DEFAULT_TIER_UP_BUDGET: u32 = 20_000;
+
+fn tiers_from_env() -> Tiers {
+    match std::env::var("GOJIT_TIERS").as_deref() {
+        Ok("optimized") => Tiers::Optimized,
+        Ok("baseline") => Tiers::Baseline,
+        Ok("both") | Ok("") | Err(_) => Tiers::Both,
+        Ok(other) => {
+            eprintln!("gojit: warning: GOJIT_TIERS: unknown value `{other}`, using `both`");
+            Tiers::Both
+        }
+    }
+}
+
+fn tier_up_budget_from_env() -> u32 {
+    std::env::var("GOJIT_TIERUP_BUDGET")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n| n > 0 && n <= i32::MAX as u32)
+        .unwrap_or(DEFAULT_TIER_UP_BUDGET)
 }
 
 impl Default for Config {
@@ -43,6 +86,8 @@ impl Default for Config {
             go_optimizations: go_optimizations_from_env(),
             cache_dir: None,
             background_compile: true,
+            tiers: tiers_from_env(),
+            tier_up_budget: tier_up_budget_from_env(),
         }
     }
 }
@@ -50,9 +95,18 @@ impl Default for Config {
 /// The code-cache fingerprint: the compiler's (version, target, flags, lowerings) plus a hash of
 /// the sources that generate code (`build.rs`), so a rebuilt gojit never loads stale code.
 fn cache_fingerprint(engine: &Engine) -> String {
+    // Code of an eager engine (all optimized) is valid for a tiered one and the other way
+    // round, so they share cache files; single-tier modes keep their own.
+    let mode = match engine.config.tiers {
+        Tiers::Both => "tiered",
+        Tiers::Optimized if !engine.config.lazy => "tiered",
+        Tiers::Optimized => "optimized only",
+        Tiers::Baseline => "baseline only",
+    };
     format!(
-        "{} | sources {}",
+        "{} | {mode}: baseline tier {} | sources {}",
         engine.compiler.fingerprint(),
+        engine.baseline.fingerprint(),
         env!("GOJIT_CODEGEN_HASH")
     )
 }
@@ -84,7 +138,10 @@ fn go_optimizations_from_env() -> gojit_frontend::translate::GoOptimizations {
 #[derive(Clone)]
 pub struct Engine {
     pub(crate) config: Arc<Config>,
+    /// The optimizing tier.
     pub(crate) compiler: Arc<Compiler>,
+    /// The baseline tier (used only by lazy compilation, unless `Tiers::Optimized`).
+    pub(crate) baseline: Arc<Compiler>,
 }
 
 impl Engine {
@@ -99,9 +156,14 @@ impl Engine {
             ..IsaOptions::default()
         };
         let compiler = Compiler::host(&opts)?;
+        let baseline = Arc::new(Compiler::host(&IsaOptions {
+            baseline: true,
+            ..opts
+        })?);
         Ok(Engine {
             config: Arc::new(config),
             compiler: Arc::new(compiler),
+            baseline,
         })
     }
 
@@ -142,8 +204,15 @@ impl Module {
             ModuleInfo::parse_prevalidated(bytes)?
         });
         let background = engine.config.lazy && engine.config.background_compile;
+        let tiered = engine.config.lazy && engine.config.tiers != Tiers::Optimized;
+        let tiering = crate::code::Tiering {
+            baseline: tiered.then(|| engine.baseline.clone()),
+            tier_up: engine.config.tiers == Tiers::Both,
+            budget: engine.config.tier_up_budget,
+        };
         let code = ModuleCode::new(
             engine.compiler.clone(),
+            tiering,
             info.clone(),
             cache,
             cached,

@@ -398,6 +398,10 @@ impl InstanceInner {
         self.set_word(vmctx::MEMORY_BASE, base);
         self.set_word(vmctx::MEMORY_SIZE, size);
         self.set_word(vmctx::FUNC_PTRS, self.module.code.func_ptrs_base() as u64);
+        self.set_word(
+            vmctx::TIER_BUDGETS,
+            self.module.code.tier_budgets_base() as u64,
+        );
         self.set_word(vmctx::TABLE_BASE, self.table.as_ptr() as u64);
         self.set_word(vmctx::TABLE_LEN, self.table.len() as u64);
         let me = self as *mut InstanceInner as u64;

@@ -25,6 +25,7 @@ pub(crate) fn builtin_address(b: Builtin) -> usize {
         Builtin::Memeqbody => memeqbody as *const () as usize,
         Builtin::Sha256Block => sha256_block as *const () as usize,
         Builtin::Crc32Slicing8 => crc32_slicing8 as *const () as usize,
+        Builtin::TierUp => tier_up as *const () as usize,
     }
 }
 
@@ -182,6 +183,13 @@ extern "C" fn lazy_compile(vmctx: *mut u64, index: u32) -> *const u8 {
         }
         Err(_) => terminate(inst, Error::Host("the compiler panicked".into())),
     }
+}
+
+extern "C" fn tier_up(vmctx: *mut u64, index: u32) {
+    // SAFETY: called by baseline code of this instance with its vmctx.
+    let inst = unsafe { instance(vmctx) };
+    // A failure (even a panic) only means the function stays on its baseline code.
+    let _ = catch_unwind(AssertUnwindSafe(|| inst.module.code.request_tier_up(index)));
 }
 
 extern "C" fn host_call(vmctx: *mut u64, import: u32, args: *mut u64) {

@@ -206,3 +206,60 @@ fn modules_are_shared_across_threads() {
         h.join().unwrap();
     }
 }
+
+/// Baseline code that gets hot is recompiled by the optimizing tier and swapped in while the
+/// program runs (calls already running finish on the baseline code); results stay the same at
+/// every point, with the tier-up happening on the background thread or synchronously.
+#[test]
+fn hot_functions_tier_up_and_keep_their_results() {
+    use gojit_runtime::Tiers;
+    const HOT: &str = r#"
+    (module
+      (func $sum (export "sum") (param i32) (result i64)
+        (local i64)
+        loop $l
+          local.get 1 local.get 0 i64.extend_i32_u i64.add local.set 1
+          local.get 0 i32.const 1 i32.sub local.tee 0
+          br_if $l
+        end
+        local.get 1)
+      (func $twice (export "twice") (param i32) (result i64)
+        local.get 0 call $sum local.get 0 call $sum i64.add))"#;
+    for background_compile in [true, false] {
+        let config = Config {
+            tiers: Tiers::Both,
+            tier_up_budget: 50,
+            background_compile,
+            verify: true,
+            ..Config::default()
+        };
+        let engine = Engine::new(config).unwrap();
+        let module = Module::new(&engine, wat::parse_str(HOT).unwrap()).unwrap();
+        let mut store = Store::new(&engine, ());
+        let i = Instance::new(&mut store, &module, &Linker::new()).unwrap();
+        let mut tiered = false;
+        for round in 0..2_000u32 {
+            let n = round % 300 + 1;
+            let expected = u64::from(n) * u64::from(n + 1);
+            assert_eq!(
+                i.call(&mut store, "twice", &[Val::I32(n as i32)]).unwrap(),
+                vec![Val::I64(expected as i64)],
+                "round {round}"
+            );
+            if module.compile_stats().tiered_up >= 2 {
+                tiered = true;
+                if round > 100 {
+                    break;
+                }
+            }
+            if background_compile {
+                std::thread::yield_now();
+            }
+        }
+        assert!(
+            tiered,
+            "sum and twice were not tiered up (background: {background_compile}): {:?}",
+            module.compile_stats()
+        );
+    }
+}

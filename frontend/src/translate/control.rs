@@ -191,6 +191,7 @@ impl FuncTranslator<'_, '_> {
                 let (target, n) = self.branch_to(relative_depth);
                 let target = self.threaded(relative_depth).unwrap_or(target);
                 let a = args(self.peekn(n));
+                self.tier_tick_if_backward(target);
                 self.builder.ins().jump(target, &a);
                 self.reachable = false;
             }
@@ -199,6 +200,8 @@ impl FuncTranslator<'_, '_> {
                 let (target, n) = self.branch_to(relative_depth);
                 let target = self.threaded(relative_depth).unwrap_or(target);
                 let a = args(self.peekn(n));
+                // Counted whether taken or not: a loop's exit test costs one extra unit.
+                self.tier_tick_if_backward(target);
                 let next = self.builder.create_block();
                 self.builder.ins().brif(cond, target, &a, next, &[]);
                 self.builder.seal_block(next);

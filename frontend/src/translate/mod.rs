@@ -18,6 +18,7 @@ mod go_kernels;
 mod go_sp;
 mod memory;
 mod numeric;
+mod tier;
 
 use crate::builtins::Builtin;
 use crate::module::{ModuleInfo, ValType};
@@ -112,12 +113,14 @@ pub fn translate_function(
         func_index,
         config,
         GoOptimizations::default(),
+        false,
         &mut ctx,
     )
 }
 
 /// Like [`translate_function`], with the given Go-aware lowerings, reusing a builder context's
-/// allocations.
+/// allocations. With `tier_up_counters`, the code counts its calls and loop iterations and asks
+/// the runtime for the optimizing tier when hot (baseline code, see `tier.rs`).
 ///
 /// # Errors
 /// See [`translate_function`].
@@ -126,6 +129,7 @@ pub fn translate_function_with(
     func_index: u32,
     config: &TargetFrontendConfig,
     go_opts: GoOptimizations,
+    tier_up_counters: bool,
     ctx: &mut FunctionBuilderContext,
 ) -> Result<Function, TranslateError> {
     if go_opts.native_helpers
@@ -146,6 +150,7 @@ pub fn translate_function_with(
         let mut t = FuncTranslator::new(module, builder, *config);
         t.count_dispatches = is_go_export_loop(module, func_index);
         t.go_opts = go_opts;
+        t.tier_up_func = tier_up_counters.then_some(func_index);
         t.pinned_sp = go_opts.pinned_sp && go_sp::go_global_layout(module);
         if go_opts.native_kernels {
             t.native_kernel = go_kernels::native_kernel(module, func_index);
@@ -204,6 +209,11 @@ pub(crate) struct FuncTranslator<'m, 'b> {
     pub(crate) last_local0: Option<Value>,
     /// Blocks whose sealing waits for the end of their dispatch loop.
     pub(crate) deferred_seal: std::collections::HashSet<ir::Block>,
+    /// In baseline code, the function index whose tier-up budget calls and loop back-edges
+    /// spend (`tier.rs`).
+    pub(crate) tier_up_func: Option<u32>,
+    /// Whether a backward branch was translated (the function has a loop).
+    pub(crate) has_back_edge: bool,
 }
 
 impl<'m, 'b> FuncTranslator<'m, 'b> {
@@ -234,6 +244,8 @@ impl<'m, 'b> FuncTranslator<'m, 'b> {
             last_local0: None,
             pinned_sp: false,
             native_kernel: None,
+            tier_up_func: None,
+            has_back_edge: false,
         }
     }
 
@@ -327,6 +339,7 @@ impl<'m, 'b> FuncTranslator<'m, 'b> {
         if let Some(kernel) = self.native_kernel {
             self.emit_native_kernel(kernel);
         }
+        self.tier_tick();
         let results: Vec<Type> = self
             .builder
             .func
