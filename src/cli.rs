@@ -90,6 +90,10 @@ struct CompileArgs {
     /// Run Cranelift's IR verifier on every function.
     #[arg(long)]
     verify: bool,
+    /// Compile with the baseline tier (what lazy compilation runs first) instead of the
+    /// optimizing tier.
+    #[arg(long)]
+    baseline: bool,
     /// The module to compile.
     module: PathBuf,
 }
@@ -220,12 +224,14 @@ fn run(args: RunArgs) -> ExitCode {
     if args.stats {
         let s = module.compile_stats();
         eprintln!(
-            "gojit: module read and validated in {:.1?}; {} of {} functions from the code cache, compiled {} ({} of them tier-ups) in {:.1?}; total run {:.1?}",
+            "gojit: module read and validated in {:.1?}; {} of {} functions from the code cache, compiled {} ({} of them tier-ups, {} OSR entries, entered {} times) in {:.1?}; total run {:.1?}",
             loaded,
             s.from_cache,
             module.info().num_funcs(),
             s.functions,
             s.tiered_up,
+            s.osr_entries,
+            s.osr_transfers,
             s.time,
             started.elapsed()
         );
@@ -305,6 +311,7 @@ fn compile(args: CompileArgs) -> ExitCode {
     };
     let opts = gojit::jit::IsaOptions {
         verify: args.verify,
+        baseline: args.baseline,
         ..Default::default()
     };
     let compiler = match &args.target {

@@ -42,11 +42,15 @@ pub enum Builtin {
     /// `tier_up(vmctx, func_index: i32)`: baseline code of function `func_index` used up its
     /// budget (`vmctx::TIER_BUDGETS`); the runtime queues it for the optimizing tier. Never fails.
     TierUp = 10,
+    /// `tier_up_osr(vmctx, func_index: i32, site: i32) -> ptr`: like `TierUp`, at a backward
+    /// branch where baseline code can move to optimized code mid-call; returns the on-stack-
+    /// replacement entry for `site` once it is compiled, else null (keep running baseline code).
+    TierUpOsr = 11,
 }
 
 impl Builtin {
     /// Number of builtins (the size of the vmctx builtin array).
-    pub const COUNT: usize = 11;
+    pub const COUNT: usize = 12;
     /// All builtins, in vmctx order.
     pub const ALL: [Builtin; Self::COUNT] = [
         Builtin::MemoryGrow,
@@ -60,6 +64,7 @@ impl Builtin {
         Builtin::Sha256Block,
         Builtin::Crc32Slicing8,
         Builtin::TierUp,
+        Builtin::TierUpOsr,
     ];
 
     /// What the Go-helper builtins return when the wasm function they replace would trap with
@@ -80,6 +85,7 @@ impl Builtin {
             Builtin::Sha256Block => "sha256_block",
             Builtin::Crc32Slicing8 => "crc32_slicing8",
             Builtin::TierUp => "tier_up",
+            Builtin::TierUpOsr => "tier_up_osr",
         }
     }
 
@@ -106,6 +112,10 @@ impl Builtin {
                 sig.params.push(AbiParam::new(ptr));
             }
             Builtin::TierUp => sig.params.push(i32_()),
+            Builtin::TierUpOsr => {
+                sig.params.extend([i32_(), i32_()]);
+                sig.returns.push(AbiParam::new(ptr));
+            }
             Builtin::Memchr | Builtin::Memcmp => {
                 sig.params.extend([i32_(), i32_(), i32_()]);
                 sig.returns.push(AbiParam::new(types::I64));

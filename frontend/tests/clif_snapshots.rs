@@ -2,14 +2,15 @@
 //!
 //! Every `tests/clif/NAME.wat` is translated function by function (x86-64 System V, 64-bit
 //! pointers) and the CLIF text of all its defined functions is compared with `tests/clif/NAME.clif`.
-//! Files named `tier_*.wat` are translated as baseline code (with tier-up counters).
+//! Files named `tier_*.wat` are translated as lazily compiled baseline code is on x86-64 hosts
+//! (with tier-up counters, calls without null checks).
 //! Run with `BLESS=1` to (re)write the expected files after reviewing the change; a missing
 //! expected file fails the test (it never passes silently), and so does an expected file whose
 //! `.wat` is gone.
 
 use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
 use gojit_frontend::ModuleInfo;
-use gojit_frontend::translate::{GoOptimizations, translate_function_with};
+use gojit_frontend::translate::{GoOptimizations, TranslateOptions, translate_function_with};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use target_lexicon::PointerWidth;
@@ -41,7 +42,11 @@ fn render(wat_path: &Path) -> Result<String, String> {
             index,
             &target(),
             GoOptimizations::default(),
-            tier_up_counters,
+            TranslateOptions {
+                tier_up_counters,
+                lazy_call_stubs: tier_up_counters,
+                osr_entry: None,
+            },
             &mut ctx,
         )
         .map_err(|e| format!("function {index} `{name}`: translation failed: {e}"))?;

@@ -36,6 +36,7 @@ pub struct Compiler {
     isa: OwnedTargetIsa,
     go: translate::GoOptimizations,
     baseline: bool,
+    options: translate::TranslateOptions,
 }
 
 impl Compiler {
@@ -48,6 +49,11 @@ impl Compiler {
             isa: isa::host(opts)?,
             go: opts.go,
             baseline: opts.baseline,
+            options: translate::TranslateOptions {
+                tier_up_counters: opts.baseline,
+                lazy_call_stubs: opts.lazy_call_stubs,
+                osr_entry: None,
+            },
         })
     }
 
@@ -60,6 +66,11 @@ impl Compiler {
             isa: isa::for_triple(triple, opts)?,
             go: opts.go,
             baseline: opts.baseline,
+            options: translate::TranslateOptions {
+                tier_up_counters: opts.baseline,
+                lazy_call_stubs: opts.lazy_call_stubs,
+                osr_entry: None,
+            },
         })
     }
 
@@ -74,14 +85,21 @@ impl Compiler {
     pub fn fingerprint(&self) -> String {
         let isa_flags: Vec<String> = self.isa.isa_flags().iter().map(|v| v.to_string()).collect();
         format!(
-            "gojit {} | {} | {} | {} | {:?} | baseline {}",
+            "gojit {} | {} | {} | {} | {:?} | baseline {} | {:?}",
             env!("CARGO_PKG_VERSION"),
             self.isa.triple(),
             self.isa.flags(),
             isa_flags.join(","),
             self.go,
-            self.baseline
+            self.baseline,
+            self.options
         )
+    }
+
+    /// Whether compiled calls rely on lazy-compilation stubs (no null check; see
+    /// [`IsaOptions::lazy_call_stubs`]).
+    pub fn lazy_call_stubs(&self) -> bool {
+        self.options.lazy_call_stubs
     }
 
     /// Whether this is the baseline tier (see [`IsaOptions::baseline`]).
@@ -114,7 +132,7 @@ impl Compiler {
                 func_index,
                 &config,
                 self.go,
-                self.baseline,
+                self.options,
                 &mut ctx,
             )
             .map_err(|e| JitError::Translate {
@@ -122,6 +140,34 @@ impl Compiler {
                 message: e.to_string(),
             })?
         };
+        self.compile_clif(func, func_index, || module.func_name(func_index))
+    }
+
+    /// Compiles the on-stack-replacement entry of function `func_index` for `site` (see
+    /// `gojit_frontend::translate::TranslateOptions::osr_entry`) with this compiler's tier.
+    ///
+    /// # Errors
+    /// [`JitError::Translate`] (e.g. no such site) or [`JitError::Codegen`].
+    pub fn compile_osr_entry(
+        &self,
+        module: &ModuleInfo,
+        func_index: u32,
+        site: u32,
+    ) -> Result<CompiledFunction, JitError> {
+        let config = self.frontend_config();
+        let options = translate::TranslateOptions {
+            tier_up_counters: false,
+            osr_entry: Some(site),
+            ..self.options
+        };
+        let mut ctx = FunctionBuilderContext::new();
+        let func = translate::translate_function_with(
+            module, func_index, &config, self.go, options, &mut ctx,
+        )
+        .map_err(|e| JitError::Translate {
+            func: module.func_name(func_index),
+            message: e.to_string(),
+        })?;
         self.compile_clif(func, func_index, || module.func_name(func_index))
     }
 

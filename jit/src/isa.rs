@@ -22,6 +22,9 @@ pub struct IsaOptions {
     /// twice as fast to compile as the optimizing tier on Go code), with tier-up counters in
     /// the code so that hot functions ask for the optimizing tier. Overrides `opt_level`.
     pub baseline: bool,
+    /// The runtime fills uncompiled functions' slots with compiling stubs (see
+    /// `TranslateOptions::lazy_call_stubs`), so calls need no null check.
+    pub lazy_call_stubs: bool,
 }
 
 impl Default for IsaOptions {
@@ -31,6 +34,7 @@ impl Default for IsaOptions {
             opt_level: "speed",
             go: Default::default(),
             baseline: false,
+            lazy_call_stubs: false,
         }
     }
 }

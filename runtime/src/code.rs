@@ -18,11 +18,12 @@
 
 use crate::Error;
 use crate::cache::CodeCache;
+use crate::lazy_stubs::LazyStubs;
 use gojit_frontend::ModuleInfo;
 use gojit_frontend::traps::Trap;
 use gojit_jit::{CodeMemory, CompiledFunction, Compiler, FuncCode, RawCode};
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicI32, AtomicPtr, AtomicU8, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicPtr, AtomicU8, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock, Weak};
 
 /// What a code address means to the signal handler.
@@ -57,13 +58,26 @@ pub(crate) struct ModuleCode {
     tier_states: Box<[AtomicU8]>,
     /// Functions recompiled by the optimizing tier.
     tiered_up: AtomicU64,
+    /// Per function: the site of its on-stack-replacement entry (`NO_OSR` if none was asked
+    /// for, `OSR_FAILED` if it could not be compiled); one per function.
+    osr_sites: Box<[AtomicU32]>,
+    /// Per function: its OSR entry once compiled (else null).
+    osr_code: Box<[AtomicPtr<u8>]>,
+    /// OSR entries compiled, and calls that moved into one.
+    osr_entries: AtomicU64,
+    osr_transfers: AtomicU64,
     info: Arc<ModuleInfo>,
     memory: Mutex<CodeMemory>,
+    /// Per function: its code, or (not compiled yet) its lazy-compilation stub where the host
+    /// has stubs, else null. `states` says which.
     func_ptrs: Box<[AtomicPtr<u8>]>,
+    /// Keeps the stubs' memory mapped as long as `func_ptrs` may point into it.
+    _stubs: Option<LazyStubs>,
     /// Entry trampolines by canonical signature id.
     trampolines: Box<[AtomicPtr<u8>]>,
     /// Published code: slot `i < num_funcs` is function `i`'s first code, then one slot per
-    /// signature (trampolines), then one per function for its optimized code after a tier-up.
+    /// signature (trampolines), then one per function for its optimized code after a tier-up,
+    /// then one per function for its OSR entry.
     registry: Box<[OnceLock<FuncCode>]>,
     /// Functions compiled so far, and the time spent compiling them (translation, code
     /// generation and publishing), in nanoseconds.
@@ -103,8 +117,9 @@ struct BackgroundQueues {
     /// Direct callees of functions compiled on demand (first tier): likely needed next, and
     /// the demanding thread would otherwise compile them itself.
     prefetch: VecDeque<u32>,
-    /// Hot functions waiting for the optimizing tier, in the order they got hot.
-    tier_up: VecDeque<u32>,
+    /// Hot functions waiting for the optimizing tier, in the order they got hot (OSR entries
+    /// first: a call is waiting in a loop for them).
+    tier_up: VecDeque<Job>,
     /// Set when the module's code is dropped: the thread exits.
     closed: bool,
 }
@@ -114,7 +129,7 @@ impl BackgroundQueues {
         self.prefetch
             .pop_front()
             .map(Job::Compile)
-            .or_else(|| self.tier_up.pop_front().map(Job::TierUp))
+            .or_else(|| self.tier_up.pop_front())
     }
 }
 
@@ -123,7 +138,15 @@ enum Job {
     Compile(u32),
     /// Optimizing-tier compilation of a hot function.
     TierUp(u32),
+    /// The OSR entry of a function for a site (a call is looping there in baseline code).
+    Osr(u32, u32),
 }
+
+/// `osr_sites` values that are not sites.
+const NO_OSR: u32 = u32::MAX;
+const OSR_FAILED: u32 = u32::MAX - 1;
+/// Iterations a baseline loop runs between asking whether its OSR entry is ready.
+const OSR_RECHECK: i32 = 10_000;
 
 const IDLE: u8 = 0;
 const COMPILING: u8 = 1;
@@ -136,6 +159,10 @@ pub struct CompileStats {
     pub functions: u64,
     /// Of those, recompilations of hot functions by the optimizing tier.
     pub tiered_up: u64,
+    /// Of those, on-stack-replacement entries (for calls looping in baseline code).
+    pub osr_entries: u64,
+    /// Calls that moved from baseline code into an OSR entry.
+    pub osr_transfers: u64,
     /// Time spent compiling them (summed over threads).
     pub time: std::time::Duration,
     /// Functions loaded from the persistent code cache instead of compiled.
@@ -185,6 +212,12 @@ impl ModuleCode {
         } else {
             i32::MAX
         };
+        let stubs = if compiler.lazy_call_stubs() {
+            // Compiled code calls without a null check: slots must never be null.
+            Some(LazyStubs::new(n).expect("cannot map lazy-compilation stubs"))
+        } else {
+            None
+        };
         let mut code = ModuleCode {
             memory: Mutex::new(CodeMemory::new(compiler.isa().clone())),
             compiler,
@@ -192,13 +225,20 @@ impl ModuleCode {
             budgets: (0..n).map(|_| AtomicI32::new(budget)).collect(),
             tier_states: (0..n).map(|_| AtomicU8::new(IDLE)).collect(),
             tiered_up: AtomicU64::new(0),
-            func_ptrs: (0..n)
+            osr_sites: (0..n).map(|_| AtomicU32::new(NO_OSR)).collect(),
+            osr_entries: AtomicU64::new(0),
+            osr_transfers: AtomicU64::new(0),
+            osr_code: (0..n)
                 .map(|_| AtomicPtr::new(std::ptr::null_mut()))
                 .collect(),
+            func_ptrs: (0..n as u32)
+                .map(|i| AtomicPtr::new(stubs.as_ref().map_or(std::ptr::null_mut(), |s| s.stub(i))))
+                .collect(),
+            _stubs: stubs,
             trampolines: (0..sigs)
                 .map(|_| AtomicPtr::new(std::ptr::null_mut()))
                 .collect(),
-            registry: (0..2 * n + sigs).map(|_| OnceLock::new()).collect(),
+            registry: (0..3 * n + sigs).map(|_| OnceLock::new()).collect(),
             compiled: AtomicU64::new(0),
             compile_nanos: AtomicU64::new(0),
             cache: None,
@@ -242,7 +282,7 @@ impl ModuleCode {
         let mut n = 0;
         for code in published {
             let i = code.func_index as usize;
-            if self.func_ptrs[i].load(Ordering::Acquire).is_null() {
+            if self.states[i].load(Ordering::Acquire) != DONE {
                 let p = self.register(i, code);
                 self.func_ptrs[i].store(p, Ordering::Release);
                 self.states[i].store(DONE, Ordering::Release);
@@ -285,6 +325,8 @@ impl ModuleCode {
         CompileStats {
             functions: self.compiled.load(Ordering::Relaxed),
             tiered_up: self.tiered_up.load(Ordering::Relaxed),
+            osr_entries: self.osr_entries.load(Ordering::Relaxed),
+            osr_transfers: self.osr_transfers.load(Ordering::Relaxed),
             time: std::time::Duration::from_nanos(self.compile_nanos.load(Ordering::Relaxed)),
             from_cache: self.loaded_from_cache,
         }
@@ -323,9 +365,8 @@ impl ModuleCode {
     pub(crate) fn func_ptr(&self, index: u32) -> Result<*const u8, Error> {
         let i = index as usize;
         loop {
-            let p = self.func_ptrs[i].load(Ordering::Acquire);
-            if !p.is_null() {
-                return Ok(p);
+            if self.states[i].load(Ordering::Acquire) == DONE {
+                return Ok(self.func_ptrs[i].load(Ordering::Acquire));
             }
             if self.states[i]
                 .compare_exchange(IDLE, COMPILING, Ordering::AcqRel, Ordering::Acquire)
@@ -340,9 +381,7 @@ impl ModuleCode {
             // Another thread is compiling it: wait until it is published (or given up).
             let (lock, cv) = &self.compiled_signal;
             let mut guard = lock.lock().unwrap_or_else(|e| e.into_inner());
-            while self.func_ptrs[i].load(Ordering::Acquire).is_null()
-                && self.states[i].load(Ordering::Acquire) == COMPILING
-            {
+            while self.states[i].load(Ordering::Acquire) == COMPILING {
                 guard = cv.wait(guard).unwrap_or_else(|e| e.into_inner());
             }
         }
@@ -421,10 +460,82 @@ impl ModuleCode {
                 .queues
                 .lock()
                 .unwrap_or_else(|e| e.into_inner());
-            q.tier_up.push_back(index);
+            q.tier_up.push_back(Job::TierUp(index));
             self.background.wake.notify_one();
         } else {
             self.tier_up_one(index);
+        }
+    }
+
+    /// Baseline code of function `index` got hot in a loop at `site`: besides the tier-up for
+    /// later calls, has the OSR entry for that site compiled. Returns it once it is ready (the
+    /// running call then continues in it), else null (the loop keeps running baseline code and
+    /// asks again after `OSR_RECHECK` iterations).
+    pub(crate) fn request_osr(&self, index: u32, site: u32) -> *const u8 {
+        let i = index as usize;
+        self.request_tier_up(index);
+        if !self.tiering.tier_up || site >= OSR_FAILED {
+            return std::ptr::null();
+        }
+        match self.osr_sites[i].compare_exchange(NO_OSR, site, Ordering::AcqRel, Ordering::Acquire)
+        {
+            Ok(_) => {
+                if self.start_background() {
+                    let mut q = self
+                        .background
+                        .queues
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner());
+                    q.tier_up.push_front(Job::Osr(index, site));
+                    self.background.wake.notify_one();
+                } else {
+                    self.compile_osr(index, site);
+                }
+            }
+            Err(s) if s == site => {}
+            Err(OSR_FAILED) => return std::ptr::null(),
+            // Another site of the function (say, the outer loop of a nest) has the function's
+            // OSR entry: keep the budget small so that site gets to ask again.
+            Err(_) => {
+                self.budgets[i].store(self.osr_recheck(), Ordering::Relaxed);
+                return std::ptr::null();
+            }
+        }
+        let code = self.osr_code[i].load(Ordering::Acquire);
+        if !code.is_null() {
+            self.osr_transfers.fetch_add(1, Ordering::Relaxed);
+        } else if self.osr_sites[i].load(Ordering::Acquire) == site {
+            self.budgets[i].store(self.osr_recheck(), Ordering::Relaxed);
+        }
+        code
+    }
+
+    /// Iterations between asking whether an OSR entry is ready: `OSR_RECHECK`, or fewer with a
+    /// smaller tier-up budget (tests set it to 1 to move calls over as early as possible).
+    fn osr_recheck(&self) -> i32 {
+        OSR_RECHECK.min(self.tiering.budget.min(i32::MAX as u32) as i32)
+    }
+
+    /// Compiles and publishes the OSR entry of function `index` for `site`.
+    fn compile_osr(&self, index: u32, site: u32) {
+        let i = index as usize;
+        let started = std::time::Instant::now();
+        let published = (|| {
+            let compiled = self
+                .compiler
+                .compile_osr_entry(&self.info, index, site)
+                .ok()?;
+            self.lock().publish(vec![compiled]).ok()?.pop()
+        })();
+        match published {
+            Some(code) => {
+                let slot = 2 * self.info.num_funcs() as usize + self.trampolines.len() + i;
+                let p = self.register(slot, code);
+                self.osr_code[i].store(p, Ordering::Release);
+                self.osr_entries.fetch_add(1, Ordering::Relaxed);
+                self.account(1, started);
+            }
+            None => self.osr_sites[i].store(OSR_FAILED, Ordering::Release),
         }
     }
 
@@ -468,14 +579,14 @@ impl ModuleCode {
     pub(crate) fn compile_all(&self) -> Result<(), Error> {
         let started = std::time::Instant::now();
         let todo: Vec<u32> = (0..self.info.num_funcs())
-            .filter(|&i| self.func_ptrs[i as usize].load(Ordering::Acquire).is_null())
+            .filter(|&i| self.states[i as usize].load(Ordering::Acquire) != DONE)
             .collect();
         let all = self.compiler.compile_parallel(&self.info, &todo, |f| f)?;
         self.remember(&all);
         let mut mem = self.lock();
         for code in mem.publish(all)? {
             let i = code.func_index as usize;
-            if self.func_ptrs[i].load(Ordering::Acquire).is_null() {
+            if self.states[i].load(Ordering::Acquire) != DONE {
                 let p = self.register(i, code);
                 self.func_ptrs[i].store(p, Ordering::Release);
                 self.states[i].store(DONE, Ordering::Release);
@@ -565,6 +676,7 @@ fn background_loop(work: &Background, code: &Weak<ModuleCode>) {
                 }
             }
             Job::TierUp(index) => code.tier_up_one(index),
+            Job::Osr(index, site) => code.compile_osr(index, site),
         }
     }
 }

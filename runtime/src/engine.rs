@@ -153,6 +153,7 @@ impl Engine {
         let opts = IsaOptions {
             verify: config.verify,
             go: config.go_optimizations,
+            lazy_call_stubs: crate::lazy_stubs::SUPPORTED,
             ..IsaOptions::default()
         };
         let compiler = Compiler::host(&opts)?;

@@ -13,6 +13,7 @@ pub mod func;
 mod go_helpers;
 pub mod host;
 mod instance;
+mod lazy_stubs;
 mod memory;
 mod signals;
 mod stack;

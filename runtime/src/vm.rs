@@ -26,6 +26,7 @@ pub(crate) fn builtin_address(b: Builtin) -> usize {
         Builtin::Sha256Block => sha256_block as *const () as usize,
         Builtin::Crc32Slicing8 => crc32_slicing8 as *const () as usize,
         Builtin::TierUp => tier_up as *const () as usize,
+        Builtin::TierUpOsr => tier_up_osr as *const () as usize,
     }
 }
 
@@ -155,7 +156,7 @@ struct SendPtr(*mut InstanceInner);
 // SAFETY: the closure runs on the same thread (corosensei's parent stack), not another thread.
 unsafe impl Send for SendPtr {}
 
-extern "C" fn lazy_compile(vmctx: *mut u64, index: u32) -> *const u8 {
+pub(crate) extern "C" fn lazy_compile(vmctx: *mut u64, index: u32) -> *const u8 {
     // SAFETY: called by compiled code of this instance with its vmctx.
     let inst = unsafe { instance(vmctx) };
     let y = inst.yielder;
@@ -190,6 +191,16 @@ extern "C" fn tier_up(vmctx: *mut u64, index: u32) {
     let inst = unsafe { instance(vmctx) };
     // A failure (even a panic) only means the function stays on its baseline code.
     let _ = catch_unwind(AssertUnwindSafe(|| inst.module.code.request_tier_up(index)));
+}
+
+extern "C" fn tier_up_osr(vmctx: *mut u64, index: u32, site: u32) -> *const u8 {
+    // SAFETY: called by baseline code of this instance with its vmctx.
+    let inst = unsafe { instance(vmctx) };
+    // A failure (even a panic) only means the call stays on its baseline code.
+    catch_unwind(AssertUnwindSafe(|| {
+        inst.module.code.request_osr(index, site)
+    }))
+    .unwrap_or(std::ptr::null())
 }
 
 extern "C" fn host_call(vmctx: *mut u64, import: u32, args: *mut u64) {

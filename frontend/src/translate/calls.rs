@@ -1,8 +1,10 @@
 //! Calls: `call`, `call_indirect`, and the trampolines that make imports callable like any other
 //! function.
 //!
-//! Every call goes through vmctx's function-pointer array, indexed by wasm function index. A null
-//! slot means the callee has not been compiled yet: the caller then asks the `lazy_compile`
+//! Every call goes through vmctx's function-pointer array, indexed by wasm function index. Where
+//! the runtime fills the slots of uncompiled functions with stubs that compile them
+//! (`TranslateOptions::lazy_call_stubs`, x86-64 hosts), a call is one indirect call. Otherwise a
+//! null slot means the callee has not been compiled yet: the caller then asks the `lazy_compile`
 //! builtin for the code pointer (which also fills the slot), so lazy and eager compilation share
 //! one calling sequence. Import slots hold an import trampoline that forwards to the `host_call`
 //! builtin with the arguments in a stack array.
@@ -45,6 +47,10 @@ impl FuncTranslator<'_, '_> {
                     .load(ptr, MemFlagsData::trusted(), addr, 0)
             }
         };
+        if self.options.lazy_call_stubs {
+            // Uncompiled functions' slots hold stubs that compile them: no check needed.
+            return slot;
+        }
         let compile = self.builder.create_block();
         let cont = self.builder.create_block();
         let fp = self.builder.append_block_param(cont, ptr);

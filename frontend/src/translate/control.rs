@@ -125,6 +125,9 @@ impl FuncTranslator<'_, '_> {
                 let a = args(self.peekn(n));
                 self.builder.ins().jump(header, &a);
                 self.stack.truncate(self.stack.len() - n);
+                if n == 0 {
+                    self.block_starts_here(header);
+                }
                 self.builder.switch_to_block(header);
                 let hp = self.builder.block_params(header).to_vec();
                 self.stack.extend(hp);
@@ -191,7 +194,8 @@ impl FuncTranslator<'_, '_> {
                 let (target, n) = self.branch_to(relative_depth);
                 let target = self.threaded(relative_depth).unwrap_or(target);
                 let a = args(self.peekn(n));
-                self.tier_tick_if_backward(target);
+                let osr_ok = self.osr_possible(relative_depth, n);
+                self.tier_tick_if_backward(target, osr_ok);
                 self.builder.ins().jump(target, &a);
                 self.reachable = false;
             }
@@ -201,7 +205,8 @@ impl FuncTranslator<'_, '_> {
                 let target = self.threaded(relative_depth).unwrap_or(target);
                 let a = args(self.peekn(n));
                 // Counted whether taken or not: a loop's exit test costs one extra unit.
-                self.tier_tick_if_backward(target);
+                let osr_ok = self.osr_possible(relative_depth, n);
+                self.tier_tick_if_backward(target, osr_ok);
                 let next = self.builder.create_block();
                 self.builder.ins().brif(cond, target, &a, next, &[]);
                 self.builder.seal_block(next);
@@ -248,6 +253,13 @@ impl FuncTranslator<'_, '_> {
         Ok(())
     }
 
+    /// Whether a backward branch `depth` levels up carrying `n` values can move to optimized
+    /// code: it carries none and no operand lives below its target (Go's code has none).
+    fn osr_possible(&self, depth: u32, n: usize) -> bool {
+        let i = self.control.len() - 1 - depth as usize;
+        n == 0 && self.control[i].stack_height == 0
+    }
+
     /// The direct target of a branch `depth` levels up if it goes to a Go dispatch loop with a
     /// constant resume point (see `go_dispatch`).
     fn threaded(&mut self, depth: u32) -> Option<Block> {
@@ -290,6 +302,9 @@ impl FuncTranslator<'_, '_> {
     fn close_frame(&mut self) {
         let frame = self.control.pop().expect("end outside block");
         let mut dest_reachable = frame.dest_branched_to;
+        if matches!(frame.kind, FrameKind::Block) && frame.num_results == 0 {
+            dest_reachable |= self.block_starts_here(frame.dest);
+        }
         match frame.kind {
             FrameKind::Loop { header } => {
                 self.builder.seal_block(header);

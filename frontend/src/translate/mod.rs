@@ -95,6 +95,22 @@ pub fn wasm_signature(ty: &crate::module::FuncType, config: &TargetFrontendConfi
     sig
 }
 
+/// Choices about the code the translator emits that depend on the runtime running it (unlike
+/// [`GoOptimizations`], not semantic lowerings of Go's patterns).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct TranslateOptions {
+    /// Count calls and backward branches and ask the runtime for the optimizing tier when hot
+    /// (baseline code, see `tier.rs`).
+    pub tier_up_counters: bool,
+    /// The runtime never leaves a function-pointer slot null (uncompiled functions have stubs
+    /// that compile them), so calls need no null check.
+    pub lazy_call_stubs: bool,
+    /// Translate the on-stack-replacement entry for this site instead of the function: a
+    /// function `(vmctx, locals: ptr) -> results` that starts at the block the site names,
+    /// with the wasm locals read from `locals` (see `tier.rs`).
+    pub osr_entry: Option<u32>,
+}
+
 /// The `UserFuncName` namespace gojit uses for wasm functions (index = wasm function index).
 pub const WASM_FUNC_NAMESPACE: u32 = 0;
 
@@ -113,14 +129,13 @@ pub fn translate_function(
         func_index,
         config,
         GoOptimizations::default(),
-        false,
+        TranslateOptions::default(),
         &mut ctx,
     )
 }
 
 /// Like [`translate_function`], with the given Go-aware lowerings, reusing a builder context's
-/// allocations. With `tier_up_counters`, the code counts its calls and loop iterations and asks
-/// the runtime for the optimizing tier when hot (baseline code, see `tier.rs`).
+/// allocations and with the runtime-facing `options`.
 ///
 /// # Errors
 /// See [`translate_function`].
@@ -129,7 +144,7 @@ pub fn translate_function_with(
     func_index: u32,
     config: &TargetFrontendConfig,
     go_opts: GoOptimizations,
-    tier_up_counters: bool,
+    options: TranslateOptions,
     ctx: &mut FunctionBuilderContext,
 ) -> Result<Function, TranslateError> {
     if go_opts.native_helpers
@@ -140,9 +155,13 @@ pub fn translate_function_with(
         ));
     }
     let ty = module.func_type(func_index);
+    let signature = match options.osr_entry {
+        Some(_) => tier::osr_signature(ty, config),
+        None => wasm_signature(ty, config),
+    };
     let mut func = Function::with_name_signature(
         UserFuncName::user(WASM_FUNC_NAMESPACE, func_index),
-        wasm_signature(ty, config),
+        signature,
     );
     let body = module.body(func_index);
     {
@@ -150,9 +169,13 @@ pub fn translate_function_with(
         let mut t = FuncTranslator::new(module, builder, *config);
         t.count_dispatches = is_go_export_loop(module, func_index);
         t.go_opts = go_opts;
-        t.tier_up_func = tier_up_counters.then_some(func_index);
+        t.options = options;
+        if options.osr_entry.is_some() {
+            t.osr.wasm_params = ty.params.iter().map(|&p| clif_type(p)).collect();
+        }
+        t.tier_up_func = options.tier_up_counters.then_some(func_index);
         t.pinned_sp = go_opts.pinned_sp && go_sp::go_global_layout(module);
-        if go_opts.native_kernels {
+        if go_opts.native_kernels && options.osr_entry.is_none() {
             t.native_kernel = go_kernels::native_kernel(module, func_index);
         }
         t.translate_body(&body)?;
@@ -212,8 +235,14 @@ pub(crate) struct FuncTranslator<'m, 'b> {
     /// In baseline code, the function index whose tier-up budget calls and loop back-edges
     /// spend (`tier.rs`).
     pub(crate) tier_up_func: Option<u32>,
+    /// Runtime-facing translation choices.
+    pub(crate) options: TranslateOptions,
     /// Whether a backward branch was translated (the function has a loop).
     pub(crate) has_back_edge: bool,
+    /// Byte offset of the operator being translated.
+    pub(crate) op_offset: u32,
+    /// On-stack replacement state (`tier.rs`).
+    pub(crate) osr: tier::OsrState,
 }
 
 impl<'m, 'b> FuncTranslator<'m, 'b> {
@@ -245,7 +274,10 @@ impl<'m, 'b> FuncTranslator<'m, 'b> {
             pinned_sp: false,
             native_kernel: None,
             tier_up_func: None,
+            options: TranslateOptions::default(),
             has_back_edge: false,
+            op_offset: 0,
+            osr: tier::OsrState::default(),
         }
     }
 
@@ -290,11 +322,19 @@ impl<'m, 'b> FuncTranslator<'m, 'b> {
         });
         self.builder.func.stack_limit = Some(limit);
 
-        for &p in &params[1..] {
-            let ty = self.builder.func.dfg.value_type(p);
-            let var = self.builder.declare_var(ty);
-            self.builder.def_var(var, p);
-            self.locals.push((var, ty));
+        if self.options.osr_entry.is_some() {
+            // Defined from the locals buffer in `enter_osr_start`.
+            for ty in self.osr.wasm_params.clone() {
+                let var = self.builder.declare_var(ty);
+                self.locals.push((var, ty));
+            }
+        } else {
+            for &p in &params[1..] {
+                let ty = self.builder.func.dfg.value_type(p);
+                let var = self.builder.declare_var(ty);
+                self.builder.def_var(var, p);
+                self.locals.push((var, ty));
+            }
         }
         let mut locals = body.get_locals_reader()?;
         for _ in 0..locals.get_count() {
@@ -319,6 +359,9 @@ impl<'m, 'b> FuncTranslator<'m, 'b> {
         }
         if self.module.memory.is_some() {
             self.memory_base = Some(self.load_vmctx(ptr, vmctx::MEMORY_BASE, true));
+        }
+        if self.options.osr_entry.is_some() {
+            self.enter_osr_start(params[1]);
         }
         Ok(())
     }
@@ -356,9 +399,16 @@ impl<'m, 'b> FuncTranslator<'m, 'b> {
             .push(ControlFrame::function(exit, results.len()));
         let mut reader = body.get_operators_reader()?;
         while !reader.eof() {
-            let op = reader.read()?;
+            let (op, offset) = reader.read_with_offset()?;
+            self.op_offset = offset as u32;
             self.translate_operator(op)?;
         }
+        if let (Some(site), Some(_)) = (self.options.osr_entry, self.osr.hub) {
+            return Err(TranslateError::Unsupported(format!(
+                "no on-stack-replacement site at byte offset {site}"
+            )));
+        }
+        self.finish_osr_exit();
         Ok(())
     }
 

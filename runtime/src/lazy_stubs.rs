@@ -1,0 +1,157 @@
+//! Lazy-compilation stubs (x86-64 hosts).
+//!
+//! Until a function is compiled, its slot in the function-pointer array points at a 16-byte
+//! stub: `mov r10d, index; jmp common`. The common part jumps to `gojit_lazy_stub_entry`, which
+//! saves the argument registers of the wasm calling convention (System V: six integer and eight
+//! vector registers; further arguments are on the stack and stay untouched), calls the
+//! `lazy_compile` builtin with the caller's vmctx (first argument) and the index, restores the
+//! arguments and jumps to the compiled code, as if the caller had called it directly. So callers
+//! need no null check: every call is one indirect call through the array.
+//!
+//! Go's stack pointer (pinned in r15) and the other callee-saved registers are preserved by
+//! `lazy_compile` itself, which also ends the guest cleanly if compilation fails.
+
+/// Whether this host has stubs (elsewhere slots of uncompiled functions are null and compiled
+/// code checks them).
+pub(crate) const SUPPORTED: bool = cfg!(target_arch = "x86_64");
+
+#[cfg(target_arch = "x86_64")]
+std::arch::global_asm!(
+    ".pushsection .text.gojit_lazy_stub_entry,\"ax\",@progbits",
+    ".p2align 4",
+    ".globl gojit_lazy_stub_entry",
+    ".hidden gojit_lazy_stub_entry",
+    ".type gojit_lazy_stub_entry,@function",
+    "gojit_lazy_stub_entry:",
+    // Entered by a jump from a stub, as the callee: [rsp] is the caller's return address.
+    "push rbp",
+    "mov rbp, rsp",
+    "sub rsp, 176",
+    "mov [rsp], rdi",
+    "mov [rsp + 8], rsi",
+    "mov [rsp + 16], rdx",
+    "mov [rsp + 24], rcx",
+    "mov [rsp + 32], r8",
+    "mov [rsp + 40], r9",
+    "movdqu [rsp + 48], xmm0",
+    "movdqu [rsp + 64], xmm1",
+    "movdqu [rsp + 80], xmm2",
+    "movdqu [rsp + 96], xmm3",
+    "movdqu [rsp + 112], xmm4",
+    "movdqu [rsp + 128], xmm5",
+    "movdqu [rsp + 144], xmm6",
+    "movdqu [rsp + 160], xmm7",
+    // lazy_compile(vmctx = rdi, index = r10d) -> code pointer (never returns on failure).
+    "mov esi, r10d",
+    "call {lazy_compile}",
+    "mov r11, rax",
+    "mov rdi, [rsp]",
+    "mov rsi, [rsp + 8]",
+    "mov rdx, [rsp + 16]",
+    "mov rcx, [rsp + 24]",
+    "mov r8, [rsp + 32]",
+    "mov r9, [rsp + 40]",
+    "movdqu xmm0, [rsp + 48]",
+    "movdqu xmm1, [rsp + 64]",
+    "movdqu xmm2, [rsp + 80]",
+    "movdqu xmm3, [rsp + 96]",
+    "movdqu xmm4, [rsp + 112]",
+    "movdqu xmm5, [rsp + 128]",
+    "movdqu xmm6, [rsp + 144]",
+    "movdqu xmm7, [rsp + 160]",
+    "mov rsp, rbp",
+    "pop rbp",
+    "jmp r11",
+    ".size gojit_lazy_stub_entry, . - gojit_lazy_stub_entry",
+    ".popsection",
+    lazy_compile = sym crate::vm::lazy_compile,
+);
+
+#[cfg(target_arch = "x86_64")]
+unsafe extern "C" {
+    /// Not callable from Rust: entered only by a jump from a stub (see the module docs).
+    fn gojit_lazy_stub_entry();
+}
+
+/// Bytes per stub (and of the common jump at the start of the region).
+const STUB_SIZE: usize = 16;
+
+/// The stubs of one module, in executable memory of their own.
+pub(crate) struct LazyStubs {
+    base: *mut u8,
+    len: usize,
+}
+
+// SAFETY: the region is written once in `new`, then only read and executed; its address is
+// shared by design.
+unsafe impl Send for LazyStubs {}
+// SAFETY: as above (immutable after construction).
+unsafe impl Sync for LazyStubs {}
+
+impl LazyStubs {
+    /// Stubs for functions `0..count`, or `None` if the host has none or memory is short
+    /// (callers then fall back to null slots, which compiled code must check).
+    #[cfg(target_arch = "x86_64")]
+    pub(crate) fn new(count: usize) -> Option<LazyStubs> {
+        use rustix::mm::{MapFlags, MprotectFlags, ProtFlags, mmap_anonymous, mprotect};
+        let index_limit = u32::try_from(count).ok()?;
+        let len = (STUB_SIZE * (count + 1)).next_multiple_of(4096);
+        // SAFETY: a fresh private anonymous mapping; nothing else refers to it.
+        let base = unsafe {
+            mmap_anonymous(
+                std::ptr::null_mut(),
+                len,
+                ProtFlags::READ | ProtFlags::WRITE,
+                MapFlags::PRIVATE,
+            )
+        }
+        .ok()?
+        .cast::<u8>();
+        // SAFETY: `base..base+len` is the writable mapping just created, owned here.
+        let bytes = unsafe { std::slice::from_raw_parts_mut(base, len) };
+        bytes.fill(0xCC); // int3 between and after stubs
+        // Common part: movabs r11, entry; jmp r11.
+        let entry = gojit_lazy_stub_entry as *const () as u64;
+        bytes[0..2].copy_from_slice(&[0x49, 0xBB]);
+        bytes[2..10].copy_from_slice(&entry.to_le_bytes());
+        bytes[10..13].copy_from_slice(&[0x41, 0xFF, 0xE3]);
+        for index in 0..index_limit {
+            let at = STUB_SIZE * (index as usize + 1);
+            let stub = &mut bytes[at..at + STUB_SIZE];
+            // mov r10d, index
+            stub[0..2].copy_from_slice(&[0x41, 0xBA]);
+            stub[2..6].copy_from_slice(&index.to_le_bytes());
+            // jmp rel32 to the common part (relative to the end of this 5-byte jmp)
+            let rel = -((at + 11) as i64);
+            stub[6] = 0xE9;
+            stub[7..11].copy_from_slice(&(rel as i32).to_le_bytes());
+        }
+        // SAFETY: our own mapping; from now on it is only executed.
+        let protected =
+            unsafe { mprotect(base.cast(), len, MprotectFlags::READ | MprotectFlags::EXEC) };
+        let stubs = LazyStubs { base, len };
+        protected.ok()?;
+        Some(stubs)
+    }
+
+    /// No stubs on this host.
+    #[cfg(not(target_arch = "x86_64"))]
+    pub(crate) fn new(_count: usize) -> Option<LazyStubs> {
+        None
+    }
+
+    /// The stub of function `index` (< the `count` it was created for).
+    pub(crate) fn stub(&self, index: u32) -> *mut u8 {
+        let at = STUB_SIZE * (index as usize + 1);
+        assert!(at + STUB_SIZE <= self.len, "no stub for function {index}");
+        self.base.wrapping_add(at)
+    }
+}
+
+impl Drop for LazyStubs {
+    fn drop(&mut self) {
+        // SAFETY: unmaps exactly the mapping `new` created; no code runs in it any more (the
+        // module's code, and with it every instance, is gone).
+        let _ = unsafe { rustix::mm::munmap(self.base.cast(), self.len) };
+    }
+}
