@@ -9,9 +9,11 @@
 //! return [`MemoryAccessError`] (WASI maps it to `EFAULT`) instead of touching memory out of
 //! bounds.
 
+use crate::instance::InstanceInner;
 use gojit_frontend::module::ValType;
 use std::collections::HashMap;
 use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
 
 /// Why a host function stopped the guest.
@@ -220,15 +222,25 @@ impl<'a, T> Caller<'a, T> {
         }
     }
 
-    pub(crate) fn for_instance(
-        memory: GuestMemory<'a>,
-        data: &'a mut T,
-        instance: *mut crate::instance::InstanceInner,
-    ) -> Self {
+    /// The caller the runtime passes a host function during a guest call of `inst`.
+    ///
+    /// # Safety
+    /// `inst` must be live for `'a`, and its `host_data` must point to a live `T` that nothing
+    /// else accesses for `'a`.
+    #[inline]
+    unsafe fn for_call(inst: *mut InstanceInner) -> Self {
+        // SAFETY: per this function's contract, `inst` is live; the guest is suspended in this
+        // host call, so nothing else uses the instance while the caller exists.
+        let inner = unsafe { &mut *inst };
+        let memory: &'a mut [u8] = match inner.memory.as_mut() {
+            Some(m) => m.bytes_mut(),
+            None => &mut [],
+        };
         Caller {
-            memory,
-            data,
-            instance,
+            memory: GuestMemory::new(memory),
+            // SAFETY: per this function's contract.
+            data: unsafe { &mut *inner.host_data.cast::<T>() },
+            instance: inst,
         }
     }
 
@@ -281,6 +293,32 @@ impl<'a, T> Caller<'a, T> {
 /// function mutates lives behind its own `RefCell` or in the store's data (`Caller::data_mut`).
 pub type HostCallback<T = ()> = Rc<dyn Fn(&mut Caller<'_, T>, &mut [u64]) -> Result<(), HostError>>;
 
+/// A host function as guest calls invoke it: `(instance, import index, argument slots)`. Built
+/// where the closure's type is known, so a host call is one indirect call into code in which the
+/// closure, the argument conversions and the panic guard are inlined (and the [`Caller`] is
+/// optimised away when the closure does not use it).
+#[derive(Clone)]
+pub(crate) struct RawHostFn(Rc<RawCallback>);
+
+type RawCallback = dyn Fn(*mut InstanceInner, u32, *mut u64);
+
+impl RawHostFn {
+    /// Calls the function for import `import` of `inst` with its arguments (and result) in
+    /// `args`. Returns only if the function succeeded; otherwise it stops the guest (see
+    /// [`crate::vm`]), so it must be called from a guest call.
+    ///
+    /// # Safety
+    /// `inst` must be the live instance whose guest call is running on this thread, created with
+    /// the `Linker<T>` holding the [`HostFunc<T>`] this came from (so its `host_data` points to
+    /// the store's `T`, which nothing else accesses during the call); `import` must be the index
+    /// of the import bound to this function, and `args` must point to max(params, results, 1)
+    /// writable 8-byte slots.
+    #[inline]
+    pub(crate) unsafe fn call(&self, inst: *mut InstanceInner, import: u32, args: *mut u64) {
+        (self.0)(inst, import, args)
+    }
+}
+
 /// A host function with its wasm signature.
 pub struct HostFunc<T = ()> {
     /// Parameter types, in order.
@@ -289,6 +327,8 @@ pub struct HostFunc<T = ()> {
     pub results: Vec<ValType>,
     /// The implementation.
     pub callback: HostCallback<T>,
+    /// The same implementation, as guest calls invoke it.
+    pub(crate) raw: RawHostFn,
 }
 
 impl<T> Clone for HostFunc<T> {
@@ -297,6 +337,41 @@ impl<T> Clone for HostFunc<T> {
             params: self.params.clone(),
             results: self.results.clone(),
             callback: self.callback.clone(),
+            raw: self.raw.clone(),
+        }
+    }
+}
+
+impl<T: 'static> HostFunc<T> {
+    /// A host function of type `params -> results` implemented by `f`.
+    pub(crate) fn new<F>(params: Vec<ValType>, results: Vec<ValType>, f: F) -> Self
+    where
+        F: Fn(&mut Caller<'_, T>, &mut [u64]) -> Result<(), HostError> + 'static,
+    {
+        let f = Rc::new(f);
+        let inner = Rc::clone(&f);
+        let n = params.len().max(results.len()).max(1);
+        let raw = move |inst: *mut InstanceInner, import: u32, args: *mut u64| {
+            // No panic may unwind into compiled code: a panicking host function stops the guest.
+            let r = catch_unwind(AssertUnwindSafe(|| {
+                // SAFETY: `RawHostFn::call`'s contract: `args` holds `n` slots.
+                let slots = unsafe { std::slice::from_raw_parts_mut(args, n) };
+                // SAFETY: `RawHostFn::call`'s contract: `inst` is live, its `host_data` is this
+                // function's `T`, not otherwise accessed during the call.
+                let mut caller = unsafe { Caller::<T>::for_call(inst) };
+                inner(&mut caller, slots)
+            }));
+            if !matches!(r, Ok(Ok(()))) {
+                // SAFETY: `RawHostFn::call`'s contract: `inst` runs this guest call, and
+                // `import` is the import bound to this function.
+                unsafe { crate::vm::host_call_failed(inst, import, r) }
+            }
+        };
+        HostFunc {
+            params,
+            results,
+            callback: f,
+            raw: RawHostFn(Rc::new(raw)),
         }
     }
 }
@@ -314,7 +389,7 @@ impl<T> Default for Linker<T> {
     }
 }
 
-impl<T> Linker<T> {
+impl<T: 'static> Linker<T> {
     /// An empty linker.
     pub fn new() -> Self {
         Linker::default()
@@ -332,11 +407,7 @@ impl<T> Linker<T> {
     ) -> &mut Self {
         self.funcs.insert(
             (module.to_string(), name.to_string()),
-            HostFunc {
-                params: params.to_vec(),
-                results: results.to_vec(),
-                callback: Rc::new(callback),
-            },
+            HostFunc::new(params.to_vec(), results.to_vec(), callback),
         );
         self
     }
