@@ -491,54 +491,60 @@ impl InstanceInner {
         self.run(self.entry_points[entry as usize], slots)
     }
 
-    /// The guest coroutine, created (with its stack) on first use.
-    fn guest(&mut self) -> Result<&mut Guest, Error> {
-        if self.guest.as_ref().is_none_or(|g| g.co.done()) {
-            self.guest = None;
-            let stack = GuestStack::new(self.module.engine.config.max_stack_bytes)
-                .map_err(Error::Resource)?;
-            self.set_word(vmctx::STACK_LIMIT, stack.limit_for_guest() as u64);
-            let guard = stack.guard();
-            let stack_range = guard.start..stack_top(&stack);
-            let vmctx_ptr = self.vmctx.as_mut_ptr();
-            let me: *mut InstanceInner = self;
-            let co = Coroutine::with_stack(
-                stack,
-                move |yielder: &GuestYielder, first: Option<Request>| {
-                    let mut next = first;
-                    while let Some(req) = next {
-                        // SAFETY: `me` is the boxed instance, alive while its coroutine exists;
-                        // the host side only resumes the coroutine and reads `yielder` after.
-                        unsafe { (*me).yielder = yielder };
-                        (req.trampoline)(vmctx_ptr, req.func, req.args);
-                        next = yielder.suspend(Suspend::Returned);
-                    }
-                    Outcome::Finished
-                },
-            );
-            let activation = Activation {
-                trap_handler: co.trap_handler(),
-                code: &*self.module.code,
-                stack: stack_range,
-                guard,
-                memory: self.memory.as_ref().map_or(0..0, |m| m.reservation()),
-            };
-            self.guest = Some(Guest { co, activation });
+    /// Creates the guest coroutine (with its stack): on the first call, or after a trap ended
+    /// the previous one.
+    #[cold]
+    #[inline(never)]
+    fn start_guest(&mut self) -> Result<(), Error> {
+        self.guest = None;
+        let stack =
+            GuestStack::new(self.module.engine.config.max_stack_bytes).map_err(Error::Resource)?;
+        self.set_word(vmctx::STACK_LIMIT, stack.limit_for_guest() as u64);
+        let guard = stack.guard();
+        let stack_range = guard.start..stack_top(&stack);
+        let vmctx_ptr = self.vmctx.as_mut_ptr();
+        let me: *mut InstanceInner = self;
+        let co = Coroutine::with_stack(
+            stack,
+            move |yielder: &GuestYielder, first: Option<Request>| {
+                let mut next = first;
+                while let Some(req) = next {
+                    // SAFETY: `me` is the boxed instance, alive while its coroutine exists;
+                    // the host side only resumes the coroutine and reads `yielder` after.
+                    unsafe { (*me).yielder = yielder };
+                    (req.trampoline)(vmctx_ptr, req.func, req.args);
+                    next = yielder.suspend(Suspend::Returned);
+                }
+                Outcome::Finished
+            },
+        );
+        let activation = Activation {
+            trap_handler: co.trap_handler(),
+            code: &*self.module.code,
+            stack: stack_range,
+            guard,
+            memory: self.memory.as_ref().map_or(0..0, |m| m.reservation()),
+        };
+        self.guest = Some(Guest { co, activation });
+        Ok(())
+    }
+
+    /// Why a call cannot start now (cold path of [`InstanceInner::run`]).
+    #[cold]
+    #[inline(never)]
+    fn refusal(&self) -> Error {
+        match &self.poisoned {
+            Some(why) => Error::Call(format!("instance unusable after an earlier {why}")),
+            None => {
+                Error::Call("re-entrant calls into a running instance are not supported yet".into())
+            }
         }
-        Ok(self.guest.as_mut().expect("created above"))
     }
 
     /// Runs `entry` on the guest coroutine with its arguments (and results) in `slots`.
     fn run(&mut self, entry: EntryPoint, slots: &mut [u64]) -> Result<(), Error> {
-        if let Some(why) = &self.poisoned {
-            return Err(Error::Call(format!(
-                "instance unusable after an earlier {why}"
-            )));
-        }
-        if !self.yielder.is_null() {
-            return Err(Error::Call(
-                "re-entrant calls into a running instance are not supported yet".into(),
-            ));
+        if self.poisoned.is_some() || !self.yielder.is_null() {
+            return Err(self.refusal());
         }
         // SAFETY: `code_slot` points into the module's code-pointer array (see
         // `entry_position`), alive as long as `self.module`.
@@ -553,7 +559,10 @@ impl InstanceInner {
             func,
             args: slots.as_mut_ptr(),
         };
-        let guest = self.guest()?;
+        if self.guest.as_ref().is_none_or(|g| g.co.done()) {
+            self.start_guest()?;
+        }
+        let guest = self.guest.as_mut().expect("started above");
         let result = {
             let _current = signals::enter(&guest.activation);
             guest.co.resume(Some(request))
