@@ -214,6 +214,10 @@ fn panic_in_a_nested_export_fails_the_outer_call() {
         "stderr: {}",
         g.stderr()
     );
+    assert!(
+        err.to_string().contains("panic: boom from an export"),
+        "{err}"
+    );
     let again = g.add(1, 1).unwrap_err();
     assert!(again.to_string().contains("unusable"), "{again}");
 }
@@ -282,6 +286,75 @@ fn panic_in_export() {
             "stderr: {stderr}"
         );
         assert!(stderr.contains("main.doPanic"), "traceback: {stderr}");
+        // The error carries Go's message and traceback (what the call wrote to stderr) and the
+        // trap, and its Display shows both.
+        assert_eq!(err.stderr(), Some(stderr), "{err:?}");
+        assert!(
+            matches!(
+                err.root(),
+                Error::Trap {
+                    trap: Trap::Unreachable,
+                    func: Some(_)
+                }
+            ),
+            "{err:?}"
+        );
+        let shown = err.to_string();
+        assert!(
+            shown.starts_with(&err.root().to_string()),
+            "the trap comes first: {shown}"
+        );
+        assert!(shown.contains("panic: boom from an export"), "{shown}");
+        assert!(shown.contains("main.doPanic"), "{shown}");
+    });
+}
+
+/// A Go panic in a command's `_start` is exit status 2; the error carries Go's message.
+#[test]
+fn panic_in_start_carries_gos_message() {
+    let wasm = common::build_go(
+        &common::repo_root().join("tests/go/progs"),
+        "wasip1",
+        "wasm",
+        &[],
+        "progs.wasm",
+    );
+    let module = Module::new(module().engine(), std::fs::read(wasm).unwrap()).unwrap();
+    let stderr = wasi::SharedBuffer::new();
+    let mut linker = Linker::new();
+    wasi::add_to_linker(
+        &mut linker,
+        wasi::WasiCtxBuilder::new()
+            .args(["progs", "panic"])
+            .stdout(Box::new(wasi::SharedBuffer::new()))
+            .stderr(Box::new(stderr.clone()))
+            .build(),
+    );
+    let mut store = Store::new(module.engine(), ());
+    let instance = Instance::new(&mut store, &module, &linker).unwrap();
+    let err = instance.call(&mut store, "_start", &[]).unwrap_err();
+    assert_eq!(err.exit_code(), Some(2), "{err:?}");
+    assert_eq!(err.root(), &Error::Exit(2));
+    let text = String::from_utf8_lossy(&stderr.contents()).into_owned();
+    assert!(
+        text.contains("panic: something went wrong: 42"),
+        "the text still reaches the guest's stderr: {text}"
+    );
+    assert_eq!(err.stderr(), Some(text.as_str()));
+    let shown = err.to_string();
+    assert!(shown.starts_with("exited with status 2"), "{shown}");
+    assert!(shown.contains("stderr line before the panic"), "{shown}");
+    assert!(shown.contains("panic: something went wrong: 42"), "{shown}");
+    assert!(shown.contains("goroutine 1 [running]"), "{shown}");
+}
+
+/// A successful exit and a failure that printed nothing carry no stderr text.
+#[test]
+fn errors_without_guest_output_are_unchanged() {
+    failing_export("oob", |err, stderr| {
+        assert_eq!(stderr, "");
+        assert_eq!(err.stderr(), None);
+        assert_eq!(err.root(), err);
     });
 }
 
@@ -292,6 +365,11 @@ fn deadlock_select_in_export() {
         assert!(
             stderr.contains("fatal error: all goroutines are asleep - deadlock!"),
             "stderr: {stderr}"
+        );
+        assert!(
+            err.to_string()
+                .contains("fatal error: all goroutines are asleep - deadlock!"),
+            "{err}"
         );
     });
 }

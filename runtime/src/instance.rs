@@ -35,7 +35,9 @@ pub(crate) enum Outcome {
     Trapped { trap: Trap, func_index: u32 },
 }
 
-/// What the guest coroutine is resumed with: a function to run, or `None` to finish.
+/// What the guest coroutine is resumed with: a pointer to the function to run (on the host's
+/// stack, read before the guest runs), or null to finish. One word, so corosensei passes it in
+/// a register.
 #[derive(Clone, Copy)]
 pub(crate) struct Request {
     trampoline: EntryFn,
@@ -43,20 +45,21 @@ pub(crate) struct Request {
     args: *mut u64,
 }
 
-/// Why the guest coroutine suspended.
+/// Why the guest coroutine suspended (one byte, passed in a register).
 pub(crate) enum Suspend {
     /// The requested function returned; its results are in the argument slots.
     Returned,
-    /// A host function or builtin stopped the guest; the coroutine must not be resumed.
-    Stopped(Error),
+    /// A host function or builtin stopped the guest, with the error it left in
+    /// `InstanceInner::stop`; the coroutine must not be resumed.
+    Stopped,
 }
 
 /// The yielder of the guest coroutine (builtins suspend through it).
-pub(crate) type GuestYielder = Yielder<Option<Request>, Suspend>;
+pub(crate) type GuestYielder = Yielder<*const Request, Suspend>;
 
 /// An instance's guest coroutine and what the signal handler needs to know about it.
 struct Guest {
-    co: Coroutine<Option<Request>, Suspend, Outcome, GuestStack>,
+    co: Coroutine<*const Request, Suspend, Outcome, GuestStack>,
     activation: Activation,
 }
 
@@ -64,7 +67,7 @@ impl Drop for Guest {
     fn drop(&mut self) {
         if self.co.started() && !self.co.done() {
             // Suspended in its idle loop: let it return normally instead of unwinding its stack.
-            let _ = self.co.resume(None);
+            let _ = self.co.resume(std::ptr::null());
         }
     }
 }
@@ -122,6 +125,11 @@ pub(crate) struct InstanceInner {
     entry_points: Vec<EntryPoint>,
     /// The running call's yielder (valid only while a call is running).
     pub(crate) yielder: *const GuestYielder,
+    /// Why a builtin stopped the guest (set just before it suspends with `Suspend::Stopped`).
+    pub(crate) stop: Option<Error>,
+    /// The guest's stderr tail, when linked with gojit's WASI: a failing call's error carries
+    /// what the call wrote.
+    stderr_tail: Option<crate::wasi::OutputTail>,
 }
 
 impl InstanceInner {
@@ -200,6 +208,8 @@ impl InstanceInner {
             guest: None,
             entry_points: Vec::new(),
             yielder: std::ptr::null(),
+            stop: None,
+            stderr_tail: linker.stderr_tail.clone(),
         });
         inner.init_data(&info)?;
         inner.init_vmctx(&info);
@@ -293,11 +303,22 @@ impl InstanceInner {
             ));
         }
         self.host_data = data;
-        self.run(entry, slots)?;
-        if mode == CallMode::ParkUntilIdle {
-            self.pump_until_idle(entry.index)?;
+        let mark = self.stderr_tail.as_ref().map(|t| t.mark());
+        let mut r = self.run(entry, slots);
+        if r.is_ok() && mode == CallMode::ParkUntilIdle {
+            r = self.pump_until_idle(entry.index);
         }
-        Ok(())
+        r.map_err(|e| self.attach_stderr(e, mark))
+    }
+
+    /// `err` with what the guest wrote to stderr since `mark` (see [`Error::with_stderr`]).
+    #[cold]
+    #[inline(never)]
+    fn attach_stderr(&self, err: Error, mark: Option<u64>) -> Error {
+        match (&self.stderr_tail, mark) {
+            (Some(tail), Some(mark)) => err.with_stderr(tail.since(mark)),
+            _ => err,
+        }
     }
 
     /// The position of function `index` in the entry-point table, adding it (and compiling its
@@ -506,9 +527,12 @@ impl InstanceInner {
         let me: *mut InstanceInner = self;
         let co = Coroutine::with_stack(
             stack,
-            move |yielder: &GuestYielder, first: Option<Request>| {
+            move |yielder: &GuestYielder, first: *const Request| {
                 let mut next = first;
-                while let Some(req) = next {
+                while !next.is_null() {
+                    // SAFETY: a non-null request points to the `Request` on the stack of `run`,
+                    // which is suspended in `resume` until this call suspends or ends.
+                    let req = unsafe { *next };
                     // SAFETY: `me` is the boxed instance, alive while its coroutine exists;
                     // the host side only resumes the coroutine and reads `yielder` after.
                     unsafe { (*me).yielder = yielder };
@@ -565,18 +589,21 @@ impl InstanceInner {
         let guest = self.guest.as_mut().expect("started above");
         let result = {
             let _current = signals::enter(&guest.activation);
-            guest.co.resume(Some(request))
+            guest.co.resume(&request)
         };
         self.yielder = std::ptr::null();
         let outcome = match result {
             CoroutineResult::Yield(Suspend::Returned) => return Ok(()),
-            CoroutineResult::Yield(Suspend::Stopped(err)) => {
+            CoroutineResult::Yield(Suspend::Stopped) => {
                 if let Some(g) = self.guest.as_mut() {
                     // SAFETY: the guest stack holds only compiled frames and the builtin that
                     // suspended, which keeps nothing that needs dropping at that point.
                     unsafe { g.co.force_reset() };
                 }
-                Err(err)
+                Err(self
+                    .stop
+                    .take()
+                    .unwrap_or_else(|| Error::Call("the guest stopped".into())))
             }
             CoroutineResult::Return(Outcome::Trapped { trap, func_index }) => {
                 let func = (func_index != u32::MAX).then(|| self.module.info.func_name(func_index));

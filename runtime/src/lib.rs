@@ -28,7 +28,7 @@ pub use error::Error;
 pub use func::{IntoFunc, WasmParams, WasmResults, WasmTy};
 pub use gojit_frontend::traps::Trap;
 pub use gojit_frontend::{ModuleInfo, ValType};
-pub use host::{Caller, GuestMemory, HostError, HostFunc, Linker, MemoryAccessError};
+pub use host::{Caller, GuestMemory, HostError, HostFunc, Linker, MemoryAccessError, StringError};
 pub use instance::{CallMode, IDLE_ROUND_LIMIT};
 pub use store::{Func, Instance, Store, TypedFunc};
 pub use val::Val;

@@ -62,6 +62,7 @@ pub(crate) struct ActivationGuard {
 }
 
 impl Drop for ActivationGuard {
+    #[inline]
     fn drop(&mut self) {
         CURRENT.with(|c| c.set(self.prev));
     }

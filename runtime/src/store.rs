@@ -3,7 +3,7 @@
 
 use crate::engine::{Engine, Module};
 use crate::func::{WasmParams, WasmResults, check_signature};
-use crate::host::Linker;
+use crate::host::{GuestMemory, Linker};
 use crate::instance::{CallMode, InstanceInner};
 use crate::{Error, Val};
 use gojit_frontend::module::ExportKind;
@@ -202,6 +202,27 @@ impl Instance {
             Some(m) => m.bytes_mut(),
             None => &mut [],
         }
+    }
+
+    /// The instance's linear memory as a bounds-checked [`GuestMemory`] (the same view a host
+    /// function gets from [`crate::Caller::memory`]): read a Go `string` an export returned as
+    /// (pointer, length), or read and write the fields of a struct it points to.
+    ///
+    /// ```no_run
+    /// # fn demo(store: &mut gojit_runtime::Store<()>, instance: gojit_runtime::Instance) -> Result<(), Box<dyn std::error::Error>> {
+    /// // Go: //go:wasmexport name_ptr / name_len expose a string the plugin keeps.
+    /// let ptr = instance.get_typed_func::<(), u32>(store, "name_ptr")?.call(store, ())?;
+    /// let len = instance.get_typed_func::<(), u32>(store, "name_len")?.call(store, ())?;
+    /// let name = instance.memory_view(store).read_string(ptr, len)?;
+    /// # let _ = name;
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Panics
+    /// If the instance belongs to another store.
+    pub fn memory_view<'s, T: 'static>(&self, store: &'s mut Store<T>) -> GuestMemory<'s> {
+        GuestMemory::new(self.memory_mut(store))
     }
 
     /// The names of the exported functions.

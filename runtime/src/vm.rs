@@ -42,8 +42,9 @@ unsafe fn instance<'a>(vmctx: *mut u64) -> &'a mut InstanceInner {
 fn terminate(inst: &mut InstanceInner, err: Error) -> ! {
     let y = inst.yielder;
     assert!(!y.is_null(), "guest stopped outside a call");
+    inst.stop = Some(err);
     // SAFETY: `yielder` is set for the duration of the running call, on this coroutine.
-    unsafe { (*y).suspend(Suspend::Stopped(err)) };
+    unsafe { (*y).suspend(Suspend::Stopped) };
     // The host resets the coroutine instead of resuming it.
     std::process::abort()
 }
