@@ -68,6 +68,9 @@ fn linker(stderr: &wasi::SharedBuffer) -> Linker<Host> {
     l.func_wrap("host", "call_back", |c: &mut Caller<'_, Host>, v: i32| {
         c.data_mut().host_calls += 1;
         let target = c.data().target;
+        if target == "host_panic" {
+            panic!("host function exploded with {v}");
+        }
         let args: &[Val] = if target == "double" {
             &[Val::I32(v)]
         } else {
@@ -220,6 +223,33 @@ fn panic_in_a_nested_export_fails_the_outer_call() {
     );
     let again = g.add(1, 1).unwrap_err();
     assert!(again.to_string().contains("unusable"), "{again}");
+}
+
+/// A panicking host function stops the guest with an error naming the import and the panic's
+/// message; the panic never unwinds through compiled code (the process goes on), and only that
+/// instance becomes unusable.
+#[test]
+fn panic_in_a_host_function_is_an_error() {
+    let mut g = Guest::new();
+    let mut other = Guest::new();
+    g.store.data_mut().target = "host_panic";
+    let err = g
+        .instance
+        .call(&mut g.store, "reenter", &[Val::I32(5)])
+        .unwrap_err();
+    assert_eq!(
+        err,
+        Error::Host("host::call_back panicked: host function exploded with 5".into())
+    );
+    assert_eq!(g.store.data().host_calls, 1);
+    let again = g.add(1, 1).unwrap_err();
+    assert!(again.to_string().contains("unusable"), "{again}");
+    assert_eq!(other.add(2, 3).unwrap(), 5);
+    let reenter = other
+        .instance
+        .get_typed_func::<i32, i32>(&mut other.store, "reenter")
+        .unwrap();
+    assert_eq!(reenter.call(&mut other.store, 1).unwrap(), 4);
 }
 
 /// Runs `export` on a fresh instance next to a healthy one (same store) and in another store:
