@@ -596,8 +596,9 @@ impl InstanceInner {
             CoroutineResult::Yield(Suspend::Returned) => return Ok(()),
             CoroutineResult::Yield(Suspend::Stopped) => {
                 if let Some(g) = self.guest.as_mut() {
-                    // SAFETY: the guest stack holds only compiled frames and the builtin that
-                    // suspended, which keeps nothing that needs dropping at that point.
+                    // SAFETY: the guest stack holds the idle loop's frame, compiled frames and
+                    // the builtin or host call that suspended; none owns anything that needs
+                    // dropping at that point (a stopping host call moved its error to `stop`).
                     unsafe { g.co.force_reset() };
                 }
                 Err(self

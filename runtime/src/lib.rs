@@ -3,7 +3,8 @@
 //! [`Module`], [`Linker`], [`Instance`], [`Val`], [`Error`].
 //!
 //! `unsafe` is confined to `memory` (the linear-memory reservation), `stack` (guest stacks),
-//! `signals` (fault handling), `instance` (entering compiled code) and `vm` (the builtins).
+//! `signals` (fault handling), `instance` (entering compiled code), `vm` (the builtins) and
+//! `host` (the typed side of a host call: store data and memory from the calling instance).
 
 mod cache;
 mod code;
