@@ -200,14 +200,20 @@ fn run(args: RunArgs) -> ExitCode {
     let mut linker = Linker::new();
     wasi::add_to_linker(&mut linker, builder.build());
     let mut store = Store::new(&engine, ());
+    // The guest's stderr (a Go panic's message) already went to our stderr: report the root
+    // error only.
     let instance = match Instance::new(&mut store, &module, &linker) {
         Ok(i) => i,
-        Err(Error::Exit(code)) => return ExitCode::from(code as u8),
-        Err(e @ Error::Trap { .. }) => {
-            eprintln!("gojit: trap: {e}");
-            return ExitCode::from(TRAP_EXIT);
+        Err(e) => {
+            return match e.root() {
+                Error::Exit(code) => ExitCode::from(*code as u8),
+                e @ Error::Trap { .. } => {
+                    eprintln!("gojit: trap: {e}");
+                    ExitCode::from(TRAP_EXIT)
+                }
+                e => fail(format!("{}: {e}", args.module.display())),
+            };
         }
-        Err(e) => return fail(format!("{}: {e}", args.module.display())),
     };
     let result = match &args.invoke {
         Some(name) => invoke(&mut store, instance, name, &args.args, args.park_until_idle),
@@ -243,12 +249,14 @@ fn run(args: RunArgs) -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Err(Error::Exit(code)) => ExitCode::from(code as u8),
-        Err(e @ Error::Trap { .. }) => {
-            eprintln!("gojit: trap: {e}");
-            ExitCode::from(TRAP_EXIT)
-        }
-        Err(e) => fail(e),
+        Err(e) => match e.root() {
+            Error::Exit(code) => ExitCode::from(*code as u8),
+            e @ Error::Trap { .. } => {
+                eprintln!("gojit: trap: {e}");
+                ExitCode::from(TRAP_EXIT)
+            }
+            e => fail(e),
+        },
     }
 }
 

@@ -25,8 +25,8 @@
 pub use gojit_runtime::{
     CallMode, Caller, CompileStats, Config, Engine, Error, Func, GuestMemory, HostError, HostFunc,
     IDLE_ROUND_LIMIT, Instance, IntoFunc, Linker, MemoryAccessError, Module, ModuleInfo, Store,
-    Trap, TypedFunc, Val, ValType, WasmParams, WasmResults, WasmTy, default_cache_dir, host,
-    translate_options, wasi,
+    StringError, Trap, TypedFunc, Val, ValType, WasmParams, WasmResults, WasmTy, default_cache_dir,
+    host, translate_options, wasi,
 };
 
 /// The compiler layer, for tools that compile without running (e.g. `gojit compile`).

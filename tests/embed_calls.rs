@@ -68,6 +68,9 @@ fn linker(stderr: &wasi::SharedBuffer) -> Linker<Host> {
     l.func_wrap("host", "call_back", |c: &mut Caller<'_, Host>, v: i32| {
         c.data_mut().host_calls += 1;
         let target = c.data().target;
+        if target == "host_panic" {
+            panic!("host function exploded with {v}");
+        }
         let args: &[Val] = if target == "double" {
             &[Val::I32(v)]
         } else {
@@ -214,8 +217,39 @@ fn panic_in_a_nested_export_fails_the_outer_call() {
         "stderr: {}",
         g.stderr()
     );
+    assert!(
+        err.to_string().contains("panic: boom from an export"),
+        "{err}"
+    );
     let again = g.add(1, 1).unwrap_err();
     assert!(again.to_string().contains("unusable"), "{again}");
+}
+
+/// A panicking host function stops the guest with an error naming the import and the panic's
+/// message; the panic never unwinds through compiled code (the process goes on), and only that
+/// instance becomes unusable.
+#[test]
+fn panic_in_a_host_function_is_an_error() {
+    let mut g = Guest::new();
+    let mut other = Guest::new();
+    g.store.data_mut().target = "host_panic";
+    let err = g
+        .instance
+        .call(&mut g.store, "reenter", &[Val::I32(5)])
+        .unwrap_err();
+    assert_eq!(
+        err,
+        Error::Host("host::call_back panicked: host function exploded with 5".into())
+    );
+    assert_eq!(g.store.data().host_calls, 1);
+    let again = g.add(1, 1).unwrap_err();
+    assert!(again.to_string().contains("unusable"), "{again}");
+    assert_eq!(other.add(2, 3).unwrap(), 5);
+    let reenter = other
+        .instance
+        .get_typed_func::<i32, i32>(&mut other.store, "reenter")
+        .unwrap();
+    assert_eq!(reenter.call(&mut other.store, 1).unwrap(), 4);
 }
 
 /// Runs `export` on a fresh instance next to a healthy one (same store) and in another store:
@@ -282,6 +316,75 @@ fn panic_in_export() {
             "stderr: {stderr}"
         );
         assert!(stderr.contains("main.doPanic"), "traceback: {stderr}");
+        // The error carries Go's message and traceback (what the call wrote to stderr) and the
+        // trap, and its Display shows both.
+        assert_eq!(err.stderr(), Some(stderr), "{err:?}");
+        assert!(
+            matches!(
+                err.root(),
+                Error::Trap {
+                    trap: Trap::Unreachable,
+                    func: Some(_)
+                }
+            ),
+            "{err:?}"
+        );
+        let shown = err.to_string();
+        assert!(
+            shown.starts_with(&err.root().to_string()),
+            "the trap comes first: {shown}"
+        );
+        assert!(shown.contains("panic: boom from an export"), "{shown}");
+        assert!(shown.contains("main.doPanic"), "{shown}");
+    });
+}
+
+/// A Go panic in a command's `_start` is exit status 2; the error carries Go's message.
+#[test]
+fn panic_in_start_carries_gos_message() {
+    let wasm = common::build_go(
+        &common::repo_root().join("tests/go/progs"),
+        "wasip1",
+        "wasm",
+        &[],
+        "progs.wasm",
+    );
+    let module = Module::new(module().engine(), std::fs::read(wasm).unwrap()).unwrap();
+    let stderr = wasi::SharedBuffer::new();
+    let mut linker = Linker::new();
+    wasi::add_to_linker(
+        &mut linker,
+        wasi::WasiCtxBuilder::new()
+            .args(["progs", "panic"])
+            .stdout(Box::new(wasi::SharedBuffer::new()))
+            .stderr(Box::new(stderr.clone()))
+            .build(),
+    );
+    let mut store = Store::new(module.engine(), ());
+    let instance = Instance::new(&mut store, &module, &linker).unwrap();
+    let err = instance.call(&mut store, "_start", &[]).unwrap_err();
+    assert_eq!(err.exit_code(), Some(2), "{err:?}");
+    assert_eq!(err.root(), &Error::Exit(2));
+    let text = String::from_utf8_lossy(&stderr.contents()).into_owned();
+    assert!(
+        text.contains("panic: something went wrong: 42"),
+        "the text still reaches the guest's stderr: {text}"
+    );
+    assert_eq!(err.stderr(), Some(text.as_str()));
+    let shown = err.to_string();
+    assert!(shown.starts_with("exited with status 2"), "{shown}");
+    assert!(shown.contains("stderr line before the panic"), "{shown}");
+    assert!(shown.contains("panic: something went wrong: 42"), "{shown}");
+    assert!(shown.contains("goroutine 1 [running]"), "{shown}");
+}
+
+/// A successful exit and a failure that printed nothing carry no stderr text.
+#[test]
+fn errors_without_guest_output_are_unchanged() {
+    failing_export("oob", |err, stderr| {
+        assert_eq!(stderr, "");
+        assert_eq!(err.stderr(), None);
+        assert_eq!(err.root(), err);
     });
 }
 
@@ -292,6 +395,11 @@ fn deadlock_select_in_export() {
         assert!(
             stderr.contains("fatal error: all goroutines are asleep - deadlock!"),
             "stderr: {stderr}"
+        );
+        assert!(
+            err.to_string()
+                .contains("fatal error: all goroutines are asleep - deadlock!"),
+            "{err}"
         );
     });
 }

@@ -11,7 +11,10 @@
 
 mod common;
 
-use gojit::{Caller, Config, Engine, HostError, Instance, Linker, Module, Store, wasi};
+use gojit::{
+    Caller, Config, Engine, GuestMemory, HostError, Instance, Linker, Module, Store, StringError,
+    wasi,
+};
 
 fn module() -> (Engine, Module) {
     let wasm = common::build_go(
@@ -133,7 +136,8 @@ fn linker() -> Linker<Log> {
         "host",
         "imp_string",
         |c: &mut Caller<'_, Log>, ptr: u32, len: u32| -> Result<i32, HostError> {
-            let s = c.memory().slice(ptr, len).map_err(fail)?.to_vec();
+            // Go strings may hold any bytes: the raw slice, not `read_str`.
+            let s = c.memory().slice(ptr, len)?.to_vec();
             c.data_mut().calls.push(format!("string len={len}"));
             c.data_mut().strings.push(s);
             Ok(len as i32)
@@ -152,8 +156,7 @@ fn linker() -> Linker<Log> {
          sl: u32,
          u: u32|
          -> Result<f64, HostError> {
-            let s = String::from_utf8(c.memory().slice(sp, sl).map_err(fail)?.to_vec())
-                .map_err(|e| HostError::Failed(e.to_string()))?;
+            let s = c.memory().read_string(sp, sl)?;
             c.data_mut()
                 .calls
                 .push(format!("mix {b} {i} {l} {f} {d} {s:?} {u}"));
@@ -164,8 +167,10 @@ fn linker() -> Linker<Log> {
         "host",
         "report",
         |c: &mut Caller<'_, Log>, ptr: u32, len: u32| {
-            let s = String::from_utf8_lossy(c.memory().slice(ptr, len).unwrap_or(b"<bad string>"))
-                .into_owned();
+            let s = c
+                .memory()
+                .read_string(ptr, len)
+                .unwrap_or_else(|e| format!("<bad string: {e}>"));
             c.data_mut().reports.push(s);
         },
     );
@@ -396,7 +401,7 @@ fn go_exports_called_from_rust() {
     let point_update = inst.get_typed_func::<u32, f64>(s, "point_update").unwrap();
     let gp = global_point.call(s, ()).unwrap() as usize;
     assert_eq!(
-        read_point(inst.memory(s), gp),
+        read_point(&inst.memory_view(s), gp),
         Point {
             x: 7,
             y: -9,
@@ -410,7 +415,7 @@ fn go_exports_called_from_rust() {
         7.0 - 9.0 + 0.25 + 65538.0 + 1000.0
     );
     assert_eq!(
-        read_point(inst.memory(s), gp),
+        read_point(&inst.memory_view(s), gp),
         Point {
             x: 8,
             y: -18,
@@ -421,7 +426,7 @@ fn go_exports_called_from_rust() {
     );
     let p = buf as usize + 2048;
     write_point(
-        inst.memory_mut(s),
+        &mut inst.memory_view(s),
         p,
         Point {
             x: i32::MAX,
@@ -437,7 +442,7 @@ fn go_exports_called_from_rust() {
         f64::from(i32::MAX) + (i64::MIN / 2) as f64 + -1.0 + 3.0 + 4.0 + 5.0
     );
     assert_eq!(
-        read_point(inst.memory(s), p),
+        read_point(&inst.memory_view(s), p),
         Point {
             x: i32::MIN,
             y: i64::MIN,
@@ -542,24 +547,27 @@ struct Point {
     a: [u16; 3],
 }
 
-fn read_point(m: &[u8], p: usize) -> Point {
-    let u16at = |o: usize| u16::from_le_bytes(m[p + o..p + o + 2].try_into().unwrap());
+/// `Point` at `p`, through the bounds-checked accessors (Go's layout: X +0, Y +8, F +16, B +24,
+/// A +26).
+fn read_point(m: &GuestMemory<'_>, p: usize) -> Point {
+    let p = p as u32;
     Point {
-        x: i32::from_le_bytes(m[p..p + 4].try_into().unwrap()),
-        y: i64::from_le_bytes(m[p + 8..p + 16].try_into().unwrap()),
-        f: f64::from_le_bytes(m[p + 16..p + 24].try_into().unwrap()),
-        b: m[p + 24],
-        a: [u16at(26), u16at(28), u16at(30)],
+        x: m.read_i32(p).unwrap(),
+        y: m.read_i64(p + 8).unwrap(),
+        f: m.read_f64(p + 16).unwrap(),
+        b: m.read_u8(p + 24).unwrap(),
+        a: [26, 28, 30].map(|o| m.read_u16(p + o).unwrap()),
     }
 }
 
-fn write_point(m: &mut [u8], p: usize, v: Point) {
-    m[p..p + 4].copy_from_slice(&v.x.to_le_bytes());
-    m[p + 8..p + 16].copy_from_slice(&v.y.to_le_bytes());
-    m[p + 16..p + 24].copy_from_slice(&v.f.to_le_bytes());
-    m[p + 24] = v.b;
-    for (i, a) in v.a.iter().enumerate() {
-        m[p + 26 + 2 * i..p + 28 + 2 * i].copy_from_slice(&a.to_le_bytes());
+fn write_point(m: &mut GuestMemory<'_>, p: usize, v: Point) {
+    let p = p as u32;
+    m.write_i32(p, v.x).unwrap();
+    m.write_i64(p + 8, v.y).unwrap();
+    m.write_f64(p + 16, v.f).unwrap();
+    m.write_u8(p + 24, v.b).unwrap();
+    for (i, a) in v.a.into_iter().enumerate() {
+        m.write_u16(p + 26 + 2 * i as u32, a).unwrap();
     }
 }
 
@@ -567,6 +575,97 @@ fn fnv1a(b: &[u8]) -> u32 {
     b.iter().fold(2_166_136_261u32, |h, &c| {
         (h ^ u32::from(c)).wrapping_mul(16_777_619)
     })
+}
+
+/// Go strings through [`GuestMemory`]: the embedder reads the string an export kept, and bad
+/// ranges or bytes are clear errors (which stop the guest when a host function meets them).
+#[test]
+fn go_strings_through_guest_memory() {
+    let (engine, module) = module();
+    let mut store = Store::new(&engine, Log::default());
+    let s = &mut store;
+    let inst = Instance::new(s, &module, &linker()).unwrap();
+    let buf = inst
+        .get_typed_func::<(), u32>(s, "buffer")
+        .unwrap()
+        .call(s, ())
+        .unwrap();
+    let text = "héllo, 世界";
+    inst.memory_view(s).write(buf, text.as_bytes()).unwrap();
+    inst.get_typed_func::<(u32, u32), ()>(s, "str_keep")
+        .unwrap()
+        .call(s, (buf, text.len() as u32))
+        .unwrap();
+    let kp = inst
+        .get_typed_func::<(), u32>(s, "kept_ptr")
+        .unwrap()
+        .call(s, ())
+        .unwrap();
+    let kl = inst
+        .get_typed_func::<(), i32>(s, "kept_len")
+        .unwrap()
+        .call(s, ())
+        .unwrap() as u32;
+    assert_ne!(kp, buf, "Go copied the string");
+    let mem = inst.memory_view(s);
+    assert_eq!(mem.read_str(kp, kl).unwrap(), text);
+    assert_eq!(mem.read_string(kp, kl).unwrap(), text);
+    assert_eq!(mem.read_str(kp + 8, 3).unwrap(), "世");
+
+    // "h" and the first byte of "é": not UTF-8.
+    let err = mem.read_str(kp, 2).unwrap_err();
+    assert_eq!(
+        err,
+        StringError::InvalidUtf8 {
+            ptr: kp,
+            len: 2,
+            valid_up_to: 1
+        }
+    );
+    assert!(err.to_string().contains("not valid UTF-8"), "{err}");
+    // Past the end of memory, and a range whose end overflows u32.
+    let end = mem.len() as u32;
+    assert_eq!(
+        mem.read_str(end - 2, 4),
+        Err(StringError::OutOfBounds(gojit::MemoryAccessError {
+            ptr: u64::from(end - 2),
+            len: 4
+        }))
+    );
+    assert!(matches!(
+        mem.read_string(u32::MAX, 2),
+        Err(StringError::OutOfBounds(_))
+    ));
+    // The empty string may have any pointer (Go passes 0).
+    assert_eq!(mem.read_str(u32::MAX, 0).unwrap(), "");
+
+    // A host function reading a Go string with `?` fails with the reason.
+    let l = linker();
+    let imp_mix = l.get("host", "imp_mix").unwrap();
+    let mut bytes = vec![0u8; 64];
+    bytes[8..10].copy_from_slice(&[0xff, 0xfe]);
+    let mut log = Log::default();
+    let mut slots = [1, 2, 3, 0, 0, 8, 2, 5];
+    let err = (imp_mix.callback)(
+        &mut Caller::with_data(GuestMemory::new(&mut bytes), &mut log),
+        &mut slots,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&err, HostError::Failed(m) if m.contains("0x8+2 is not valid UTF-8")),
+        "{err}"
+    );
+    slots[5] = 63;
+    let err = (imp_mix.callback)(
+        &mut Caller::with_data(GuestMemory::new(&mut bytes), &mut log),
+        &mut slots,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&err, HostError::Failed(m) if m.contains("outside linear memory")),
+        "{err}"
+    );
+    assert!(log.calls.is_empty(), "{:?}", log.calls);
 }
 
 #[test]

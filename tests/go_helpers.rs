@@ -9,7 +9,7 @@
 mod common;
 
 use gojit::translate_options::GoOptimizations;
-use gojit::{Config, Engine, Error, Instance, Linker, Module, Store, Val, wasi};
+use gojit::{Config, Engine, Instance, Linker, Module, Store, Val, wasi};
 
 struct Guest {
     store: Store<()>,
@@ -43,7 +43,7 @@ impl Guest {
     /// Calls `name`; after a trap, replaces the (now unusable) instance.
     fn call(&mut self, name: &str, args: &[Val]) -> Result<Vec<Val>, String> {
         let r = self.instance.call(&mut self.store, name, args);
-        if let Err(Error::Trap { .. }) = &r {
+        if r.as_ref().is_err_and(|e| e.trap().is_some()) {
             self.instance = instantiate(&mut self.store, &self.module);
             self.setup();
         }

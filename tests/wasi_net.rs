@@ -14,7 +14,7 @@
 
 mod common;
 
-use gojit::{Config, Engine, Error, Instance, Linker, Module, Store, wasi};
+use gojit::{Config, Engine, Instance, Linker, Module, Store, wasi};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -68,8 +68,7 @@ fn spawn_guest(
                 Instance::new(&mut store, &module, &linker).map_err(|e| e.to_string())?;
             match instance.call(&mut store, "_start", &[]) {
                 Ok(_) => Ok(0),
-                Err(Error::Exit(code)) => Ok(code),
-                Err(e) => Err(e.to_string()),
+                Err(e) => e.exit_code().ok_or_else(|| e.to_string()),
             }
         })();
         GuestRun {

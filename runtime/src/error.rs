@@ -30,12 +30,22 @@ pub enum Error {
     Call(String),
     /// The operating system refused a resource (memory, stack).
     Resource(String),
+    /// A guest call trapped or exited with a non-zero status after writing to its stderr (with
+    /// gojit's WASI): `error` is what happened, `stderr` the text written during the call (its
+    /// last 8 KiB) — for a Go panic or fatal error, Go's message and traceback. [`Error::trap`],
+    /// [`Error::exit_code`] and [`Error::root`] look through it.
+    WithStderr {
+        /// The trap or exit.
+        error: Box<Error>,
+        /// What the guest wrote to fd 2 during the call.
+        stderr: String,
+    },
 }
 
 impl Error {
     /// The trap, if the guest trapped.
     pub fn trap(&self) -> Option<Trap> {
-        match self {
+        match self.root() {
             Error::Trap { trap, .. } => Some(*trap),
             _ => None,
         }
@@ -43,9 +53,40 @@ impl Error {
 
     /// The exit status, if the guest exited.
     pub fn exit_code(&self) -> Option<i32> {
-        match self {
+        match self.root() {
             Error::Exit(c) => Some(*c),
             _ => None,
+        }
+    }
+
+    /// What the guest wrote to stderr during the failing call (Go's panic message and
+    /// traceback), if the error carries it.
+    pub fn stderr(&self) -> Option<&str> {
+        match self {
+            Error::WithStderr { stderr, .. } => Some(stderr),
+            _ => None,
+        }
+    }
+
+    /// The error without the guest's stderr text.
+    pub fn root(&self) -> &Error {
+        match self {
+            Error::WithStderr { error, .. } => error.root(),
+            e => e,
+        }
+    }
+
+    /// `self` with `stderr` attached, for a trap or a non-zero exit (other errors, and empty
+    /// text, are returned unchanged).
+    pub(crate) fn with_stderr(self, stderr: Option<String>) -> Error {
+        let failed =
+            matches!(self, Error::Trap { .. }) || matches!(self, Error::Exit(code) if code != 0);
+        match stderr {
+            Some(stderr) if failed && !stderr.is_empty() => Error::WithStderr {
+                error: Box::new(self),
+                stderr,
+            },
+            _ => self,
         }
     }
 }
@@ -65,6 +106,13 @@ impl fmt::Display for Error {
             Error::Host(m) => write!(f, "host function failed: {m}"),
             Error::Call(m) => write!(f, "{m}"),
             Error::Resource(m) => write!(f, "{m}"),
+            Error::WithStderr { error, stderr } => {
+                write!(
+                    f,
+                    "{error}; the guest wrote to stderr:\n{}",
+                    stderr.trim_end()
+                )
+            }
         }
     }
 }

@@ -13,7 +13,6 @@
 use crate::Error;
 use crate::host::{Caller, HostError, HostFunc};
 use gojit_frontend::ValType;
-use std::rc::Rc;
 
 /// A Rust type that is one wasm value.
 pub trait WasmTy: Copy + 'static {
@@ -162,20 +161,20 @@ pub trait IntoFunc<T, Params, Results> {
 
 macro_rules! into_func {
     ($($n:ident $i:tt),*) => {
-        impl<T, Func, R, $($n: WasmTy),*> IntoFunc<T, ($($n,)*), R> for Func
+        impl<T: 'static, Func, R, $($n: WasmTy),*> IntoFunc<T, ($($n,)*), R> for Func
         where
             Func: Fn(&mut Caller<'_, T>, $($n),*) -> R + 'static,
             R: HostReturn,
         {
             fn into_func(self) -> HostFunc<T> {
-                HostFunc {
-                    params: vec![$($n::TYPE),*],
-                    results: R::types(),
-                    callback: Rc::new(move |caller: &mut Caller<'_, T>, slots: &mut [u64]| {
+                HostFunc::new(
+                    vec![$($n::TYPE),*],
+                    R::types(),
+                    move |caller: &mut Caller<'_, T>, slots: &mut [u64]| {
                         let r = self(caller, $($n::from_slot(slots[$i])),*);
                         r.store(slots)
-                    }),
-                }
+                    },
+                )
             }
         }
     };

@@ -9,9 +9,11 @@
 //! return [`MemoryAccessError`] (WASI maps it to `EFAULT`) instead of touching memory out of
 //! bounds.
 
+use crate::instance::InstanceInner;
 use gojit_frontend::module::ValType;
 use std::collections::HashMap;
 use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
 
 /// Why a host function stopped the guest.
@@ -55,7 +57,30 @@ impl fmt::Display for MemoryAccessError {
 
 impl std::error::Error for MemoryAccessError {}
 
-/// A bounds-checked view of the instance's linear memory, valid for the duration of one host call.
+/// A bounds-checked view of the instance's linear memory, valid for the duration of one host call
+/// ([`Caller::memory`]) or of a borrow of the store ([`crate::Instance::memory_view`]).
+///
+/// Go's values in linear memory: a `string` or slice is a (pointer, length) pair
+/// ([`GuestMemory::read_str`]); struct fields are little-endian at their natural alignment, as
+/// `unsafe.Offsetof` reports (`bool` is one byte):
+///
+/// ```
+/// use gojit_runtime::GuestMemory;
+///
+/// // type Point struct { X int32; Y int64; F float64 } at address 8: X at +0, Y at +8, F at +16.
+/// let mut bytes = vec![0u8; 64];
+/// let mut mem = GuestMemory::new(&mut bytes);
+/// mem.write_i32(8, -5).unwrap();
+/// mem.write_i64(16, 1 << 40).unwrap();
+/// mem.write_f64(24, 0.25).unwrap();
+/// assert_eq!(mem.read_i32(8).unwrap(), -5);
+/// assert_eq!(mem.read_u32(8).unwrap(), (-5i32) as u32);
+/// assert_eq!(mem.read_i64(16).unwrap(), 1 << 40);
+/// assert_eq!(mem.read_f64(24).unwrap(), 0.25);
+/// assert!(mem.read_u64(60).is_err()); // 60..68 is past the end
+/// mem.write(40, b"raw bytes").unwrap();
+/// assert_eq!(mem.slice(40, 3).unwrap(), b"raw");
+/// ```
 pub struct GuestMemory<'a> {
     bytes: &'a mut [u8],
 }
@@ -120,42 +145,12 @@ impl<'a> GuestMemory<'a> {
         Ok(())
     }
 
-    /// Reads a little-endian `u8`.
+    /// Reads a `u8`.
     ///
     /// # Errors
     /// [`MemoryAccessError`] when out of bounds.
     pub fn read_u8(&self, ptr: u32) -> Result<u8, MemoryAccessError> {
         Ok(self.slice(ptr, 1)?[0])
-    }
-
-    /// Reads a little-endian `u16`.
-    ///
-    /// # Errors
-    /// [`MemoryAccessError`] when out of bounds.
-    pub fn read_u16(&self, ptr: u32) -> Result<u16, MemoryAccessError> {
-        Ok(u16::from_le_bytes(
-            self.slice(ptr, 2)?.try_into().expect("2 bytes"),
-        ))
-    }
-
-    /// Reads a little-endian `u32`.
-    ///
-    /// # Errors
-    /// [`MemoryAccessError`] when out of bounds.
-    pub fn read_u32(&self, ptr: u32) -> Result<u32, MemoryAccessError> {
-        Ok(u32::from_le_bytes(
-            self.slice(ptr, 4)?.try_into().expect("4 bytes"),
-        ))
-    }
-
-    /// Reads a little-endian `u64`.
-    ///
-    /// # Errors
-    /// [`MemoryAccessError`] when out of bounds.
-    pub fn read_u64(&self, ptr: u32) -> Result<u64, MemoryAccessError> {
-        Ok(u64::from_le_bytes(
-            self.slice(ptr, 8)?.try_into().expect("8 bytes"),
-        ))
     }
 
     /// Writes a `u8`.
@@ -166,28 +161,147 @@ impl<'a> GuestMemory<'a> {
         self.write(ptr, &[v])
     }
 
-    /// Writes a little-endian `u16`.
+    /// The Go `string` (or `[]byte` data) at `ptr..ptr+len` as UTF-8 text, borrowed from linear
+    /// memory. A `//go:wasmimport` or `//go:wasmexport` function's `string` parameter arrives as
+    /// these two `i32`s. An empty string may have any pointer (Go passes 0 for `""`).
+    ///
+    /// ```
+    /// use gojit_runtime::{Caller, GuestMemory, HostError, Linker, StringError};
+    ///
+    /// let mut bytes = vec![0u8; 64];
+    /// bytes[16..21].copy_from_slice(b"hello");
+    /// let mem = GuestMemory::new(&mut bytes);
+    /// assert_eq!(mem.read_str(16, 5).unwrap(), "hello");
+    /// assert_eq!(mem.read_str(9999, 0).unwrap(), "");
+    /// assert!(matches!(mem.read_str(60, 5), Err(StringError::OutOfBounds(_))));
+    ///
+    /// // In a host function for `//go:wasmimport host log` with `func log(msg string)`:
+    /// let mut linker = Linker::<Vec<String>>::new();
+    /// linker.func_wrap(
+    ///     "host",
+    ///     "log",
+    ///     |c: &mut Caller<'_, Vec<String>>, ptr: u32, len: u32| -> Result<(), HostError> {
+    ///         let msg = c.memory().read_string(ptr, len)?; // a bad string stops the guest
+    ///         c.data_mut().push(msg);
+    ///         Ok(())
+    ///     },
+    /// );
+    /// ```
     ///
     /// # Errors
-    /// [`MemoryAccessError`] when out of bounds.
-    pub fn write_u16(&mut self, ptr: u32, v: u16) -> Result<(), MemoryAccessError> {
-        self.write(ptr, &v.to_le_bytes())
+    /// [`StringError::OutOfBounds`] when the range is not inside linear memory,
+    /// [`StringError::InvalidUtf8`] when the bytes are not UTF-8 (Go strings may hold any bytes;
+    /// use [`GuestMemory::slice`] for those).
+    pub fn read_str(&self, ptr: u32, len: u32) -> Result<&str, StringError> {
+        if len == 0 {
+            return Ok("");
+        }
+        let bytes = self.slice(ptr, len).map_err(StringError::OutOfBounds)?;
+        std::str::from_utf8(bytes).map_err(|e| StringError::InvalidUtf8 {
+            ptr,
+            len,
+            valid_up_to: e.valid_up_to() as u32,
+        })
     }
 
-    /// Writes a little-endian `u32`.
+    /// [`GuestMemory::read_str`], copied into a `String` (which outlives the host call).
     ///
     /// # Errors
-    /// [`MemoryAccessError`] when out of bounds.
-    pub fn write_u32(&mut self, ptr: u32, v: u32) -> Result<(), MemoryAccessError> {
-        self.write(ptr, &v.to_le_bytes())
+    /// As [`GuestMemory::read_str`].
+    pub fn read_string(&self, ptr: u32, len: u32) -> Result<String, StringError> {
+        self.read_str(ptr, len).map(str::to_owned)
     }
+}
 
-    /// Writes a little-endian `u64`.
-    ///
-    /// # Errors
-    /// [`MemoryAccessError`] when out of bounds.
-    pub fn write_u64(&mut self, ptr: u32, v: u64) -> Result<(), MemoryAccessError> {
-        self.write(ptr, &v.to_le_bytes())
+// The little-endian scalar accessors (`read_i32`, `write_f64`, ...).
+macro_rules! scalar_accessors {
+    ($($t:ty, $read:ident, $write:ident;)*) => {
+        impl GuestMemory<'_> {
+            $(
+                #[doc = concat!("Reads a little-endian `", stringify!($t), "` at `ptr`.")]
+                ///
+                /// # Errors
+                /// [`MemoryAccessError`] when out of bounds.
+                pub fn $read(&self, ptr: u32) -> Result<$t, MemoryAccessError> {
+                    const N: usize = std::mem::size_of::<$t>();
+                    let bytes = self.slice(ptr, N as u32)?;
+                    Ok(<$t>::from_le_bytes(bytes.try_into().expect("N bytes")))
+                }
+
+                #[doc = concat!("Writes a little-endian `", stringify!($t), "` at `ptr`.")]
+                ///
+                /// # Errors
+                /// [`MemoryAccessError`] when out of bounds (nothing is written then).
+                pub fn $write(&mut self, ptr: u32, v: $t) -> Result<(), MemoryAccessError> {
+                    self.write(ptr, &v.to_le_bytes())
+                }
+            )*
+        }
+    };
+}
+
+scalar_accessors! {
+    u16, read_u16, write_u16;
+    u32, read_u32, write_u32;
+    u64, read_u64, write_u64;
+    i16, read_i16, write_i16;
+    i32, read_i32, write_i32;
+    i64, read_i64, write_i64;
+    f32, read_f32, write_f32;
+    f64, read_f64, write_f64;
+}
+
+/// Why [`GuestMemory::read_str`] could not read a guest string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StringError {
+    /// The bytes are not inside linear memory.
+    OutOfBounds(MemoryAccessError),
+    /// The bytes are not valid UTF-8.
+    InvalidUtf8 {
+        /// Guest address of the string.
+        ptr: u32,
+        /// Its length in bytes.
+        len: u32,
+        /// How many leading bytes are valid UTF-8.
+        valid_up_to: u32,
+    },
+}
+
+impl fmt::Display for StringError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StringError::OutOfBounds(e) => write!(f, "string: {e}"),
+            StringError::InvalidUtf8 {
+                ptr,
+                len,
+                valid_up_to,
+            } => write!(
+                f,
+                "guest string {ptr:#x}+{len} is not valid UTF-8 (invalid byte at offset {valid_up_to})"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for StringError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            StringError::OutOfBounds(e) => Some(e),
+            StringError::InvalidUtf8 { .. } => None,
+        }
+    }
+}
+
+impl From<MemoryAccessError> for HostError {
+    /// A host function that meets a bad guest pointer fails (the guest stops with the message).
+    fn from(e: MemoryAccessError) -> Self {
+        HostError::Failed(e.to_string())
+    }
+}
+
+impl From<StringError> for HostError {
+    fn from(e: StringError) -> Self {
+        HostError::Failed(e.to_string())
     }
 }
 
@@ -220,15 +334,25 @@ impl<'a, T> Caller<'a, T> {
         }
     }
 
-    pub(crate) fn for_instance(
-        memory: GuestMemory<'a>,
-        data: &'a mut T,
-        instance: *mut crate::instance::InstanceInner,
-    ) -> Self {
+    /// The caller the runtime passes a host function during a guest call of `inst`.
+    ///
+    /// # Safety
+    /// `inst` must be live for `'a`, and its `host_data` must point to a live `T` that nothing
+    /// else accesses for `'a`.
+    #[inline]
+    unsafe fn for_call(inst: *mut InstanceInner) -> Self {
+        // SAFETY: per this function's contract, `inst` is live; the guest is suspended in this
+        // host call, so nothing else uses the instance while the caller exists.
+        let inner = unsafe { &mut *inst };
+        let memory: &'a mut [u8] = match inner.memory.as_mut() {
+            Some(m) => m.bytes_mut(),
+            None => &mut [],
+        };
         Caller {
-            memory,
-            data,
-            instance,
+            memory: GuestMemory::new(memory),
+            // SAFETY: per this function's contract.
+            data: unsafe { &mut *inner.host_data.cast::<T>() },
+            instance: inst,
         }
     }
 
@@ -281,6 +405,32 @@ impl<'a, T> Caller<'a, T> {
 /// function mutates lives behind its own `RefCell` or in the store's data (`Caller::data_mut`).
 pub type HostCallback<T = ()> = Rc<dyn Fn(&mut Caller<'_, T>, &mut [u64]) -> Result<(), HostError>>;
 
+/// A host function as guest calls invoke it: `(instance, import index, argument slots)`. Built
+/// where the closure's type is known, so a host call is one indirect call into code in which the
+/// closure, the argument conversions and the panic guard are inlined (and the [`Caller`] is
+/// optimised away when the closure does not use it).
+#[derive(Clone)]
+pub(crate) struct RawHostFn(Rc<RawCallback>);
+
+type RawCallback = dyn Fn(*mut InstanceInner, u32, *mut u64);
+
+impl RawHostFn {
+    /// Calls the function for import `import` of `inst` with its arguments (and result) in
+    /// `args`. Returns only if the function succeeded; otherwise it stops the guest (see
+    /// [`crate::vm`]), so it must be called from a guest call.
+    ///
+    /// # Safety
+    /// `inst` must be the live instance whose guest call is running on this thread, created with
+    /// the `Linker<T>` holding the [`HostFunc<T>`] this came from (so its `host_data` points to
+    /// the store's `T`, which nothing else accesses during the call); `import` must be the index
+    /// of the import bound to this function, and `args` must point to max(params, results, 1)
+    /// writable 8-byte slots.
+    #[inline]
+    pub(crate) unsafe fn call(&self, inst: *mut InstanceInner, import: u32, args: *mut u64) {
+        (self.0)(inst, import, args)
+    }
+}
+
 /// A host function with its wasm signature.
 pub struct HostFunc<T = ()> {
     /// Parameter types, in order.
@@ -289,6 +439,8 @@ pub struct HostFunc<T = ()> {
     pub results: Vec<ValType>,
     /// The implementation.
     pub callback: HostCallback<T>,
+    /// The same implementation, as guest calls invoke it.
+    pub(crate) raw: RawHostFn,
 }
 
 impl<T> Clone for HostFunc<T> {
@@ -297,6 +449,41 @@ impl<T> Clone for HostFunc<T> {
             params: self.params.clone(),
             results: self.results.clone(),
             callback: self.callback.clone(),
+            raw: self.raw.clone(),
+        }
+    }
+}
+
+impl<T: 'static> HostFunc<T> {
+    /// A host function of type `params -> results` implemented by `f`.
+    pub(crate) fn new<F>(params: Vec<ValType>, results: Vec<ValType>, f: F) -> Self
+    where
+        F: Fn(&mut Caller<'_, T>, &mut [u64]) -> Result<(), HostError> + 'static,
+    {
+        let f = Rc::new(f);
+        let inner = Rc::clone(&f);
+        let n = params.len().max(results.len()).max(1);
+        let raw = move |inst: *mut InstanceInner, import: u32, args: *mut u64| {
+            // No panic may unwind into compiled code: a panicking host function stops the guest.
+            let r = catch_unwind(AssertUnwindSafe(|| {
+                // SAFETY: `RawHostFn::call`'s contract: `args` holds `n` slots.
+                let slots = unsafe { std::slice::from_raw_parts_mut(args, n) };
+                // SAFETY: `RawHostFn::call`'s contract: `inst` is live, its `host_data` is this
+                // function's `T`, not otherwise accessed during the call.
+                let mut caller = unsafe { Caller::<T>::for_call(inst) };
+                inner(&mut caller, slots)
+            }));
+            if !matches!(r, Ok(Ok(()))) {
+                // SAFETY: `RawHostFn::call`'s contract: `inst` runs this guest call, and
+                // `import` is the import bound to this function.
+                unsafe { crate::vm::host_call_failed(inst, import, r) }
+            }
+        };
+        HostFunc {
+            params,
+            results,
+            callback: f,
+            raw: RawHostFn(Rc::new(raw)),
         }
     }
 }
@@ -304,17 +491,20 @@ impl<T> Clone for HostFunc<T> {
 /// Host functions by `(module, name)`, resolved against a module's imports at instantiation.
 pub struct Linker<T = ()> {
     funcs: HashMap<(String, String), HostFunc<T>>,
+    /// The guest's stderr tail when gojit's WASI is linked (`wasi::add_to_linker` sets it).
+    pub(crate) stderr_tail: Option<crate::wasi::OutputTail>,
 }
 
 impl<T> Default for Linker<T> {
     fn default() -> Self {
         Linker {
             funcs: HashMap::new(),
+            stderr_tail: None,
         }
     }
 }
 
-impl<T> Linker<T> {
+impl<T: 'static> Linker<T> {
     /// An empty linker.
     pub fn new() -> Self {
         Linker::default()
@@ -332,11 +522,7 @@ impl<T> Linker<T> {
     ) -> &mut Self {
         self.funcs.insert(
             (module.to_string(), name.to_string()),
-            HostFunc {
-                params: params.to_vec(),
-                results: results.to_vec(),
-                callback: Rc::new(callback),
-            },
+            HostFunc::new(params.to_vec(), results.to_vec(), callback),
         );
         self
     }

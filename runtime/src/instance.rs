@@ -1,15 +1,19 @@
 //! Instances: a module's linear memory, globals, table, resolved imports and compiled code,
 //! laid out behind one vmctx block, and calls into it.
 //!
-//! A call runs on a corosensei coroutine whose stack is a [`GuestStack`]. The coroutine ends in
-//! one of three ways: the function returns; a fault becomes a trap (the signal handler makes the
-//! coroutine return `Outcome::Trapped`); or a host function stops the guest (exit or error) by
-//! suspending the coroutine with the error, after which the coroutine is reset without running
-//! anything else on its stack. After a trap or an exit the instance is poisoned: Go's runtime
-//! state in linear memory is mid-operation, so further calls are refused.
+//! Calls run on one corosensei coroutine per instance, whose stack is a [`GuestStack`]. It is
+//! created by the first call and then kept suspended in an idle loop between calls: a call
+//! resumes it with a [`Request`] (entry trampoline, callee, argument slots), and it suspends with
+//! [`Suspend::Returned`] when the callee returns, so a call costs two stack switches and no
+//! allocation. A call ends in one of three ways: the function returns; a fault becomes a trap
+//! (the signal handler makes the coroutine return `Outcome::Trapped`); or a host function stops
+//! the guest (exit or error) by suspending the coroutine with [`Suspend::Stopped`], after which
+//! the coroutine is reset without running anything else on its stack. After a trap or an exit
+//! the instance is poisoned: Go's runtime state in linear memory is mid-operation, so further
+//! calls are refused.
 
 use crate::engine::Module;
-use crate::host::{Caller, GuestMemory, HostError, HostFunc, Linker};
+use crate::host::{Linker, RawHostFn};
 use crate::memory::LinearMemory;
 use crate::signals::{self, Activation};
 use crate::stack::GuestStack;
@@ -22,33 +26,59 @@ use gojit_frontend::module::ModuleInfo;
 use gojit_frontend::traps::Trap;
 use gojit_frontend::vmctx::{self, TableEntry};
 use std::rc::Rc;
+use std::sync::atomic::{AtomicPtr, Ordering};
 
-/// How a guest call on the coroutine ended (other than by a host-requested stop).
+/// How the guest coroutine ended: asked to finish (the instance is dropped), or a trap.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Outcome {
-    Returned,
+    Finished,
     Trapped { trap: Trap, func_index: u32 },
 }
 
-/// A host function with its store-data type erased: it gets the store data pointer (set for
-/// the duration of each call), the instance, linear memory and the argument slots.
-pub(crate) type ErasedHostFn =
-    Rc<dyn Fn(*mut (), *mut InstanceInner, &mut [u8], &mut [u64]) -> Result<(), HostError>>;
+/// What the guest coroutine is resumed with: a pointer to the function to run (on the host's
+/// stack, read before the guest runs), or null to finish. One word, so corosensei passes it in
+/// a register.
+#[derive(Clone, Copy)]
+pub(crate) struct Request {
+    trampoline: EntryFn,
+    func: *const u8,
+    args: *mut u64,
+}
 
-fn erase<T: 'static>(f: &HostFunc<T>) -> ErasedHostFn {
-    let callback = f.callback.clone();
-    Rc::new(
-        move |data: *mut (), inst: *mut InstanceInner, mem: &mut [u8], slots: &mut [u64]| {
-            // SAFETY: `data` is the `T` of the store that owns this instance (only a `Linker<T>`
-            // can create this closure, only a `Store<T>` instantiates with it), set by the store
-            // for the duration of the guest call that led here.
-            let data = unsafe { &mut *data.cast::<T>() };
-            callback(
-                &mut Caller::for_instance(GuestMemory::new(mem), data, inst),
-                slots,
-            )
-        },
-    )
+/// Why the guest coroutine suspended (one byte, passed in a register).
+pub(crate) enum Suspend {
+    /// The requested function returned; its results are in the argument slots.
+    Returned,
+    /// A host function or builtin stopped the guest, with the error it left in
+    /// `InstanceInner::stop`; the coroutine must not be resumed.
+    Stopped,
+}
+
+/// The yielder of the guest coroutine (builtins suspend through it).
+pub(crate) type GuestYielder = Yielder<*const Request, Suspend>;
+
+/// An instance's guest coroutine and what the signal handler needs to know about it.
+struct Guest {
+    co: Coroutine<*const Request, Suspend, Outcome, GuestStack>,
+    activation: Activation,
+}
+
+impl Drop for Guest {
+    fn drop(&mut self) {
+        if self.co.started() && !self.co.done() {
+            // Suspended in its idle loop: let it return normally instead of unwinding its stack.
+            let _ = self.co.resume(std::ptr::null());
+        }
+    }
+}
+
+/// How to enter one function: its slot in the module's code-pointer array (filled once it is
+/// compiled) and the entry trampoline for its signature.
+#[derive(Clone, Copy)]
+pub(crate) struct EntryPoint {
+    index: u32,
+    code_slot: *const AtomicPtr<u8>,
+    trampoline: EntryFn,
 }
 
 /// How export calls treat goroutines other than the export's own.
@@ -78,19 +108,28 @@ pub(crate) struct InstanceInner {
     pub(crate) vmctx: Box<[u64]>,
     pub(crate) table: Box<[TableEntry]>,
     pub(crate) memory: Option<LinearMemory>,
-    pub(crate) imports: Vec<ErasedHostFn>,
-    /// Argument/result slots each import's call passes (max of params and results, at least 1).
-    pub(crate) import_slots: Box<[usize]>,
+    /// The bound imports, by import index. Shared (`Rc`) so that a host call can use its entry
+    /// through a pointer that no `&mut InstanceInner` covers (host functions may re-enter).
+    pub(crate) imports: Rc<[RawHostFn]>,
     /// The reactor's `_initialize` export, which runs once at instantiation.
     initialize: Option<u32>,
     /// The store data of the running call (valid only while a call is running).
     pub(crate) host_data: *mut (),
-    stack: Option<GuestStack>,
     poisoned: Option<String>,
     scheduler: Option<GoScheduler>,
     initialized: bool,
+    /// The guest coroutine (created by the first call).
+    guest: Option<Guest>,
+    /// Entry points of the functions called from the host so far ([`crate::Func`] keeps the
+    /// position of its own).
+    entry_points: Vec<EntryPoint>,
     /// The running call's yielder (valid only while a call is running).
-    pub(crate) yielder: *const Yielder<(), Error>,
+    pub(crate) yielder: *const GuestYielder,
+    /// Why a builtin stopped the guest (set just before it suspends with `Suspend::Stopped`).
+    pub(crate) stop: Option<Error>,
+    /// The guest's stderr tail, when linked with gojit's WASI: a failing call's error carries
+    /// what the call wrote.
+    stderr_tail: Option<crate::wasi::OutputTail>,
 }
 
 impl InstanceInner {
@@ -122,7 +161,7 @@ impl InstanceInner {
                     imp.module, imp.name
                 )));
             }
-            imports.push(erase(f));
+            imports.push(f.raw.clone());
         }
 
         let memory = match info.memory {
@@ -160,20 +199,17 @@ impl InstanceInner {
             vmctx: vec![0u64; vmctx::size(info.globals.len() as u32) / 8].into_boxed_slice(),
             table,
             memory,
-            imports,
-            import_slots: (0..info.num_imports())
-                .map(|i| {
-                    let ty = info.func_type(i);
-                    ty.params.len().max(ty.results.len()).max(1)
-                })
-                .collect(),
+            imports: imports.into(),
             initialize: info.exported_func("_initialize"),
             host_data: data,
-            stack: None,
             poisoned: None,
             scheduler,
             initialized: false,
+            guest: None,
+            entry_points: Vec::new(),
             yielder: std::ptr::null(),
+            stop: None,
+            stderr_tail: linker.stderr_tail.clone(),
         });
         inner.init_data(&info)?;
         inner.init_vmctx(&info);
@@ -244,17 +280,68 @@ impl InstanceInner {
         data: *mut (),
         mode: CallMode,
     ) -> Result<(), Error> {
-        if self.initialized && self.initialize == Some(index) {
+        let entry = self.entry_position(index)?;
+        self.call_entry(entry, slots, data, mode)
+    }
+
+    /// Calls the function at position `entry` of the entry-point table (from
+    /// [`InstanceInner::entry_position`]) with arguments and results in `slots` (the caller
+    /// checked the types and sized `slots`).
+    pub(crate) fn call_entry(
+        &mut self,
+        entry: u32,
+        slots: &mut [u64],
+        data: *mut (),
+        mode: CallMode,
+    ) -> Result<(), Error> {
+        let Some(&entry) = self.entry_points.get(entry as usize) else {
+            return Err(Error::Call(format!("no entry point {entry}")));
+        };
+        if self.initialized && self.initialize == Some(entry.index) {
             return Err(Error::Call(
                 "`_initialize` already ran (at instantiation)".into(),
             ));
         }
         self.host_data = data;
-        self.call_raw(index, slots)?;
-        if mode == CallMode::ParkUntilIdle {
-            self.pump_until_idle(index)?;
+        let mark = self.stderr_tail.as_ref().map(|t| t.mark());
+        let mut r = self.run(entry, slots);
+        if r.is_ok() && mode == CallMode::ParkUntilIdle {
+            r = self.pump_until_idle(entry.index);
         }
-        Ok(())
+        r.map_err(|e| self.attach_stderr(e, mark))
+    }
+
+    /// `err` with what the guest wrote to stderr since `mark` (see [`Error::with_stderr`]).
+    #[cold]
+    #[inline(never)]
+    fn attach_stderr(&self, err: Error, mark: Option<u64>) -> Error {
+        match (&self.stderr_tail, mark) {
+            (Some(tail), Some(mark)) => err.with_stderr(tail.since(mark)),
+            _ => err,
+        }
+    }
+
+    /// The position of function `index` in the entry-point table, adding it (and compiling its
+    /// entry trampoline) on first use.
+    pub(crate) fn entry_position(&mut self, index: u32) -> Result<u32, Error> {
+        if let Some(p) = self.entry_points.iter().position(|e| e.index == index) {
+            return Ok(p as u32);
+        }
+        if index >= self.module.info.num_funcs() {
+            return Err(Error::Call(format!("no function with index {index}")));
+        }
+        let trampoline = self.module.code.entry_trampoline(index)?;
+        // SAFETY: `func_ptrs_base` is the module's array of `num_funcs` code-pointer slots
+        // (checked above), which lives as long as the module this instance holds.
+        let code_slot = unsafe { self.module.code.func_ptrs_base().add(index as usize) };
+        self.entry_points.push(EntryPoint {
+            index,
+            code_slot,
+            // SAFETY: `compile_entry_trampoline` builds trampolines with exactly this C
+            // signature, `(vmctx, callee, args)`, for the signature of function `index`.
+            trampoline: unsafe { std::mem::transmute::<*const u8, EntryFn>(trampoline) },
+        });
+        Ok(self.entry_points.len() as u32 - 1)
     }
 
     /// The export called `name`.
@@ -423,41 +510,42 @@ impl InstanceInner {
         self.module.code.func_ptr(index)
     }
 
-    /// Runs function `index` on a guest stack with its arguments (and results) in `slots`.
+    /// Runs function `index` on the guest stack with its arguments (and results) in `slots`.
     pub(crate) fn call_raw(&mut self, index: u32, slots: &mut [u64]) -> Result<(), Error> {
-        if let Some(why) = &self.poisoned {
-            return Err(Error::Call(format!(
-                "instance unusable after an earlier {why}"
-            )));
-        }
-        if !self.yielder.is_null() {
-            return Err(Error::Call(
-                "re-entrant calls into a running instance are not supported yet".into(),
-            ));
-        }
-        let func = self.ensure_compiled(index)?;
-        let trampoline = self.module.code.entry_trampoline(index)?;
-        let stack = match self.stack.take() {
-            Some(s) => s,
-            None => GuestStack::new(self.module.engine.config.max_stack_bytes)
-                .map_err(Error::Resource)?,
-        };
+        let entry = self.entry_position(index)?;
+        self.run(self.entry_points[entry as usize], slots)
+    }
+
+    /// Creates the guest coroutine (with its stack): on the first call, or after a trap ended
+    /// the previous one.
+    #[cold]
+    #[inline(never)]
+    fn start_guest(&mut self) -> Result<(), Error> {
+        self.guest = None;
+        let stack =
+            GuestStack::new(self.module.engine.config.max_stack_bytes).map_err(Error::Resource)?;
         self.set_word(vmctx::STACK_LIMIT, stack.limit_for_guest() as u64);
         let guard = stack.guard();
         let stack_range = guard.start..stack_top(&stack);
         let vmctx_ptr = self.vmctx.as_mut_ptr();
-        let args = slots.as_mut_ptr();
         let me: *mut InstanceInner = self;
-        let mut co = Coroutine::with_stack(stack, move |yielder: &Yielder<(), Error>, ()| {
-            // SAFETY: `me` is the boxed instance, alive and not otherwise borrowed while the
-            // coroutine runs (the host side only resumes it).
-            unsafe { (*me).yielder = yielder };
-            // SAFETY: `trampoline` was compiled by `compile_entry_trampoline` with exactly this C
-            // signature; `func` has its wasm type; `args` holds max(params, results) slots.
-            let entry: EntryFn = unsafe { std::mem::transmute(trampoline) };
-            entry(vmctx_ptr, func, args);
-            Outcome::Returned
-        });
+        let co = Coroutine::with_stack(
+            stack,
+            move |yielder: &GuestYielder, first: *const Request| {
+                let mut next = first;
+                while !next.is_null() {
+                    // SAFETY: a non-null request points to the `Request` on the stack of `run`,
+                    // which is suspended in `resume` until this call suspends or ends.
+                    let req = unsafe { *next };
+                    // SAFETY: `me` is the boxed instance, alive while its coroutine exists;
+                    // the host side only resumes the coroutine and reads `yielder` after.
+                    unsafe { (*me).yielder = yielder };
+                    (req.trampoline)(vmctx_ptr, req.func, req.args);
+                    next = yielder.suspend(Suspend::Returned);
+                }
+                Outcome::Finished
+            },
+        );
         let activation = Activation {
             trap_handler: co.trap_handler(),
             code: &*self.module.code,
@@ -465,25 +553,71 @@ impl InstanceInner {
             guard,
             memory: self.memory.as_ref().map_or(0..0, |m| m.reservation()),
         };
+        self.guest = Some(Guest { co, activation });
+        Ok(())
+    }
+
+    /// Why a call cannot start now (cold path of [`InstanceInner::run`]).
+    #[cold]
+    #[inline(never)]
+    fn refusal(&self) -> Error {
+        match &self.poisoned {
+            Some(why) => Error::Call(format!("instance unusable after an earlier {why}")),
+            None => {
+                Error::Call("re-entrant calls into a running instance are not supported yet".into())
+            }
+        }
+    }
+
+    /// Runs `entry` on the guest coroutine with its arguments (and results) in `slots`.
+    fn run(&mut self, entry: EntryPoint, slots: &mut [u64]) -> Result<(), Error> {
+        if self.poisoned.is_some() || !self.yielder.is_null() {
+            return Err(self.refusal());
+        }
+        // SAFETY: `code_slot` points into the module's code-pointer array (see
+        // `entry_position`), alive as long as `self.module`.
+        let mut func = unsafe { &*entry.code_slot }
+            .load(Ordering::Acquire)
+            .cast_const();
+        if func.is_null() {
+            func = self.ensure_compiled(entry.index)?;
+        }
+        let request = Request {
+            trampoline: entry.trampoline,
+            func,
+            args: slots.as_mut_ptr(),
+        };
+        if self.guest.as_ref().is_none_or(|g| g.co.done()) {
+            self.start_guest()?;
+        }
+        let guest = self.guest.as_mut().expect("started above");
         let result = {
-            let _current = signals::enter(&activation);
-            co.resume(())
+            let _current = signals::enter(&guest.activation);
+            guest.co.resume(&request)
         };
         self.yielder = std::ptr::null();
         let outcome = match result {
-            CoroutineResult::Return(Outcome::Returned) => Ok(()),
+            CoroutineResult::Yield(Suspend::Returned) => return Ok(()),
+            CoroutineResult::Yield(Suspend::Stopped) => {
+                if let Some(g) = self.guest.as_mut() {
+                    // SAFETY: the guest stack holds the idle loop's frame, compiled frames and
+                    // the builtin or host call that suspended; none owns anything that needs
+                    // dropping at that point (a stopping host call moved its error to `stop`).
+                    unsafe { g.co.force_reset() };
+                }
+                Err(self
+                    .stop
+                    .take()
+                    .unwrap_or_else(|| Error::Call("the guest stopped".into())))
+            }
             CoroutineResult::Return(Outcome::Trapped { trap, func_index }) => {
                 let func = (func_index != u32::MAX).then(|| self.module.info.func_name(func_index));
                 Err(Error::Trap { trap, func })
             }
-            CoroutineResult::Yield(err) => {
-                // SAFETY: the guest stack holds only compiled frames and the host-call shim,
-                // which keeps nothing that needs dropping at the point it suspends.
-                unsafe { co.force_reset() };
-                Err(err)
-            }
+            CoroutineResult::Return(Outcome::Finished) => Err(Error::Call(
+                "the guest coroutine finished unexpectedly".into(),
+            )),
         };
-        self.stack = Some(co.into_stack());
         if let Err(e) = &outcome {
             self.poison(match e {
                 Error::Exit(_) => "exit".to_string(),

@@ -3,7 +3,8 @@
 //! [`Module`], [`Linker`], [`Instance`], [`Val`], [`Error`].
 //!
 //! `unsafe` is confined to `memory` (the linear-memory reservation), `stack` (guest stacks),
-//! `signals` (fault handling), `instance` (entering compiled code) and `vm` (the builtins).
+//! `signals` (fault handling), `instance` (entering compiled code), `vm` (the builtins) and
+//! `host` (the typed side of a host call: store data and memory from the calling instance).
 
 mod cache;
 mod code;
@@ -29,7 +30,7 @@ pub use error::Error;
 pub use func::{IntoFunc, WasmParams, WasmResults, WasmTy};
 pub use gojit_frontend::traps::Trap;
 pub use gojit_frontend::{ModuleInfo, ValType};
-pub use host::{Caller, GuestMemory, HostError, HostFunc, Linker, MemoryAccessError};
+pub use host::{Caller, GuestMemory, HostError, HostFunc, Linker, MemoryAccessError, StringError};
 pub use instance::{CallMode, IDLE_ROUND_LIMIT};
 pub use store::{Func, Instance, Store, TypedFunc};
 pub use val::Val;

@@ -32,14 +32,28 @@ pub(crate) struct Activation {
 
 thread_local! {
     static CURRENT: Cell<*const Activation> = const { Cell::new(std::ptr::null()) };
+    /// Whether the handlers are installed and this thread has its alternate signal stack.
+    static READY: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Makes `a` the current activation until the returned guard is dropped.
+/// Makes `a` the current activation until the returned guard is dropped. Cheap after the
+/// thread's first call (a thread-local flag and a thread-local swap).
+#[inline]
 pub(crate) fn enter(a: &Activation) -> ActivationGuard {
-    install_handlers();
-    ensure_altstack();
+    if !READY.with(Cell::get) {
+        prepare_thread();
+    }
     let prev = CURRENT.with(|c| c.replace(a));
     ActivationGuard { prev }
+}
+
+/// Installs the handlers (once per process) and this thread's alternate signal stack.
+#[cold]
+fn prepare_thread() {
+    install_handlers();
+    if ensure_altstack() {
+        READY.with(|r| r.set(true));
+    }
 }
 
 /// Restores the previous activation on drop.
@@ -48,6 +62,7 @@ pub(crate) struct ActivationGuard {
 }
 
 impl Drop for ActivationGuard {
+    #[inline]
     fn drop(&mut self) {
         CURRENT.with(|c| c.set(self.prev));
     }
@@ -110,11 +125,13 @@ thread_local! {
     static ALTSTACK: std::cell::RefCell<Option<AltStack>> = const { std::cell::RefCell::new(None) };
 }
 
-fn ensure_altstack() {
+/// Gives this thread an alternate signal stack unless it has a large enough one; false if that
+/// failed (faults on an exhausted guest stack would then crash rather than trap).
+fn ensure_altstack() -> bool {
     const SIZE: usize = 256 << 10;
     ALTSTACK.with(|a| {
         if a.borrow().is_some() {
-            return;
+            return true;
         }
         // SAFETY: maps fresh memory and registers it as this thread's alternate signal stack; it
         // stays mapped until the thread-local is dropped (which first disables it).
@@ -122,7 +139,7 @@ fn ensure_altstack() {
             let mut old: libc::stack_t = std::mem::zeroed();
             libc::sigaltstack(std::ptr::null(), &mut old);
             if old.ss_flags & libc::SS_DISABLE == 0 && old.ss_size >= SIZE {
-                return; // the thread already has a large enough one
+                return true; // the thread already has a large enough one
             }
             let mem = libc::mmap(
                 std::ptr::null_mut(),
@@ -133,7 +150,7 @@ fn ensure_altstack() {
                 0,
             );
             if mem == libc::MAP_FAILED {
-                return; // faults on an exhausted guest stack will then crash rather than trap
+                return false;
             }
             let ss = libc::stack_t {
                 ss_sp: mem,
@@ -142,8 +159,9 @@ fn ensure_altstack() {
             };
             libc::sigaltstack(&ss, std::ptr::null_mut());
             *a.borrow_mut() = Some(AltStack { mem, len: SIZE });
+            true
         }
-    });
+    })
 }
 
 struct Regs {

@@ -3,7 +3,7 @@
 
 use crate::engine::{Engine, Module};
 use crate::func::{WasmParams, WasmResults, check_signature};
-use crate::host::Linker;
+use crate::host::{GuestMemory, Linker};
 use crate::instance::{CallMode, InstanceInner};
 use crate::{Error, Val};
 use gojit_frontend::module::ExportKind;
@@ -134,19 +134,24 @@ impl Instance {
     /// The export `name` as an untyped function.
     ///
     /// # Errors
-    /// [`Error::Call`] if there is no such exported function.
+    /// [`Error::Call`] if there is no such exported function; [`Error::Compile`] if the entry
+    /// trampoline for its signature cannot be compiled.
     pub fn get_func<T: 'static>(&self, store: &mut Store<T>, name: &str) -> Result<Func, Error> {
-        let index = store.inner(self)?.export_index(name)?;
+        let inner = store.inner(self)?;
+        let index = inner.export_index(name)?;
+        let entry = inner.entry_position(index)?;
         Ok(Func {
             instance: *self,
             index,
+            entry,
         })
     }
 
     /// The export `name` as a typed function, e.g. `get_typed_func::<(i32, i32), i32>`.
     ///
     /// # Errors
-    /// [`Error::Call`] if there is no such export or its type differs.
+    /// [`Error::Call`] if there is no such export or its type differs; [`Error::Compile`] if the
+    /// entry trampoline for its signature cannot be compiled.
     pub fn get_typed_func<P: WasmParams, R: WasmResults>(
         &self,
         store: &mut Store<impl Sized + 'static>,
@@ -156,11 +161,13 @@ impl Instance {
         let index = inner.export_index(name)?;
         let info = inner.module.info.clone();
         check_signature(name, &P::types(), &R::types(), info.func_type(index))?;
+        let entry = inner.entry_position(index)?;
         let slots = P::types().len().max(R::types().len()).max(1);
         Ok(TypedFunc {
             func: Func {
                 instance: *self,
                 index,
+                entry,
             },
             slots,
             _marker: PhantomData,
@@ -197,6 +204,27 @@ impl Instance {
         }
     }
 
+    /// The instance's linear memory as a bounds-checked [`GuestMemory`] (the same view a host
+    /// function gets from [`crate::Caller::memory`]): read a Go `string` an export returned as
+    /// (pointer, length), or read and write the fields of a struct it points to.
+    ///
+    /// ```no_run
+    /// # fn demo(store: &mut gojit_runtime::Store<()>, instance: gojit_runtime::Instance) -> Result<(), Box<dyn std::error::Error>> {
+    /// // Go: //go:wasmexport name_ptr / name_len expose a string the plugin keeps.
+    /// let ptr = instance.get_typed_func::<(), u32>(store, "name_ptr")?.call(store, ())?;
+    /// let len = instance.get_typed_func::<(), u32>(store, "name_len")?.call(store, ())?;
+    /// let name = instance.memory_view(store).read_string(ptr, len)?;
+    /// # let _ = name;
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Panics
+    /// If the instance belongs to another store.
+    pub fn memory_view<'s, T: 'static>(&self, store: &'s mut Store<T>) -> GuestMemory<'s> {
+        GuestMemory::new(self.memory_mut(store))
+    }
+
     /// The names of the exported functions.
     pub fn exported_functions<T: 'static>(&self, store: &Store<T>) -> Vec<String> {
         let info = &store.instances[self.index].module.info;
@@ -218,6 +246,8 @@ impl Instance {
 pub struct Func {
     instance: Instance,
     index: u32,
+    /// Its position in the instance's entry-point table.
+    entry: u32,
 }
 
 impl Func {
@@ -276,7 +306,7 @@ impl<P: WasmParams, R: WasmResults> TypedFunc<P, R> {
         let data = store.data_ptr();
         store
             .inner(&self.func.instance)?
-            .call_slots(self.func.index, slots, data, mode)?;
+            .call_entry(self.func.entry, slots, data, mode)?;
         Ok(R::load(slots))
     }
 

@@ -6,7 +6,7 @@
 use crate::Error;
 use crate::go_helpers;
 use crate::host::HostError;
-use crate::instance::InstanceInner;
+use crate::instance::{InstanceInner, Suspend};
 use gojit_frontend::builtins::Builtin;
 use gojit_frontend::traps::Trap;
 use gojit_frontend::vmctx;
@@ -44,8 +44,9 @@ unsafe fn instance<'a>(vmctx: *mut u64) -> &'a mut InstanceInner {
 fn terminate(inst: &mut InstanceInner, err: Error) -> ! {
     let y = inst.yielder;
     assert!(!y.is_null(), "guest stopped outside a call");
+    inst.stop = Some(err);
     // SAFETY: `yielder` is set for the duration of the running call, on this coroutine.
-    unsafe { (*y).suspend(err) };
+    unsafe { (*y).suspend(Suspend::Stopped) };
     // The host resets the coroutine instead of resuming it.
     std::process::abort()
 }
@@ -206,28 +207,60 @@ extern "C" fn tier_up_osr(vmctx: *mut u64, index: u32, site: u32) -> *const u8 {
 extern "C" fn host_call(vmctx: *mut u64, import: u32, args: *mut u64) {
     // SAFETY: called by an import trampoline of this instance with its vmctx.
     let inst = unsafe { instance(vmctx) };
-    let inst_ptr: *mut InstanceInner = inst;
-    let n = inst.import_slots[import as usize];
-    let callback = inst.imports[import as usize].clone();
-    let data = inst.host_data;
-    let r = catch_unwind(AssertUnwindSafe(|| {
-        // SAFETY: the trampoline passes a stack array of `n` slots.
-        let slots = unsafe { std::slice::from_raw_parts_mut(args, n) };
-        let bytes: &mut [u8] = match inst.memory.as_mut() {
-            Some(m) => m.bytes_mut(),
-            None => &mut [],
-        };
-        callback(data, inst_ptr, bytes, slots)
-    }));
-    drop(callback);
-    let imp = || &inst.module.info.imports[import as usize];
+    let imports = std::rc::Rc::as_ptr(&inst.imports);
+    let inst: *mut InstanceInner = inst;
+    // SAFETY: `imports` is the instance's import table, which is never changed or dropped while
+    // the instance is alive (and it is: its guest is running this call).
+    let Some(f) = (unsafe { &*imports }).get(import as usize) else {
+        // SAFETY: as above.
+        no_such_import(unsafe { &mut *inst }, import)
+    };
+    // SAFETY: `inst` runs this guest call on this thread and was instantiated with the linker
+    // holding `f` (so its `host_data` is that linker's store data); the trampoline of import
+    // `import` passes a stack array of max(params, results, 1) slots.
+    unsafe { f.call(inst, import, args) }
+}
+
+/// Out of line, so that `host_call`'s fast path needs no stack frame.
+#[cold]
+#[inline(never)]
+fn no_such_import(inst: &mut InstanceInner, import: u32) -> ! {
+    terminate(inst, Error::Host(format!("no import {import}")))
+}
+
+/// Stops the guest because the host function bound to import `import` failed or panicked.
+///
+/// # Safety
+/// `inst` must be the live instance whose guest call is running on this thread (the host
+/// function was called from it), and nothing else may access it during this call.
+#[cold]
+#[inline(never)]
+pub(crate) unsafe fn host_call_failed(
+    inst: *mut InstanceInner,
+    import: u32,
+    r: std::thread::Result<Result<(), HostError>>,
+) {
+    // SAFETY: per this function's contract.
+    let inst = unsafe { &mut *inst };
+    let imp = &inst.module.info.imports[import as usize];
     let err = match r {
         Ok(Ok(())) => return,
         Ok(Err(HostError::Exit(code))) => Error::Exit(code),
-        Ok(Err(HostError::Failed(m))) => {
-            Error::Host(format!("{}::{}: {m}", imp().module, imp().name))
+        Ok(Err(HostError::Failed(m))) => Error::Host(format!("{}::{}: {m}", imp.module, imp.name)),
+        Err(payload) => {
+            let what = payload
+                .downcast_ref::<&str>()
+                .copied()
+                .or_else(|| payload.downcast_ref::<String>().map(String::as_str));
+            let err = match what {
+                Some(msg) => format!("{}::{} panicked: {msg}", imp.module, imp.name),
+                None => format!("{}::{} panicked", imp.module, imp.name),
+            };
+            drop(payload);
+            Error::Host(err)
         }
-        Err(_) => Error::Host(format!("{}::{} panicked", imp().module, imp().name)),
     };
+    // Everything this frame owns is in `err`, which goes to the host: the guest stack below is
+    // abandoned without dropping anything.
     terminate(inst, err)
 }

@@ -7,7 +7,8 @@
 //! null slot means the callee has not been compiled yet: the caller then asks the `lazy_compile`
 //! builtin for the code pointer (which also fills the slot), so lazy and eager compilation share
 //! one calling sequence. Import slots hold an import trampoline that forwards to the `host_call`
-//! builtin with the arguments in a stack array.
+//! builtin with the arguments in a stack array; a direct `call` of an import does the
+//! trampoline's work in place ([`emit_host_call`]), saving a frame and a call per host call.
 //!
 //! `call_indirect` checks, in order: index < table length (`TableOutOfBounds`), entry not null
 //! (`IndirectCallToNull`), entry signature equal to the expected canonical signature
@@ -15,13 +16,13 @@
 
 use super::{FuncTranslator, TranslateError, WASM_FUNC_NAMESPACE, clif_type, wasm_signature};
 use crate::builtins::Builtin;
-use crate::module::ModuleInfo;
+use crate::module::{FuncType, ModuleInfo};
 use crate::traps::Trap;
 use crate::vmctx::{self, TableEntry};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
-    BlockArg, Function, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind, UserFuncName,
-    Value, types,
+    BlockArg, Function, InstBuilder, MemFlagsData, SigRef, StackSlotData, StackSlotKind,
+    UserFuncName, Value, types,
 };
 use cranelift_codegen::isa::TargetFrontendConfig;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
@@ -67,6 +68,20 @@ impl FuncTranslator<'_, '_> {
         fp
     }
 
+    /// The `host_call` builtin's signature, imported into the function once.
+    fn host_call_signature(&mut self) -> SigRef {
+        let key = Builtin::HostCall as u32;
+        if let Some(s) = self.builtin_sigs.get(&key) {
+            return *s;
+        }
+        let call_conv = self.builder.func.signature.call_conv;
+        let s = self
+            .builder
+            .import_signature(Builtin::HostCall.signature(self.ptr, call_conv));
+        self.builtin_sigs.insert(key, s);
+        s
+    }
+
     fn call_with_sig(&mut self, type_index: u32, fp: Value) {
         let canon = self.module.canonical_sig[type_index as usize];
         let sig = match self.wasm_sigs.get(&canon) {
@@ -92,6 +107,23 @@ impl FuncTranslator<'_, '_> {
 
     pub(crate) fn translate_call(&mut self, op: Operator<'_>) -> Result<(), TranslateError> {
         match op {
+            Operator::Call { function_index } if function_index < self.module.num_imports() => {
+                let ty = self.module.func_type(function_index).clone();
+                let n = ty.params.len();
+                let args = self.peekn(n).to_vec();
+                self.stack.truncate(self.stack.len() - n);
+                let sig = self.host_call_signature();
+                let results = emit_host_call(
+                    &mut self.builder,
+                    self.vmctx,
+                    function_index,
+                    &ty,
+                    &args,
+                    sig,
+                    self.pinned_sp,
+                );
+                self.stack.extend(results);
+            }
             Operator::Call { function_index } => {
                 let idx = self
                     .builder
@@ -174,12 +206,68 @@ impl FuncTranslator<'_, '_> {
     }
 }
 
+/// Calls import `import_index` (of type `ty`) with `args` through the `host_call` builtin
+/// (signature `host_call_sig`): stores the arguments into a stack array of 8-byte slots
+/// (integers zero-extended, floats as bits), calls `host_call`, and returns the results loaded
+/// from the array. With `pinned_sp` (Go's SP in the pinned register), SP is stored to vmctx
+/// before the host call and reloaded after it, so host code sees the current value.
+pub(crate) fn emit_host_call(
+    b: &mut FunctionBuilder<'_>,
+    vmctx_val: Value,
+    import_index: u32,
+    ty: &FuncType,
+    args: &[Value],
+    host_call_sig: SigRef,
+    pinned_sp: bool,
+) -> Vec<Value> {
+    let ptr = b.func.dfg.value_type(vmctx_val);
+    let slots = ty.params.len().max(ty.results.len()).max(1) as u32;
+    let ss = b.create_sized_stack_slot(StackSlotData::new(
+        StackSlotKind::ExplicitSlot,
+        slots * 8,
+        3,
+    ));
+    for (i, &p) in args.iter().enumerate() {
+        let t = b.func.dfg.value_type(p);
+        let bits = if t.is_float() {
+            let it = types::Type::int(t.bits() as u16).expect("int type");
+            b.ins().bitcast(it, MemFlagsData::new(), p)
+        } else {
+            p
+        };
+        let wide = if b.func.dfg.value_type(bits) == types::I32 {
+            b.ins().uextend(types::I64, bits)
+        } else {
+            bits
+        };
+        b.ins().stack_store(ptr, wide, ss, (i * 8) as i32);
+    }
+    let args_ptr = b.ins().stack_addr(ptr, ss, 0);
+    let f = b.ins().load(
+        ptr,
+        MemFlagsData::trusted().with_readonly(),
+        vmctx_val,
+        vmctx::builtin(Builtin::HostCall),
+    );
+    let idx = b.ins().iconst(types::I32, i64::from(import_index));
+    if pinned_sp {
+        super::go_sp::spill_sp(b, vmctx_val, vmctx::global(0));
+    }
+    b.ins()
+        .call_indirect(host_call_sig, f, &[vmctx_val, idx, args_ptr]);
+    if pinned_sp {
+        super::go_sp::reload_sp(b, vmctx_val, vmctx::global(0));
+    }
+    ty.results
+        .iter()
+        .enumerate()
+        .map(|(i, &r)| b.ins().stack_load(ptr, clif_type(r), ss, (i * 8) as i32))
+        .collect()
+}
+
 /// Builds the trampoline for import `import_index`: a function with the import's wasm signature
-/// that stores its arguments into an array of 8-byte slots (integers zero-extended, floats as
-/// bits), calls the `host_call` builtin, and returns slot 0 as the result.
-///
-/// With `pinned_sp` (Go's SP in the pinned register), SP is stored to vmctx before the host call
-/// and reloaded after it.
+/// that calls it with [`emit_host_call`] and returns its results. Import slots hold it, so
+/// `call_indirect` and the runtime reach imports like any other function.
 pub fn translate_import_trampoline(
     module: &ModuleInfo,
     import_index: u32,
@@ -199,49 +287,16 @@ pub fn translate_import_trampoline(
     b.switch_to_block(entry);
     b.seal_block(entry);
     let params = b.block_params(entry).to_vec();
-    let vmctx_val = params[0];
-    let slots = ty.params.len().max(ty.results.len()).max(1) as u32;
-    let ss = b.create_sized_stack_slot(StackSlotData::new(
-        StackSlotKind::ExplicitSlot,
-        slots * 8,
-        3,
-    ));
-    for (i, &p) in params[1..].iter().enumerate() {
-        let t = b.func.dfg.value_type(p);
-        let bits = if t.is_float() {
-            let it = types::Type::int(t.bits() as u16).expect("int type");
-            b.ins().bitcast(it, MemFlagsData::new(), p)
-        } else {
-            p
-        };
-        let wide = if b.func.dfg.value_type(bits) == types::I32 {
-            b.ins().uextend(types::I64, bits)
-        } else {
-            bits
-        };
-        b.ins().stack_store(ptr, wide, ss, (i * 8) as i32);
-    }
-    let args_ptr = b.ins().stack_addr(ptr, ss, 0);
     let sig = b.import_signature(Builtin::HostCall.signature(ptr, config.default_call_conv));
-    let f = b.ins().load(
-        ptr,
-        MemFlagsData::trusted().with_readonly(),
-        vmctx_val,
-        vmctx::builtin(Builtin::HostCall),
+    let rets = emit_host_call(
+        &mut b,
+        params[0],
+        import_index,
+        &ty,
+        &params[1..],
+        sig,
+        pinned_sp,
     );
-    let idx = b.ins().iconst(types::I32, i64::from(import_index));
-    if pinned_sp {
-        super::go_sp::spill_sp(&mut b, vmctx_val, vmctx::global(0));
-    }
-    b.ins().call_indirect(sig, f, &[vmctx_val, idx, args_ptr]);
-    if pinned_sp {
-        super::go_sp::reload_sp(&mut b, vmctx_val, vmctx::global(0));
-    }
-    let mut rets = Vec::new();
-    for (i, &r) in ty.results.iter().enumerate() {
-        let v = b.ins().stack_load(ptr, clif_type(r), ss, (i * 8) as i32);
-        rets.push(v);
-    }
     b.ins().return_(&rets);
     b.finalize(*config);
     func

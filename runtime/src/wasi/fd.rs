@@ -219,13 +219,29 @@ fn fd_read(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, args: &[u64]) -> Result
     Ok(())
 }
 
+/// Records the first `n` bytes of the buffers `iovs` (checked by `read_iovecs`) in `tail`.
+fn record_written(tail: &super::OutputTail, mem: &GuestMemory<'_>, iovs: &[(u32, u32)], n: u32) {
+    let mut left = n;
+    for &(ptr, len) in iovs {
+        if left == 0 {
+            break;
+        }
+        let take = len.min(left);
+        if let Ok(bytes) = mem.slice(ptr, take) {
+            tail.record(bytes);
+        }
+        left -= take;
+    }
+}
+
 /// `fd_write(fd, iovs: *const ciovec, iovs_len: u32, nwritten: *mut u32) -> errno`
 ///
 /// Writes the `iovs_len` buffers described at `iovs` (8 bytes each, as for `fd_read`) to `fd`,
 /// in order, and writes the byte count to `nwritten`. On stdout/stderr the whole data is written
 /// (blocking, like wasmtime) and custom writers are flushed; on files and connected sockets one
 /// `writev` is issued (appending if the fd has `APPEND`), which may be partial (`EAGAIN` on a
-/// full non-blocking socket).
+/// full non-blocking socket). What is written to fd 2 is also kept in the context's stderr tail
+/// (the last 8 KiB), which the error of a failing guest call carries.
 /// Errors: `EBADF` if `fd` is not open, is stdin, a directory, or a file opened without write
 /// rights; `ENOTCONN` for a listening socket; `EFAULT` for a bad iovec array, buffer or `nwritten` (checked before writing);
 /// `EPIPE`, `ENOSPC`, ... from the host.
@@ -241,7 +257,7 @@ fn fd_write(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, args: &[u64]) -> Resul
     check_range(mem, nwritten, 4)?;
     let n = {
         let mut bufs = gather(mem, &iovs);
-        match ctx.fds.get_mut(fd)? {
+        let n = match ctx.fds.get_mut(fd)? {
             Desc::Output(Output::Host { file, .. }) => {
                 write_stream(&mut HostStream(file), &mut bufs)?
             }
@@ -259,7 +275,11 @@ fn fd_write(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, args: &[u64]) -> Resul
             }
             Desc::Socket(s) => s.send(&bufs)? as u32,
             _ => return Err(Errno::BADF),
+        };
+        if fd == 2 {
+            record_written(&ctx.stderr_tail, mem, &iovs, n);
         }
+        n
     };
     mem.write_u32(nwritten, n)?;
     Ok(())

@@ -254,6 +254,7 @@ impl WasiCtxBuilder {
             args: self.args,
             env: self.env,
             fds,
+            stderr_tail: OutputTail::default(),
         }
     }
 }
@@ -323,6 +324,60 @@ pub struct WasiCtx {
     pub(crate) args: Vec<String>,
     pub(crate) env: Vec<(String, String)>,
     pub(crate) fds: FdTable,
+    /// The last bytes written to fd 2 (also passed through to the stream itself).
+    pub(crate) stderr_tail: OutputTail,
+}
+
+/// The last [`OutputTail::CAPACITY`] bytes the guest wrote to its stderr. Go prints a panic's
+/// message and traceback, or a fatal error (`all goroutines are asleep - deadlock!`), to fd 2
+/// right before it exits or traps, so the error of that guest call carries the text
+/// ([`crate::Error::stderr`]). Shared between the WASI context (which records) and the instances
+/// linked with it (which read what a failing call wrote).
+#[derive(Clone, Default)]
+pub(crate) struct OutputTail(Rc<TailBuf>);
+
+#[derive(Default)]
+struct TailBuf {
+    /// Bytes ever written (a call remembers it at its start, see [`OutputTail::mark`]).
+    total: std::cell::Cell<u64>,
+    /// The last `CAPACITY` of them.
+    bytes: RefCell<std::collections::VecDeque<u8>>,
+}
+
+impl OutputTail {
+    /// How many bytes are kept (Go's panic message, and the first frames of its traceback).
+    pub(crate) const CAPACITY: usize = 8 << 10;
+
+    /// Appends `data`, dropping the oldest bytes beyond [`OutputTail::CAPACITY`].
+    pub(crate) fn record(&self, data: &[u8]) {
+        let tail = &self.0;
+        tail.total.set(tail.total.get() + data.len() as u64);
+        let data = &data[data.len().saturating_sub(Self::CAPACITY)..];
+        let mut bytes = tail.bytes.borrow_mut();
+        let excess = (bytes.len() + data.len()).saturating_sub(Self::CAPACITY);
+        bytes.drain(..excess);
+        bytes.extend(data);
+    }
+
+    /// A position in the stream: how many bytes were written so far.
+    pub(crate) fn mark(&self) -> u64 {
+        self.0.total.get()
+    }
+
+    /// What was written after `mark` (at most the last [`OutputTail::CAPACITY`] bytes, as lossy
+    /// UTF-8), or `None` if nothing was.
+    pub(crate) fn since(&self, mark: u64) -> Option<String> {
+        let written = self.0.total.get().checked_sub(mark)?;
+        if written == 0 {
+            return None;
+        }
+        let bytes = self.0.bytes.borrow();
+        let n = (written as usize).min(bytes.len());
+        let (a, b) = bytes.as_slices();
+        let mut text: Vec<u8> = a.iter().chain(b).copied().collect();
+        text.drain(..text.len() - n);
+        Some(String::from_utf8_lossy(&text).into_owned())
+    }
 }
 
 /// A readable standard stream (stdin).
@@ -555,8 +610,11 @@ pub(crate) fn read_iovecs(
     Ok(iovs)
 }
 
-/// Registers every `wasi_snapshot_preview1` function on `linker`, all sharing `ctx`.
+/// Registers every `wasi_snapshot_preview1` function on `linker`, all sharing `ctx`. Instances
+/// linked with it attach what the guest wrote to stderr during a call that traps or exits with a
+/// non-zero status to that call's error ([`crate::Error::stderr`]).
 pub fn add_to_linker<T: 'static>(linker: &mut Linker<T>, ctx: WasiCtx) {
+    linker.stderr_tail = Some(ctx.stderr_tail.clone());
     let ctx = Rc::new(RefCell::new(ctx));
     args::add(linker, &ctx);
     clock::add(linker, &ctx);

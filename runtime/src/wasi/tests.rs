@@ -159,3 +159,63 @@ fn shared_buffer_captures_guest_stdout_and_stderr_separately() {
     assert_eq!(out.contents(), b"hello, world\n");
     assert_eq!(err.contents(), b"hello");
 }
+
+#[test]
+fn stderr_tail_keeps_what_fd_2_got_since_a_mark() {
+    let err = SharedBuffer::new();
+    let mut h = Harness::new(
+        WasiCtxBuilder::new()
+            .stdout(Box::new(SharedBuffer::new()))
+            .stderr(Box::new(err.clone()))
+            .build(),
+    );
+    let tail = h.linker.stderr_tail.clone().expect("add_to_linker sets it");
+    assert_eq!(tail.since(tail.mark()), None);
+    h.put(1000, b"before\npanic: boom\n");
+    h.iovec(100, 1000, 7);
+    assert_eq!(h.call("fd_write", &[2, 100, 1, 200]), Errno::SUCCESS);
+    let mark = tail.mark();
+    assert_eq!(mark, 7);
+    // Two iovecs, one empty: the bytes after the mark, in order.
+    h.iovec(100, 1007, 0);
+    h.iovec(108, 1007, 12);
+    assert_eq!(h.call("fd_write", &[2, 100, 2, 200]), Errno::SUCCESS);
+    // stdout is not recorded.
+    assert_eq!(h.call("fd_write", &[1, 108, 1, 200]), Errno::SUCCESS);
+    assert_eq!(tail.since(mark).as_deref(), Some("panic: boom\n"));
+    assert_eq!(tail.since(0).as_deref(), Some("before\npanic: boom\n"));
+    // The text still reaches the stream itself.
+    assert_eq!(err.contents(), b"before\npanic: boom\n");
+}
+
+#[test]
+fn stderr_tail_is_bounded() {
+    let tail = OutputTail::default();
+    let big: Vec<u8> = (0..3 * OutputTail::CAPACITY)
+        .map(|i| b'a' + (i % 26) as u8)
+        .collect();
+    tail.record(&big[..100]);
+    let mark = tail.mark();
+    for chunk in big[100..].chunks(1000) {
+        tail.record(chunk);
+    }
+    tail.record(b"");
+    let since = tail.since(mark).expect("written");
+    assert_eq!(since.len(), OutputTail::CAPACITY);
+    assert_eq!(since.as_bytes(), &big[big.len() - OutputTail::CAPACITY..]);
+    // Less than the capacity since the mark: exactly that.
+    let mark = tail.mark();
+    tail.record(b"xyz");
+    assert_eq!(tail.since(mark).as_deref(), Some("xyz"));
+    // A single write larger than the capacity keeps its end.
+    let mark = tail.mark();
+    tail.record(&big);
+    assert_eq!(
+        tail.since(mark).expect("written").as_bytes(),
+        &big[big.len() - OutputTail::CAPACITY..]
+    );
+    // Invalid UTF-8 is shown lossily rather than dropped.
+    let mark = tail.mark();
+    tail.record(&[b'o', b'k', 0xff]);
+    assert_eq!(tail.since(mark).as_deref(), Some("ok\u{fffd}"));
+}
