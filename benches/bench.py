@@ -610,9 +610,11 @@ def startup_suite(args, engines, builder, results):
                 if name.startswith("gojit") and not s.error:
                     try:
                         txt = (LOGS / f"startup.{slug(row)}.{slug(col)}.{r}.log").read_text()
-                        m = re.search(r"gojit: (\d+) of (\d+) functions from the code cache, compiled (\d+)", txt)
+                        m = re.search(r"(\d+) of (\d+) functions from the code cache, compiled (\d+) "
+                                      r"\((\d+) of them tier-ups, (\d+) OSR entries", txt)
                         if m:
-                            s.extra = f"{m.group(3)} compiled, {m.group(1)} cached of {m.group(2)}"
+                            s.extra = (f"{m.group(3)} compiled ({m.group(4)} tier-ups, {m.group(5)} OSR), "
+                                       f"{m.group(1)} cached of {m.group(2)}")
                     except OSError:
                         pass
                 else:
