@@ -67,6 +67,8 @@ std::arch::global_asm!(
     lazy_compile = sym crate::vm::lazy_compile,
 );
 
+// SAFETY: declares the symbol the `global_asm!` above defines; Rust only takes its address
+// (never calls it), so its non-Rust calling sequence is never used from Rust.
 #[cfg(target_arch = "x86_64")]
 unsafe extern "C" {
     /// Not callable from Rust: entered only by a jump from a stub (see the module docs).
