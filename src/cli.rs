@@ -138,8 +138,8 @@ fn fail(msg: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(1)
 }
 
-fn read_module(path: &Path) -> Result<Vec<u8>, String> {
-    std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+fn read_module(path: &Path) -> Result<std::sync::Arc<[u8]>, String> {
+    gojit::read_module_file(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
 }
 
 fn run(args: RunArgs) -> ExitCode {

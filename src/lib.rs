@@ -25,8 +25,8 @@
 pub use gojit_runtime::{
     CallMode, Caller, CompileStats, Config, Engine, Error, Func, GuestMemory, HostError, HostFunc,
     IDLE_ROUND_LIMIT, Instance, IntoFunc, Linker, MemoryAccessError, Module, ModuleInfo, Store,
-    StringError, Trap, TypedFunc, Val, ValType, WasmParams, WasmResults, WasmTy, default_cache_dir,
-    host, translate_options, wasi,
+    StringError, Tiers, Trap, TypedFunc, Val, ValType, WasmParams, WasmResults, WasmTy,
+    default_cache_dir, host, read_module_file, translate_options, wasi,
 };
 
 /// The compiler layer, for tools that compile without running (e.g. `gojit compile`).

@@ -714,3 +714,39 @@ fn tiers_behave_the_same() {
         }
     }
 }
+
+/// `GOJIT_PERF_MAP=1` writes `/tmp/perf-<pid>.map` naming every published function by its Go
+/// name and tier, for `perf report`.
+#[test]
+fn cli_perf_map() {
+    if common::engine_overridden() {
+        return; // a gojit feature
+    }
+    let child = Command::new(engine())
+        .args(["run", "--no-cache", "--"])
+        .arg(&progs().wasm)
+        .arg("hello")
+        .env("GOJIT_PERF_MAP", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start gojit");
+    let pid = child.id();
+    let out = child.wait_with_output().expect("wait for gojit");
+    assert!(
+        out.status.success(),
+        "gojit run hello failed: {:?}",
+        out.status
+    );
+    let path = format!("/tmp/perf-{pid}.map");
+    let map = std::fs::read_to_string(&path).expect("perf map written");
+    let _ = std::fs::remove_file(&path);
+    let main_line = map
+        .lines()
+        .find(|l| l.ends_with(" main.main [first]"))
+        .unwrap_or_else(|| panic!("no main.main in {path}:\n{map}"));
+    let mut fields = main_line.split(' ');
+    let start = u64::from_str_radix(fields.next().unwrap(), 16).expect("hex start");
+    let len = u64::from_str_radix(fields.next().unwrap(), 16).expect("hex length");
+    assert!(start > 0 && len > 0, "{main_line}");
+}

@@ -91,12 +91,12 @@ impl CodeMemory {
     ///
     /// # Errors
     /// As [`CodeMemory::publish`].
-    pub fn publish_raw(&mut self, funcs: Vec<RawCode>) -> Result<Vec<FuncCode>, JitError> {
+    pub fn publish_raw(&mut self, funcs: &[RawCode]) -> Result<Vec<FuncCode>, JitError> {
         let mem = |e: cranelift_module::ModuleError| JitError::Memory(e.to_string());
         let module = self.module.as_mut().expect("code memory used after drop");
         let sig = module.make_signature();
         let mut ids = Vec::with_capacity(funcs.len());
-        for f in &funcs {
+        for f in funcs {
             let id = module.declare_anonymous_function(&sig).map_err(mem)?;
             module
                 .define_function_bytes(id, f.alignment, &f.code, &[])
@@ -105,13 +105,13 @@ impl CodeMemory {
         }
         module.finalize_definitions().map_err(mem)?;
         Ok(funcs
-            .into_iter()
+            .iter()
             .zip(ids)
             .map(|(f, id)| FuncCode {
                 start: module.get_finalized_function(id) as usize,
                 len: f.code.len(),
                 func_index: f.func_index,
-                traps: f.traps,
+                traps: f.traps.clone(),
             })
             .collect())
     }

@@ -276,7 +276,7 @@ impl ModuleCode {
         if entries.is_empty() {
             return 0;
         }
-        let Ok(published) = self.lock().publish_raw(entries.to_vec()) else {
+        let Ok(published) = self.lock().publish_raw(entries) else {
             return 0;
         };
         let mut n = 0;
@@ -356,6 +356,25 @@ impl ModuleCode {
 
     fn register(&self, slot: usize, code: FuncCode) -> *mut u8 {
         let start = code.start as *mut u8;
+        if let Some(map) = perf_map() {
+            // Registry slots: first code (compiled or cached), trampolines, tier-ups, OSR entries.
+            let (n, sigs) = (self.info.num_funcs() as usize, self.trampolines.len());
+            let tier = if slot < n {
+                "first"
+            } else if slot < n + sigs {
+                "trampoline"
+            } else if slot < 2 * n + sigs {
+                "optimized"
+            } else {
+                "osr"
+            };
+            let name = if code.func_index == u32::MAX {
+                "entry".to_string()
+            } else {
+                self.info.func_name(code.func_index)
+            };
+            map.write(code.start, code.len, &format!("{name} [{tier}]"));
+        }
         let _ = self.registry[slot].set(code);
         start
     }
@@ -679,4 +698,30 @@ fn background_loop(work: &Background, code: &Weak<ModuleCode>) {
             Job::Osr(index, site) => code.compile_osr(index, site),
         }
     }
+}
+
+/// `/tmp/perf-<pid>.map`, when `GOJIT_PERF_MAP=1`: one line per published function so that
+/// `perf report` names JIT code by Go function and tier.
+struct PerfMap(Mutex<std::fs::File>);
+
+impl PerfMap {
+    fn write(&self, start: usize, len: usize, name: &str) {
+        use std::io::Write;
+        let mut f = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = writeln!(f, "{start:x} {len:x} {name}");
+    }
+}
+
+fn perf_map() -> Option<&'static PerfMap> {
+    static MAP: OnceLock<Option<PerfMap>> = OnceLock::new();
+    MAP.get_or_init(|| {
+        if std::env::var_os("GOJIT_PERF_MAP").is_none_or(|v| v.is_empty() || v == "0") {
+            return None;
+        }
+        let path = format!("/tmp/perf-{}.map", std::process::id());
+        std::fs::File::create(path)
+            .ok()
+            .map(|f| PerfMap(Mutex::new(f)))
+    })
+    .as_ref()
 }

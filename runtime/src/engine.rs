@@ -134,6 +134,30 @@ fn go_optimizations_from_env() -> gojit_frontend::translate::GoOptimizations {
     opts
 }
 
+/// Reads a module file into shared bytes in one copy (reading into a `Vec` and converting it
+/// to an `Arc<[u8]>` would copy the whole module a second time; Go test binaries are 3–25 MB).
+///
+/// # Errors
+/// The I/O error of opening or reading `path`.
+pub fn read_module_file(path: &std::path::Path) -> std::io::Result<Arc<[u8]>> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let len = usize::try_from(file.metadata()?.len())
+        .map_err(|_| std::io::Error::other("file too large"))?;
+    // SAFETY: all-zero bytes are valid `u8`s.
+    let mut bytes: Arc<[u8]> = unsafe { Arc::new_zeroed_slice(len).assume_init() };
+    let buf = Arc::get_mut(&mut bytes).expect("a fresh Arc is unique");
+    file.read_exact(buf)?;
+    // The file grew while we read it: read the rest the slow way.
+    let mut rest = Vec::new();
+    file.read_to_end(&mut rest)?;
+    if rest.is_empty() {
+        Ok(bytes)
+    } else {
+        Ok(bytes.iter().copied().chain(rest).collect())
+    }
+}
+
 /// A configured compiler for the host; cheap to clone.
 #[derive(Clone)]
 pub struct Engine {

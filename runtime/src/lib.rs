@@ -25,7 +25,7 @@ pub mod wasi;
 
 pub use cache::default_cache_dir;
 pub use code::CompileStats;
-pub use engine::{Config, DEFAULT_TIER_UP_BUDGET, Engine, Module, Tiers};
+pub use engine::{Config, DEFAULT_TIER_UP_BUDGET, Engine, Module, Tiers, read_module_file};
 pub use error::Error;
 pub use func::{IntoFunc, WasmParams, WasmResults, WasmTy};
 pub use gojit_frontend::traps::Trap;
