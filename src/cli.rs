@@ -94,6 +94,10 @@ struct CompileArgs {
     /// optimizing tier.
     #[arg(long)]
     baseline: bool,
+    /// Print the CLIF and the machine code of the functions whose Go name contains this text
+    /// (instead of compiling everything).
+    #[arg(long, value_name = "NAME")]
+    print: Option<String>,
     /// The module to compile.
     module: PathBuf,
 }
@@ -333,6 +337,23 @@ fn compile(args: CompileArgs) -> ExitCode {
         Err(e) => return fail(e),
     };
     let n = info.num_funcs();
+    if let Some(pattern) = &args.print {
+        let mut found = false;
+        for index in (0..n).filter(|&i| info.func_name(i).contains(pattern.as_str())) {
+            found = true;
+            match compiler.disassemble(&info, index) {
+                Ok((clif, asm)) => {
+                    println!(";; function {index} `{}`\n{clif}", info.func_name(index));
+                    println!(";; machine code ({})\n{asm}", compiler.isa().triple());
+                }
+                Err(e) => return fail(format!("{}: {e}", args.module.display())),
+            }
+        }
+        if !found {
+            return fail(format!("no function name contains `{pattern}`"));
+        }
+        return ExitCode::SUCCESS;
+    }
     let all: Vec<u32> = (0..n).collect();
     let code_bytes: usize = match compiler.compile_parallel(&info, &all, |f| f.code.len()) {
         Ok(sizes) => sizes.iter().sum(),

@@ -715,6 +715,43 @@ fn tiers_behave_the_same() {
     }
 }
 
+/// `gojit compile --print NAME` shows the CLIF and machine code of the matching functions, for
+/// both tiers, and names a pattern that matches nothing.
+#[test]
+fn cli_compile_print() {
+    let timeout = run_timeout();
+    for tier in [&[][..], &["--baseline"][..]] {
+        let mut cmd = Command::new(engine());
+        cmd.args(["compile", "--print", "main.main"])
+            .args(tier)
+            .arg(&progs().wasm);
+        let out = run(cmd, None, timeout);
+        assert_eq!(out.code, Some(0), "{}", out.describe());
+        let text = out.stdout_str();
+        assert!(
+            text.contains("`main.main`") && text.contains("function u0:"),
+            "no CLIF for main.main ({tier:?})\n{}",
+            out.describe()
+        );
+        assert!(
+            text.contains(";; machine code") && (text.contains("ret") || text.contains("jmp")),
+            "no machine code for main.main ({tier:?})\n{}",
+            out.describe()
+        );
+    }
+    let mut cmd = Command::new(engine());
+    cmd.args(["compile", "--print", "no.such.function"])
+        .arg(&progs().wasm);
+    let out = run(cmd, None, timeout);
+    assert_eq!(out.code, Some(1), "{}", out.describe());
+    assert!(
+        out.stderr_str()
+            .contains("no function name contains `no.such.function`"),
+        "{}",
+        out.describe()
+    );
+}
+
 /// `GOJIT_PERF_MAP=1` writes `/tmp/perf-<pid>.map` naming every published function by its Go
 /// name and tier, for `perf report`.
 #[test]

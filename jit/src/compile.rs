@@ -171,6 +171,52 @@ impl Compiler {
         self.compile_clif(func, func_index, || module.func_name(func_index))
     }
 
+    /// The CLIF of function `func_index` as this compiler translates it, and the machine code
+    /// Cranelift makes of it (its assembly listing), for inspecting code generation.
+    ///
+    /// # Errors
+    /// [`JitError::Translate`] or [`JitError::Codegen`], naming the function.
+    pub fn disassemble(
+        &self,
+        module: &ModuleInfo,
+        func_index: u32,
+    ) -> Result<(String, String), JitError> {
+        let config = self.frontend_config();
+        let func = if func_index < module.num_imports() {
+            translate::translate_import_trampoline(
+                module,
+                func_index,
+                &config,
+                self.pinned_sp(module),
+            )
+        } else {
+            let mut fctx = FunctionBuilderContext::new();
+            translate::translate_function_with(
+                module,
+                func_index,
+                &config,
+                self.go,
+                self.options,
+                &mut fctx,
+            )
+            .map_err(|e| JitError::Translate {
+                func: module.func_name(func_index),
+                message: e.to_string(),
+            })?
+        };
+        let clif = func.display().to_string();
+        let mut ctx = Context::for_function(func);
+        ctx.set_disasm(true);
+        let compiled = ctx
+            .compile(&*self.isa, &mut ControlPlane::default())
+            .map_err(|e| JitError::Codegen {
+                func: module.func_name(func_index),
+                message: format!("{:?}", e.inner),
+            })?;
+        let asm = compiled.vcode.clone().unwrap_or_default();
+        Ok((clif, asm))
+    }
+
     /// Compiles an already translated function.
     ///
     /// # Errors
