@@ -45,9 +45,54 @@ pub struct RawCode {
     /// Required alignment.
     pub alignment: u64,
     /// The machine code.
-    pub code: Vec<u8>,
+    pub code: SharedBytes,
     /// Trap sites, sorted by offset.
     pub traps: Box<[(u32, TrapCode)]>,
+}
+
+/// A byte range of a shared buffer: the code of one function in a code-cache file (all of them
+/// share the file's buffer, so loading a cache copies no code until it is published).
+#[derive(Clone)]
+pub struct SharedBytes {
+    buf: std::sync::Arc<[u8]>,
+    range: std::ops::Range<usize>,
+}
+
+impl SharedBytes {
+    /// `buf[range]`, or `None` if the range is not inside `buf`.
+    pub fn new(buf: std::sync::Arc<[u8]>, range: std::ops::Range<usize>) -> Option<SharedBytes> {
+        (range.start <= range.end && range.end <= buf.len()).then_some(SharedBytes { buf, range })
+    }
+}
+
+impl From<&[u8]> for SharedBytes {
+    fn from(v: &[u8]) -> SharedBytes {
+        SharedBytes {
+            buf: v.into(),
+            range: 0..v.len(),
+        }
+    }
+}
+
+impl PartialEq for SharedBytes {
+    fn eq(&self, other: &SharedBytes) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for SharedBytes {}
+
+impl std::fmt::Debug for SharedBytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SharedBytes({} bytes)", self.len())
+    }
+}
+
+impl std::ops::Deref for SharedBytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.buf[self.range.clone()]
+    }
 }
 
 impl RawCode {
@@ -61,7 +106,7 @@ impl RawCode {
         Some(RawCode {
             func_index: f.func_index,
             alignment: f.alignment,
-            code: f.code.clone(),
+            code: f.code.as_slice().into(),
             traps: traps.into(),
         })
     }

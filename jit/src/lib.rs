@@ -9,7 +9,7 @@ mod code;
 mod compile;
 mod isa;
 
-pub use code::{CodeMemory, FuncCode, RawCode};
+pub use code::{CodeMemory, FuncCode, RawCode, SharedBytes};
 pub use compile::{CompiledFunction, Compiler};
 pub use cranelift_codegen::ir::TrapCode;
 pub use isa::{IsaOptions, TargetIsa};

@@ -12,7 +12,7 @@
 //! `{func_index u32, alignment u32, ntraps u32, code_len u32, traps [offset u32, code u8]*,
 //! code}`, BLAKE3 of everything before (32 bytes).
 
-use gojit_jit::{RawCode, TrapCode};
+use gojit_jit::{RawCode, SharedBytes, TrapCode};
 use std::io::Write;
 use std::num::NonZeroU8;
 use std::path::{Path, PathBuf};
@@ -56,13 +56,14 @@ impl CodeCache {
 
     /// The cached functions, or nothing if there is no valid cache file.
     pub(crate) fn load(&self, num_funcs: u32) -> Vec<RawCode> {
-        std::fs::read(&self.path)
+        crate::engine::read_module_file(&self.path)
             .ok()
             .and_then(|b| self.parse(&b, num_funcs))
             .unwrap_or_default()
     }
 
-    fn parse(&self, bytes: &[u8], num_funcs: u32) -> Option<Vec<RawCode>> {
+    fn parse(&self, file: &std::sync::Arc<[u8]>, num_funcs: u32) -> Option<Vec<RawCode>> {
+        let bytes: &[u8] = file;
         let body_len = bytes.len().checked_sub(32)?;
         let (body, sum) = bytes.split_at(body_len);
         if blake3::hash(body).as_bytes() != sum {
@@ -88,7 +89,10 @@ impl CodeCache {
                 let code = TrapCode::from_raw(NonZeroU8::new(r.take(1)?[0])?);
                 traps.push((off, code));
             }
-            let code = r.take(code_len)?.to_vec();
+            let code = r.take(code_len)?;
+            // The entry's code stays in the file's buffer.
+            let start = code.as_ptr() as usize - bytes.as_ptr() as usize;
+            let code = SharedBytes::new(file.clone(), start..start + code_len)?;
             out.push(RawCode {
                 func_index,
                 alignment,
@@ -160,7 +164,7 @@ mod tests {
         RawCode {
             func_index: i,
             alignment: 16,
-            code: vec![0xc3; 5 + i as usize],
+            code: vec![0xc3; 5 + i as usize].as_slice().into(),
             traps: vec![
                 (1, TrapCode::HEAP_OUT_OF_BOUNDS),
                 (3, TrapCode::STACK_OVERFLOW),
