@@ -16,15 +16,19 @@
 //! published functions are also recorded in a fixed-size, write-once registry (one slot per
 //! function and tier and per entry trampoline) that it scans lock-free.
 
+mod perf_map;
+mod tiers;
+
 use crate::Error;
 use crate::cache::CodeCache;
 use crate::lazy_stubs::LazyStubs;
 use gojit_frontend::ModuleInfo;
 use gojit_frontend::traps::Trap;
 use gojit_jit::{CodeMemory, CompiledFunction, Compiler, FuncCode, RawCode};
-use std::collections::VecDeque;
+use perf_map::perf_map;
 use std::sync::atomic::{AtomicI32, AtomicPtr, AtomicU8, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock, Weak};
+use tiers::{Background, NO_OSR};
 
 /// What a code address means to the signal handler.
 #[derive(Debug, Clone, Copy)]
@@ -104,49 +108,6 @@ pub(crate) struct ModuleCode {
 /// Per function, its latest code (loaded or compiled; optimized code replaces baseline code),
 /// and whether any was compiled since the cache was loaded.
 type CachedCode = (Vec<Option<RawCode>>, bool);
-
-/// Work for the background compiler thread, most urgent first.
-#[derive(Default)]
-struct Background {
-    queues: Mutex<BackgroundQueues>,
-    wake: Condvar,
-}
-
-#[derive(Default)]
-struct BackgroundQueues {
-    /// Direct callees of functions compiled on demand (first tier): likely needed next, and
-    /// the demanding thread would otherwise compile them itself.
-    prefetch: VecDeque<u32>,
-    /// Hot functions waiting for the optimizing tier, in the order they got hot (OSR entries
-    /// first: a call is waiting in a loop for them).
-    tier_up: VecDeque<Job>,
-    /// Set when the module's code is dropped: the thread exits.
-    closed: bool,
-}
-
-impl BackgroundQueues {
-    fn next(&mut self) -> Option<Job> {
-        self.prefetch
-            .pop_front()
-            .map(Job::Compile)
-            .or_else(|| self.tier_up.pop_front())
-    }
-}
-
-enum Job {
-    /// First-tier compilation of a prefetched callee.
-    Compile(u32),
-    /// Optimizing-tier compilation of a hot function.
-    TierUp(u32),
-    /// The OSR entry of a function for a site (a call is looping there in baseline code).
-    Osr(u32, u32),
-}
-
-/// `osr_sites` values that are not sites.
-const NO_OSR: u32 = u32::MAX;
-const OSR_FAILED: u32 = u32::MAX - 1;
-/// Iterations a baseline loop runs between asking whether its OSR entry is ready.
-const OSR_RECHECK: i32 = 10_000;
 
 const IDLE: u8 = 0;
 const COMPILING: u8 = 1;
@@ -437,163 +398,6 @@ impl ModuleCode {
         result.map(|p| p.cast_const())
     }
 
-    /// Queues the not-yet-compiled direct callees of `index` for the background compiler.
-    /// (Queueing callees of callees too was measured on the encoding/json test binary's
-    /// start-up and did not help: the running thread still compiled most of what it ran.)
-    fn prefetch_callees(&self, index: u32) {
-        if !self.start_background() {
-            return;
-        }
-        let mut q = self
-            .background
-            .queues
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        let before = q.prefetch.len();
-        for callee in self.info.direct_callees(index) {
-            if self.states[callee as usize].load(Ordering::Relaxed) == IDLE {
-                q.prefetch.push_back(callee);
-            }
-        }
-        if q.prefetch.len() > before {
-            self.background.wake.notify_one();
-        }
-    }
-
-    /// Baseline code of function `index` got hot: has the optimizing tier recompile it, in the
-    /// background if there is a background thread, else right away on this thread.
-    pub(crate) fn request_tier_up(&self, index: u32) {
-        let i = index as usize;
-        // Whatever happens next, this code need not ask again.
-        self.budgets[i].store(i32::MAX, Ordering::Relaxed);
-        if !self.tiering.tier_up
-            || self.tier_states[i]
-                .compare_exchange(IDLE, COMPILING, Ordering::AcqRel, Ordering::Acquire)
-                .is_err()
-        {
-            return;
-        }
-        if self.start_background() {
-            let mut q = self
-                .background
-                .queues
-                .lock()
-                .unwrap_or_else(|e| e.into_inner());
-            q.tier_up.push_back(Job::TierUp(index));
-            self.background.wake.notify_one();
-        } else {
-            self.tier_up_one(index);
-        }
-    }
-
-    /// Baseline code of function `index` got hot in a loop at `site`: besides the tier-up for
-    /// later calls, has the OSR entry for that site compiled. Returns it once it is ready (the
-    /// running call then continues in it), else null (the loop keeps running baseline code and
-    /// asks again after `OSR_RECHECK` iterations).
-    pub(crate) fn request_osr(&self, index: u32, site: u32) -> *const u8 {
-        let i = index as usize;
-        self.request_tier_up(index);
-        if !self.tiering.tier_up || site >= OSR_FAILED {
-            return std::ptr::null();
-        }
-        match self.osr_sites[i].compare_exchange(NO_OSR, site, Ordering::AcqRel, Ordering::Acquire)
-        {
-            Ok(_) => {
-                if self.start_background() {
-                    let mut q = self
-                        .background
-                        .queues
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner());
-                    q.tier_up.push_front(Job::Osr(index, site));
-                    self.background.wake.notify_one();
-                } else {
-                    self.compile_osr(index, site);
-                }
-            }
-            Err(s) if s == site => {}
-            Err(OSR_FAILED) => return std::ptr::null(),
-            // Another site of the function (say, the outer loop of a nest) has the function's
-            // OSR entry: keep the budget small so that site gets to ask again.
-            Err(_) => {
-                self.budgets[i].store(self.osr_recheck(), Ordering::Relaxed);
-                return std::ptr::null();
-            }
-        }
-        let code = self.osr_code[i].load(Ordering::Acquire);
-        if !code.is_null() {
-            self.osr_transfers.fetch_add(1, Ordering::Relaxed);
-        } else if self.osr_sites[i].load(Ordering::Acquire) == site {
-            self.budgets[i].store(self.osr_recheck(), Ordering::Relaxed);
-        }
-        code
-    }
-
-    /// Iterations between asking whether an OSR entry is ready: `OSR_RECHECK`, or fewer with a
-    /// smaller tier-up budget (tests set it to 1 to move calls over as early as possible).
-    fn osr_recheck(&self) -> i32 {
-        OSR_RECHECK.min(self.tiering.budget.min(i32::MAX as u32) as i32)
-    }
-
-    /// Compiles and publishes the OSR entry of function `index` for `site`.
-    fn compile_osr(&self, index: u32, site: u32) {
-        let i = index as usize;
-        let started = std::time::Instant::now();
-        let published = (|| {
-            let compiled = self
-                .compiler
-                .compile_osr_entry(&self.info, index, site)
-                .ok()?;
-            self.lock().publish(vec![compiled]).ok()?.pop()
-        })();
-        match published {
-            Some(code) => {
-                let slot = 2 * self.info.num_funcs() as usize + self.trampolines.len() + i;
-                let p = self.register(slot, code);
-                self.osr_code[i].store(p, Ordering::Release);
-                self.osr_entries.fetch_add(1, Ordering::Relaxed);
-                self.account(1, started);
-            }
-            None => self.osr_sites[i].store(OSR_FAILED, Ordering::Release),
-        }
-    }
-
-    /// Compiles function `index` with the optimizing tier and makes later calls use it. A
-    /// failure leaves the baseline code in place (it is correct, only slower).
-    fn tier_up_one(&self, index: u32) {
-        let i = index as usize;
-        let started = std::time::Instant::now();
-        let published = (|| {
-            let compiled = self.compiler.compile_function(&self.info, index).ok()?;
-            self.remember(std::slice::from_ref(&compiled));
-            self.lock().publish(vec![compiled]).ok()?.pop()
-        })();
-        if let Some(code) = published {
-            let slot = self.info.num_funcs() as usize + self.trampolines.len() + i;
-            let p = self.register(slot, code);
-            self.func_ptrs[i].store(p, Ordering::Release);
-            self.tier_states[i].store(DONE, Ordering::Release);
-            self.tiered_up.fetch_add(1, Ordering::Relaxed);
-            self.account(1, started);
-        }
-    }
-
-    /// Starts the background compiler thread unless it runs already; returns whether there is
-    /// one. It exits when the module's code is dropped.
-    fn start_background(&self) -> bool {
-        if !self.background_enabled {
-            return false;
-        }
-        *self.background_started.get_or_init(|| {
-            let work = self.background.clone();
-            let this = self.this.clone();
-            std::thread::Builder::new()
-                .name("gojit-compile".into())
-                .spawn(move || background_loop(&work, &this))
-                .is_ok()
-        })
-    }
-
     /// Compiles every function not compiled yet, in parallel, and publishes them together.
     pub(crate) fn compile_all(&self) -> Result<(), Error> {
         let started = std::time::Instant::now();
@@ -654,74 +458,4 @@ impl ModuleCode {
                 trap: c.trap_at(pc).and_then(Trap::from_code),
             })
     }
-}
-
-impl Drop for ModuleCode {
-    fn drop(&mut self) {
-        let mut q = self
-            .background
-            .queues
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        q.closed = true;
-        self.background.wake.notify_all();
-    }
-}
-
-/// The background compiler: first-tier compilation of prefetched callees before tier-ups.
-fn background_loop(work: &Background, code: &Weak<ModuleCode>) {
-    loop {
-        let job = {
-            let mut q = work.queues.lock().unwrap_or_else(|e| e.into_inner());
-            loop {
-                if q.closed {
-                    return;
-                }
-                if let Some(job) = q.next() {
-                    break job;
-                }
-                q = work.wake.wait(q).unwrap_or_else(|e| e.into_inner());
-            }
-        };
-        let Some(code) = code.upgrade() else { return };
-        match job {
-            Job::Compile(index) => {
-                if code.states[index as usize]
-                    .compare_exchange(IDLE, COMPILING, Ordering::AcqRel, Ordering::Acquire)
-                    .is_ok()
-                {
-                    // A failure is reported when (if) the function is really called.
-                    let _ = code.compile_one(index);
-                }
-            }
-            Job::TierUp(index) => code.tier_up_one(index),
-            Job::Osr(index, site) => code.compile_osr(index, site),
-        }
-    }
-}
-
-/// `/tmp/perf-<pid>.map`, when `GOJIT_PERF_MAP=1`: one line per published function so that
-/// `perf report` names JIT code by Go function and tier.
-struct PerfMap(Mutex<std::fs::File>);
-
-impl PerfMap {
-    fn write(&self, start: usize, len: usize, name: &str) {
-        use std::io::Write;
-        let mut f = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        let _ = writeln!(f, "{start:x} {len:x} {name}");
-    }
-}
-
-fn perf_map() -> Option<&'static PerfMap> {
-    static MAP: OnceLock<Option<PerfMap>> = OnceLock::new();
-    MAP.get_or_init(|| {
-        if std::env::var_os("GOJIT_PERF_MAP").is_none_or(|v| v.is_empty() || v == "0") {
-            return None;
-        }
-        let path = format!("/tmp/perf-{}.map", std::process::id());
-        std::fs::File::create(path)
-            .ok()
-            .map(|f| PerfMap(Mutex::new(f)))
-    })
-    .as_ref()
 }
