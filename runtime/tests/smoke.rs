@@ -273,3 +273,41 @@ fn hot_functions_tier_up_and_keep_their_results() {
         }
     }
 }
+
+/// A trap in a call that moved into its OSR entry is reported like any other: the trap, and
+/// the function by name.
+#[test]
+fn traps_in_osr_code_name_the_function() {
+    use gojit_runtime::Tiers;
+    const LOOP: &str = r#"
+    (module
+      (memory 1)
+      (func $walk (export "walk") (param i32) (result i32)
+        ;; Counts up from the parameter and loads at the counter times 16: in bounds for a
+        ;; long while (OSR happens), then out of bounds.
+        loop $l
+          local.get 0 i32.const 1 i32.add local.set 0
+          local.get 0 i32.const 16 i32.mul i32.load drop
+          br $l
+        end
+        unreachable))"#;
+    let config = Config {
+        tiers: Tiers::Both,
+        tier_up_budget: 10,
+        background_compile: false,
+        verify: true,
+        ..Config::default()
+    };
+    let engine = Engine::new(config).unwrap();
+    let module = Module::new(&engine, wat::parse_str(LOOP).unwrap()).unwrap();
+    let mut store = Store::new(&engine, ());
+    let i = Instance::new(&mut store, &module, &Linker::new()).unwrap();
+    let e = i.call(&mut store, "walk", &[Val::I32(0)]).unwrap_err();
+    assert_eq!(e.trap(), Some(Trap::MemoryOutOfBounds), "{e}");
+    assert!(e.to_string().contains("walk"), "{e}");
+    let stats = module.compile_stats();
+    assert!(
+        stats.osr_entries == 1 && stats.osr_transfers == 1,
+        "the trap must come from the OSR entry: {stats:?}"
+    );
+}
