@@ -86,7 +86,9 @@ func TestTimersAndSleep(t *testing.T) {
 	cancelWarm()
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Millisecond)
 	defer cancel()
-	if n := Ticker(ctx, 10*time.Millisecond); n < 3 || n > 13 {
+	// At least one tick (a loaded machine may stall the run for a good part of the window;
+	// a ticker drops ticks its reader misses), never more than the window allows.
+	if n := Ticker(ctx, 10*time.Millisecond); n < 1 || n > 13 {
 		t.Errorf("%d ticks of 10ms in 120ms", n)
 	}
 	fired := make(chan time.Time, 1)
