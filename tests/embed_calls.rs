@@ -15,22 +15,16 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;
 
-fn fixture(name: &str) -> PathBuf {
-    common::build_go(
-        &common::repo_root().join("tests/go/embed").join(name),
-        "wasip1",
-        "wasm",
-        &["-buildmode=c-shared"],
-        &format!("{name}.wasm"),
-    )
-}
-
 /// The misc fixture, compiled once and shared by every test (and thread) of this file.
 fn module() -> &'static Module {
     static M: OnceLock<Module> = OnceLock::new();
     M.get_or_init(|| {
         let engine = Engine::new(Config::default()).expect("engine");
-        Module::new(&engine, std::fs::read(fixture("misc")).expect("read")).expect("module")
+        Module::new(
+            &engine,
+            std::fs::read(common::embed_reactor("misc")).expect("read"),
+        )
+        .expect("module")
     })
 }
 
@@ -537,7 +531,7 @@ fn gojit(args: &[&str]) -> common::Output {
 
 #[test]
 fn cli_invoke() {
-    let wasm = fixture("cli");
+    let wasm = common::embed_reactor("cli");
     let wasm = wasm.to_str().unwrap();
     let out = gojit(&["run", "--invoke", "add", wasm, "2", "3"]);
     assert_eq!(
@@ -598,7 +592,7 @@ fn cli_invoke() {
 /// A trap in an export after an earlier run of the same module filled the code cache.
 #[test]
 fn cli_invoke_trap_with_warm_cache() {
-    let wasm = fixture("cli");
+    let wasm = common::embed_reactor("cli");
     let wasm = wasm.to_str().unwrap();
     let cache = common::scratch_dir("embed-cli-warm");
     let out = gojit_cached(&cache, &["run", "--invoke", "add", wasm, "2", "3"]);

@@ -8,19 +8,8 @@
 mod common;
 
 use gojit::{CallMode, Caller, Config, Engine, Error, Instance, Linker, Module, Store, wasi};
-use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
-
-fn fixture(name: &str) -> PathBuf {
-    common::build_go(
-        &common::repo_root().join("tests/go/embed").join(name),
-        "wasip1",
-        "wasm",
-        &["-buildmode=c-shared"],
-        &format!("{name}.wasm"),
-    )
-}
 
 fn engine() -> &'static Engine {
     static E: OnceLock<Engine> = OnceLock::new();
@@ -37,7 +26,7 @@ fn module(name: &'static str) -> Module {
         _ => unreachable!(),
     };
     cell.get_or_init(|| {
-        let bytes = std::fs::read(fixture(name)).expect("read fixture");
+        let bytes = std::fs::read(common::embed_reactor(name)).expect("read fixture");
         Module::new(engine(), bytes).expect("module")
     })
     .clone()

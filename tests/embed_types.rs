@@ -17,13 +17,7 @@ use gojit::{
 };
 
 fn module() -> (Engine, Module) {
-    let wasm = common::build_go(
-        &common::repo_root().join("tests/go/embed/types"),
-        "wasip1",
-        "wasm",
-        &["-buildmode=c-shared"],
-        "types.wasm",
-    );
+    let wasm = common::embed_reactor("types");
     let engine = Engine::new(Config::default()).expect("engine");
     let module = Module::new(&engine, std::fs::read(wasm).expect("read fixture")).expect("module");
     (engine, module)

@@ -284,6 +284,18 @@ pub fn fixture_key(src: &Path, goos: &str, goarch: &str, flags: &[&str], output:
     h.hex()
 }
 
+/// The Go reactor `tests/go/embed/<name>` built for wasip1 with `-buildmode=c-shared` (as
+/// `<name>.wasm`), for the embedding tests.
+pub fn embed_reactor(name: &str) -> PathBuf {
+    build_go(
+        &repo_root().join("tests/go/embed").join(name),
+        "wasip1",
+        "wasm",
+        &["-buildmode=c-shared"],
+        &format!("{name}.wasm"),
+    )
+}
+
 /// Builds the Go main package in `src` (a module root, or a package inside the module) for
 /// GOOS/GOARCH with `flags` (after [`GO_BUILD_FLAGS`]) and returns the path of the binary, named
 /// `output`, inside its fixture directory. Cached and safe to call concurrently (module docs).
