@@ -121,25 +121,7 @@ impl Compiler {
         module: &ModuleInfo,
         func_index: u32,
     ) -> Result<CompiledFunction, JitError> {
-        let config = self.frontend_config();
-        let pinned_sp = self.pinned_sp(module);
-        let func = if func_index < module.num_imports() {
-            translate::translate_import_trampoline(module, func_index, &config, pinned_sp)
-        } else {
-            let mut ctx = cranelift_frontend::FunctionBuilderContext::new();
-            translate::translate_function_with(
-                module,
-                func_index,
-                &config,
-                self.go,
-                self.options,
-                &mut ctx,
-            )
-            .map_err(|e| JitError::Translate {
-                func: module.func_name(func_index),
-                message: e.to_string(),
-            })?
-        };
+        let func = self.translate(module, func_index, self.options)?;
         self.compile_clif(func, func_index, || module.func_name(func_index))
     }
 
@@ -154,21 +136,37 @@ impl Compiler {
         func_index: u32,
         site: u32,
     ) -> Result<CompiledFunction, JitError> {
-        let config = self.frontend_config();
         let options = translate::TranslateOptions {
             tier_up_counters: false,
             osr_entry: Some(site),
             ..self.options
         };
-        let mut ctx = FunctionBuilderContext::new();
-        let func = translate::translate_function_with(
-            module, func_index, &config, self.go, options, &mut ctx,
-        )
-        .map_err(|e| JitError::Translate {
-            func: module.func_name(func_index),
-            message: e.to_string(),
-        })?;
+        let func = self.translate(module, func_index, options)?;
         self.compile_clif(func, func_index, || module.func_name(func_index))
+    }
+
+    /// The CLIF of function `func_index` (an import: its trampoline) with `options`.
+    fn translate(
+        &self,
+        module: &ModuleInfo,
+        func_index: u32,
+        options: translate::TranslateOptions,
+    ) -> Result<Function, JitError> {
+        let config = self.frontend_config();
+        if func_index < module.num_imports() {
+            return Ok(translate::translate_import_trampoline(
+                module,
+                func_index,
+                &config,
+                self.pinned_sp(module),
+            ));
+        }
+        let mut ctx = FunctionBuilderContext::new();
+        translate::translate_function_with(module, func_index, &config, self.go, options, &mut ctx)
+            .map_err(|e| JitError::Translate {
+                func: module.func_name(func_index),
+                message: e.to_string(),
+            })
     }
 
     /// The CLIF of function `func_index` as this compiler translates it, and the machine code
@@ -181,29 +179,7 @@ impl Compiler {
         module: &ModuleInfo,
         func_index: u32,
     ) -> Result<(String, String), JitError> {
-        let config = self.frontend_config();
-        let func = if func_index < module.num_imports() {
-            translate::translate_import_trampoline(
-                module,
-                func_index,
-                &config,
-                self.pinned_sp(module),
-            )
-        } else {
-            let mut fctx = FunctionBuilderContext::new();
-            translate::translate_function_with(
-                module,
-                func_index,
-                &config,
-                self.go,
-                self.options,
-                &mut fctx,
-            )
-            .map_err(|e| JitError::Translate {
-                func: module.func_name(func_index),
-                message: e.to_string(),
-            })?
-        };
+        let func = self.translate(module, func_index, self.options)?;
         let clif = func.display().to_string();
         let mut ctx = Context::for_function(func);
         ctx.set_disasm(true);

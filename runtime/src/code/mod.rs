@@ -113,6 +113,15 @@ const IDLE: u8 = 0;
 const COMPILING: u8 = 1;
 const DONE: u8 = 2;
 
+/// A registry slot (see `ModuleCode::slot_index`).
+#[derive(Clone, Copy, Debug)]
+enum Slot {
+    First(usize),
+    Trampoline(usize),
+    Optimized(usize),
+    Osr(usize),
+}
+
 /// Compilation statistics of a module.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CompileStats {
@@ -244,7 +253,7 @@ impl ModuleCode {
         for code in published {
             let i = code.func_index as usize;
             if self.states[i].load(Ordering::Acquire) != DONE {
-                let p = self.register(i, code);
+                let p = self.register(Slot::First(i), code);
                 self.func_ptrs[i].store(p, Ordering::Release);
                 self.states[i].store(DONE, Ordering::Release);
                 n += 1;
@@ -315,19 +324,28 @@ impl ModuleCode {
         self.memory.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn register(&self, slot: usize, code: FuncCode) -> *mut u8 {
+    /// Where published code is recorded: the registry holds, in order, every function's first
+    /// code (compiled or cached), one trampoline per signature, every function's optimized code
+    /// after a tier-up, and every function's OSR entry.
+    fn slot_index(&self, slot: Slot) -> usize {
+        let (n, sigs) = (self.info.num_funcs() as usize, self.trampolines.len());
+        match slot {
+            Slot::First(i) => i,
+            Slot::Trampoline(sig) => n + sig,
+            Slot::Optimized(i) => n + sigs + i,
+            Slot::Osr(i) => 2 * n + sigs + i,
+        }
+    }
+
+    /// Records published `code` for the signal handler (and the perf map); returns its start.
+    fn register(&self, slot: Slot, code: FuncCode) -> *mut u8 {
         let start = code.start as *mut u8;
         if let Some(map) = perf_map() {
-            // Registry slots: first code (compiled or cached), trampolines, tier-ups, OSR entries.
-            let (n, sigs) = (self.info.num_funcs() as usize, self.trampolines.len());
-            let tier = if slot < n {
-                "first"
-            } else if slot < n + sigs {
-                "trampoline"
-            } else if slot < 2 * n + sigs {
-                "optimized"
-            } else {
-                "osr"
+            let tier = match slot {
+                Slot::First(_) => "first",
+                Slot::Trampoline(_) => "trampoline",
+                Slot::Optimized(_) => "optimized",
+                Slot::Osr(_) => "osr",
             };
             let name = if code.func_index == u32::MAX {
                 "entry".to_string()
@@ -336,8 +354,18 @@ impl ModuleCode {
             };
             map.write(code.start, code.len, &format!("{name} [{tier}]"));
         }
-        let _ = self.registry[slot].set(code);
+        let _ = self.registry[self.slot_index(slot)].set(code);
         start
+    }
+
+    /// Publishes one compiled function and registers it in `slot`; returns its start.
+    fn publish_one(&self, compiled: CompiledFunction, slot: Slot) -> Result<*mut u8, Error> {
+        let code = self
+            .lock()
+            .publish(vec![compiled])?
+            .pop()
+            .expect("one function published");
+        Ok(self.register(slot, code))
     }
 
     /// The code pointer of function `index`, compiling it first if needed (or waiting for the
@@ -375,12 +403,7 @@ impl ModuleCode {
         let result = (|| {
             let compiled = compiler.compile_function(&self.info, index)?;
             self.remember(std::slice::from_ref(&compiled));
-            let code = self
-                .lock()
-                .publish(vec![compiled])?
-                .pop()
-                .expect("one function published");
-            Ok::<_, Error>(self.register(i, code))
+            self.publish_one(compiled, Slot::First(i))
         })();
         match &result {
             Ok(p) => {
@@ -410,7 +433,7 @@ impl ModuleCode {
         for code in mem.publish(all)? {
             let i = code.func_index as usize;
             if self.states[i].load(Ordering::Acquire) != DONE {
-                let p = self.register(i, code);
+                let p = self.register(Slot::First(i), code);
                 self.func_ptrs[i].store(p, Ordering::Release);
                 self.states[i].store(DONE, Ordering::Release);
             }
@@ -441,7 +464,7 @@ impl ModuleCode {
             .publish(vec![compiled])?
             .pop()
             .expect("one trampoline published");
-        let p = self.register(self.info.num_funcs() as usize + canon, code);
+        let p = self.register(Slot::Trampoline(canon), code);
         slot.store(p, Ordering::Release);
         self.account(1, started);
         Ok(p)

@@ -1,7 +1,8 @@
 //! Background compilation and tiering: the worker thread (prefetched callees first, then
 //! tier-ups and OSR entries), tier-up requests from baseline code, and OSR entries.
 
-use super::{COMPILING, DONE, IDLE, ModuleCode};
+use super::{COMPILING, DONE, IDLE, ModuleCode, Slot};
+use crate::Error;
 use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
 use std::sync::{Condvar, Mutex, Weak};
@@ -152,22 +153,18 @@ impl ModuleCode {
     fn compile_osr(&self, index: u32, site: u32) {
         let i = index as usize;
         let started = std::time::Instant::now();
-        let published = (|| {
-            let compiled = self
-                .compiler
-                .compile_osr_entry(&self.info, index, site)
-                .ok()?;
-            self.lock().publish(vec![compiled]).ok()?.pop()
-        })();
+        let published = self
+            .compiler
+            .compile_osr_entry(&self.info, index, site)
+            .map_err(Error::from)
+            .and_then(|compiled| self.publish_one(compiled, Slot::Osr(i)));
         match published {
-            Some(code) => {
-                let slot = 2 * self.info.num_funcs() as usize + self.trampolines.len() + i;
-                let p = self.register(slot, code);
+            Ok(p) => {
                 self.osr_code[i].store(p, Ordering::Release);
                 self.osr_entries.fetch_add(1, Ordering::Relaxed);
                 self.account(1, started);
             }
-            None => self.osr_sites[i].store(OSR_FAILED, Ordering::Release),
+            Err(_) => self.osr_sites[i].store(OSR_FAILED, Ordering::Release),
         }
     }
 
@@ -176,14 +173,15 @@ impl ModuleCode {
     fn tier_up_one(&self, index: u32) {
         let i = index as usize;
         let started = std::time::Instant::now();
-        let published = (|| {
-            let compiled = self.compiler.compile_function(&self.info, index).ok()?;
-            self.remember(std::slice::from_ref(&compiled));
-            self.lock().publish(vec![compiled]).ok()?.pop()
-        })();
-        if let Some(code) = published {
-            let slot = self.info.num_funcs() as usize + self.trampolines.len() + i;
-            let p = self.register(slot, code);
+        let published = self
+            .compiler
+            .compile_function(&self.info, index)
+            .map_err(Error::from)
+            .and_then(|compiled| {
+                self.remember(std::slice::from_ref(&compiled));
+                self.publish_one(compiled, Slot::Optimized(i))
+            });
+        if let Ok(p) = published {
             self.func_ptrs[i].store(p, Ordering::Release);
             self.tier_states[i].store(DONE, Ordering::Release);
             self.tiered_up.fetch_add(1, Ordering::Relaxed);
