@@ -348,7 +348,13 @@ fn compile(args: CompileArgs) -> ExitCode {
             found = true;
             match compiler.disassemble(&info, index) {
                 Ok((clif, asm)) => {
-                    println!(";; function {index} `{}`\n{clif}", info.func_name(index));
+                    // The masked fingerprint is what native-kernel recognition matches.
+                    let fingerprint = gojit_frontend::translate::masked_fingerprint(&info, index)
+                        .map_or_else(|| "none".to_string(), |f| format!("{f:#018x}"));
+                    println!(
+                        ";; function {index} `{}` (masked body fingerprint {fingerprint})\n{clif}",
+                        info.func_name(index)
+                    );
                     println!(";; machine code ({})\n{asm}", compiler.isa().triple());
                 }
                 Err(e) => return fail(format!("{}: {e}", args.module.display())),

@@ -3,8 +3,9 @@
 //! translation) on many address ranges — inside memory, across its end, with a 3-letter alphabet
 //! making matches and mismatches frequent — and every result and trap must agree. The helpers
 //! (`memchr`, `memcmp`, `memeqbody`) and kernels (SHA-256 blocks, CRC-32 slicing-by-8 with the
-//! IEEE and another table) are the focus; the reactor's Go code itself exercises the dispatch
-//! threading, the fast entry and the pinned stack pointer.
+//! IEEE and another table, `bytealg`'s Rabin-Karp searches, `math/big`'s vector arithmetic) are
+//! the focus; the reactor's Go code itself exercises the dispatch threading, the fast entry and
+//! the pinned stack pointer.
 
 mod common;
 
@@ -119,7 +120,8 @@ fn native_helpers_agree_with_the_wasm_versions() {
             next(64)
         };
         let seed = Val::I32(next(1 << 30) as i32);
-        let calls: [(&str, Vec<Val>); 6] = [
+        let (a_short, b_short) = (next(64) + next(2) * next(4000), next(8));
+        let calls: [(&str, Vec<Val>); 8] = [
             ("sha256_at", vec![Val::I32(a as i32), Val::I32(n as i32)]),
             (
                 "crc32_at",
@@ -152,6 +154,26 @@ fn native_helpers_agree_with_the_wasm_versions() {
                     Val::I32(n as i32),
                     Val::I32(b as i32),
                     Val::I32(next(64) as i32),
+                ],
+            ),
+            (
+                // Long haystacks, short needles from the same 3-letter text (frequent partial
+                // matches push bytes.Index to Rabin-Karp); sometimes past the end of memory.
+                "index",
+                vec![
+                    Val::I32(a as i32),
+                    Val::I32(if case % 4 == 0 { n } else { a_short } as i32),
+                    Val::I32(b as i32),
+                    Val::I32(b_short as i32),
+                ],
+            ),
+            (
+                "big_arith",
+                vec![
+                    Val::I32(a as i32),
+                    Val::I32((n / 8).min(next(300)) as i32),
+                    Val::I32(b as i32),
+                    Val::I32(next(120) as i32),
                 ],
             ),
         ];

@@ -29,6 +29,7 @@ const PACKAGES: &[&str] = &[
     "encoding/base64",
     "hash/crc32",
     "crypto/sha256",
+    "math/big",
 ];
 
 /// Limit for the whole `go test` run (building and running all packages).

@@ -33,24 +33,24 @@ pub enum Builtin {
     Memcmp = 6,
     /// `memeqbody(vmctx, a: i64, b: i64, n: i64) -> i64`: Go's `memeqbody`, or [`Builtin::TRAP`].
     Memeqbody = 7,
-    /// `sha256_block(vmctx, sp: i32) -> i32`: runs `crypto/internal/fips140/sha256.blockGeneric`
-    /// on the arguments in its Go frame at `sp` and returns 1, or returns 0 (doing nothing) if any
-    /// of them is nil or out of bounds, so the compiled Go body handles that case.
-    Sha256Block = 8,
-    /// `crc32_slicing8(vmctx, sp: i32) -> i32`: the same for `hash/crc32.slicingUpdate`.
-    Crc32Slicing8 = 9,
+    /// `go_kernel(vmctx, kernel: i32, sp: i32) -> i32`: runs the standard-library function
+    /// [`GoKernel`] `kernel` natively on the arguments in its Go frame at `sp`, writes its results
+    /// into the frame and returns 1; or returns 0, changing nothing, if the wasm version would not
+    /// simply return (a nil pointer, a range outside memory, a panic), so the compiled Go body
+    /// runs and does whatever it does.
+    GoKernel = 8,
     /// `tier_up(vmctx, func_index: i32)`: baseline code of function `func_index` used up its
     /// budget (`vmctx::TIER_BUDGETS`); the runtime queues it for the optimizing tier. Never fails.
-    TierUp = 10,
+    TierUp = 9,
     /// `tier_up_osr(vmctx, func_index: i32, site: i32) -> ptr`: like `TierUp`, at a backward
     /// branch where baseline code can move to optimized code mid-call; returns the on-stack-
     /// replacement entry for `site` once it is compiled, else null (keep running baseline code).
-    TierUpOsr = 11,
+    TierUpOsr = 10,
 }
 
 impl Builtin {
     /// Number of builtins (the size of the vmctx builtin array).
-    pub const COUNT: usize = 12;
+    pub const COUNT: usize = 11;
     /// All builtins, in vmctx order.
     pub const ALL: [Builtin; Self::COUNT] = [
         Builtin::MemoryGrow,
@@ -61,8 +61,7 @@ impl Builtin {
         Builtin::Memchr,
         Builtin::Memcmp,
         Builtin::Memeqbody,
-        Builtin::Sha256Block,
-        Builtin::Crc32Slicing8,
+        Builtin::GoKernel,
         Builtin::TierUp,
         Builtin::TierUpOsr,
     ];
@@ -82,8 +81,7 @@ impl Builtin {
             Builtin::Memchr => "memchr",
             Builtin::Memcmp => "memcmp",
             Builtin::Memeqbody => "memeqbody",
-            Builtin::Sha256Block => "sha256_block",
-            Builtin::Crc32Slicing8 => "crc32_slicing8",
+            Builtin::GoKernel => "go_kernel",
             Builtin::TierUp => "tier_up",
             Builtin::TierUpOsr => "tier_up_osr",
         }
@@ -120,8 +118,8 @@ impl Builtin {
                 sig.params.extend([i32_(), i32_(), i32_()]);
                 sig.returns.push(AbiParam::new(types::I64));
             }
-            Builtin::Sha256Block | Builtin::Crc32Slicing8 => {
-                sig.params.push(i32_());
+            Builtin::GoKernel => {
+                sig.params.extend([i32_(), i32_()]);
                 sig.returns.push(i32_());
             }
             Builtin::Memeqbody => {
@@ -134,5 +132,56 @@ impl Builtin {
             }
         }
         sig
+    }
+}
+
+/// A Go standard-library function that native Go runs as assembly and wasm runs as plain Go,
+/// with a native implementation of identical results ([`Builtin::GoKernel`]). The translator
+/// recognises them by name and body fingerprint (`translate::go_kernels`); the comment of each
+/// gives the Go signature whose frame the runtime reads (arguments from `sp+8`, 8-byte slots, a
+/// slice is pointer, length and capacity, a string pointer and length; results follow).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
+pub enum GoKernel {
+    /// `crypto/internal/fips140/sha256.blockGeneric(dig *Digest, p []byte)`.
+    Sha256Block = 0,
+    /// `hash/crc32.slicingUpdate(crc uint32, tab *slicing8Table, p []byte) uint32`.
+    Crc32Slicing8 = 1,
+    /// `internal/bytealg.IndexRabinKarp[go.shape.string](dict, s, sep string) int`.
+    IndexRabinKarpString = 2,
+    /// `internal/bytealg.IndexRabinKarp[go.shape.[]uint8](dict, s, sep []byte) int`.
+    IndexRabinKarpBytes = 3,
+    /// `internal/bytealg.LastIndexRabinKarp[go.shape.string](dict, s, sep string) int`.
+    LastIndexRabinKarpString = 4,
+    /// `internal/bytealg.LastIndexRabinKarp[go.shape.[]uint8](dict, s, sep []byte) int`.
+    LastIndexRabinKarpBytes = 5,
+    /// `math/big.addVV_g(z, x, y []Word) (c Word)`.
+    BigAddVV = 6,
+    /// `math/big.subVV_g(z, x, y []Word) (c Word)`.
+    BigSubVV = 7,
+    /// `math/big.mulAddVWW_g(z, x []Word, y, r Word) (c Word)`.
+    BigMulAddVWW = 8,
+    /// `math/big.addMulVVWW_g(z, x, y []Word, m, a Word) (c Word)`.
+    BigAddMulVVWW = 9,
+}
+
+impl GoKernel {
+    /// All kernels, in numbering order.
+    pub const ALL: [GoKernel; 10] = [
+        GoKernel::Sha256Block,
+        GoKernel::Crc32Slicing8,
+        GoKernel::IndexRabinKarpString,
+        GoKernel::IndexRabinKarpBytes,
+        GoKernel::LastIndexRabinKarpString,
+        GoKernel::LastIndexRabinKarpBytes,
+        GoKernel::BigAddVV,
+        GoKernel::BigSubVV,
+        GoKernel::BigMulAddVWW,
+        GoKernel::BigAddMulVVWW,
+    ];
+
+    /// The kernel numbered `n` (what compiled code passes to [`Builtin::GoKernel`]).
+    pub fn from_u32(n: u32) -> Option<GoKernel> {
+        GoKernel::ALL.get(n as usize).copied()
     }
 }

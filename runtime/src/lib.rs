@@ -12,6 +12,7 @@ mod engine;
 mod error;
 pub mod func;
 mod go_helpers;
+mod go_kernels;
 pub mod host;
 mod instance;
 mod lazy_stubs;

@@ -5,6 +5,7 @@
 
 use crate::Error;
 use crate::go_helpers;
+use crate::go_kernels;
 use crate::host::HostError;
 use crate::instance::{InstanceInner, Suspend};
 use gojit_frontend::builtins::Builtin;
@@ -23,8 +24,7 @@ pub(crate) fn builtin_address(b: Builtin) -> usize {
         Builtin::Memchr => memchr as *const () as usize,
         Builtin::Memcmp => memcmp as *const () as usize,
         Builtin::Memeqbody => memeqbody as *const () as usize,
-        Builtin::Sha256Block => sha256_block as *const () as usize,
-        Builtin::Crc32Slicing8 => crc32_slicing8 as *const () as usize,
+        Builtin::GoKernel => go_kernel as *const () as usize,
         Builtin::TierUp => tier_up as *const () as usize,
         Builtin::TierUpOsr => tier_up_osr as *const () as usize,
     }
@@ -141,14 +141,9 @@ unsafe fn memory_mut<'a>(vmctx: *mut u64) -> &'a mut [u8] {
     }
 }
 
-extern "C" fn sha256_block(vmctx: *mut u64, sp: u32) -> u32 {
+extern "C" fn go_kernel(vmctx: *mut u64, kernel: u32, sp: u32) -> u32 {
     // SAFETY: called by compiled code of this instance with its vmctx.
-    u32::from(go_helpers::sha256_block(unsafe { memory_mut(vmctx) }, sp))
-}
-
-extern "C" fn crc32_slicing8(vmctx: *mut u64, sp: u32) -> u32 {
-    // SAFETY: called by compiled code of this instance with its vmctx.
-    u32::from(go_helpers::crc32_slicing8(unsafe { memory_mut(vmctx) }, sp))
+    u32::from(go_kernels::run(unsafe { memory_mut(vmctx) }, kernel, sp))
 }
 
 /// Carries a raw pointer to the parent stack; the pointee is only used there while the guest

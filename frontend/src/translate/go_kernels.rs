@@ -13,23 +13,64 @@
 
 use super::FuncTranslator;
 use super::go_sp;
-use crate::builtins::Builtin;
+use crate::builtins::{Builtin, GoKernel};
 use crate::module::ModuleInfo;
 use crate::vmctx;
 use cranelift_codegen::ir::{InstBuilder, MemFlagsData, types};
 use wasmparser::Operator;
 
-/// (name, fingerprint of Go 1.27's body with constants masked, builtin)
-const KNOWN: &[(&str, u64, Builtin)] = &[
+/// (name, fingerprint of Go 1.27's body with constants masked, kernel). The fingerprints are
+/// printed by `gojit compile --print NAME`.
+const KNOWN: &[(&str, u64, GoKernel)] = &[
     (
         "crypto_internal_fips140_sha256.blockGeneric",
         0x3d1a_6486_5c4b_00bf,
-        Builtin::Sha256Block,
+        GoKernel::Sha256Block,
     ),
     (
         "hash_crc32.slicingUpdate",
         0x8db8_5a63_aa76_6efc,
-        Builtin::Crc32Slicing8,
+        GoKernel::Crc32Slicing8,
+    ),
+    (
+        "internal_bytealg.IndexRabinKarp_go.shape.string_",
+        0x8b4a_845b_10a0_48c7,
+        GoKernel::IndexRabinKarpString,
+    ),
+    (
+        "internal_bytealg.IndexRabinKarp_go.shape.__uint8_",
+        0x0ef1_6e1e_65e2_55cc,
+        GoKernel::IndexRabinKarpBytes,
+    ),
+    (
+        "internal_bytealg.LastIndexRabinKarp_go.shape.string_",
+        0xe63c_7c12_2708_1ca6,
+        GoKernel::LastIndexRabinKarpString,
+    ),
+    (
+        "internal_bytealg.LastIndexRabinKarp_go.shape.__uint8_",
+        0x3533_3911_9c78_07e7,
+        GoKernel::LastIndexRabinKarpBytes,
+    ),
+    (
+        "math_big.addVV_g",
+        0xf00f_9127_b67e_8d82,
+        GoKernel::BigAddVV,
+    ),
+    (
+        "math_big.subVV_g",
+        0xe9da_3b3b_9a40_fc1a,
+        GoKernel::BigSubVV,
+    ),
+    (
+        "math_big.mulAddVWW_g",
+        0x6c99_abc9_b514_57c2,
+        GoKernel::BigMulAddVWW,
+    ),
+    (
+        "math_big.addMulVVWW_g",
+        0x62e9_b4d5_9ace_c881,
+        GoKernel::BigAddMulVVWW,
     ),
 ];
 
@@ -54,20 +95,20 @@ pub fn masked_fingerprint(module: &ModuleInfo, func_index: u32) -> Option<u64> {
     Some(h)
 }
 
-/// The kernel builtin for defined function `func_index`, if it is a recognised Go function.
-pub fn native_kernel(module: &ModuleInfo, func_index: u32) -> Option<Builtin> {
+/// The native kernel for defined function `func_index`, if it is a recognised Go function.
+pub fn native_kernel(module: &ModuleInfo, func_index: u32) -> Option<GoKernel> {
     let name = module.names.get(&func_index)?;
-    let &(_, fingerprint, builtin) = KNOWN.iter().find(|k| k.0 == name)?;
+    let &(_, fingerprint, kernel) = KNOWN.iter().find(|k| k.0 == name)?;
     let ty = module.func_type(func_index);
     if ty.params != [crate::ValType::I32] || ty.results != [crate::ValType::I32] {
         return None;
     }
-    (masked_fingerprint(module, func_index)? == fingerprint).then_some(builtin)
+    (masked_fingerprint(module, func_index)? == fingerprint).then_some(kernel)
 }
 
 impl FuncTranslator<'_, '_> {
     /// Emits the guarded fast path at the function's entry (see the module docs).
-    pub(crate) fn emit_native_kernel(&mut self, kernel: Builtin) {
+    pub(crate) fn emit_native_kernel(&mut self, kernel: GoKernel) {
         let (pc_b_var, _) = self.locals[0];
         let pc_b = self.builder.use_var(pc_b_var);
         let native = self.builder.create_block();
@@ -80,7 +121,8 @@ impl FuncTranslator<'_, '_> {
         } else {
             self.load_vmctx(types::I32, vmctx::global(0), false)
         };
-        let done = self.call_builtin(kernel, &[sp])[0];
+        let id = self.builder.ins().iconst(types::I32, kernel as i64);
+        let done = self.call_builtin(Builtin::GoKernel, &[id, sp])[0];
         let ret = self.builder.create_block();
         self.builder.ins().brif(done, ret, &[], body, &[]);
         self.builder.seal_block(ret);

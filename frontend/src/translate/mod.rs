@@ -20,7 +20,7 @@ mod memory;
 mod numeric;
 mod tier;
 
-use crate::builtins::Builtin;
+use crate::builtins::{Builtin, GoKernel};
 use crate::module::{ModuleInfo, ValType};
 use crate::traps::Trap;
 use crate::vmctx;
@@ -225,7 +225,7 @@ pub(crate) struct FuncTranslator<'m, 'b> {
     /// State of the dispatch-prologue scan (`go_dispatch`).
     pub(crate) dispatch_scan: go_dispatch::DispatchScan,
     /// A guarded native kernel to try at entry (`native_kernels`).
-    pub(crate) native_kernel: Option<Builtin>,
+    pub(crate) native_kernel: Option<GoKernel>,
     /// Global 0 lives in the pinned register (`pinned_sp` on a Go-layout module).
     pub(crate) pinned_sp: bool,
     /// The value the latest `local.get 0` pushed (for `fast_entry`).
