@@ -117,6 +117,9 @@ const DONE: u8 = 2;
 #[derive(Clone, Copy, Debug)]
 enum Slot {
     First(usize),
+    /// A function's first code, loaded from the code cache (same registry slot as `First`;
+    /// only the perf-map label differs: cached code may be either tier's).
+    Cached(usize),
     Trampoline(usize),
     Optimized(usize),
     Osr(usize),
@@ -253,7 +256,7 @@ impl ModuleCode {
         for code in published {
             let i = code.func_index as usize;
             if self.states[i].load(Ordering::Acquire) != DONE {
-                let p = self.register(Slot::First(i), code);
+                let p = self.register(Slot::Cached(i), code);
                 self.func_ptrs[i].store(p, Ordering::Release);
                 self.states[i].store(DONE, Ordering::Release);
                 n += 1;
@@ -330,7 +333,7 @@ impl ModuleCode {
     fn slot_index(&self, slot: Slot) -> usize {
         let (n, sigs) = (self.info.num_funcs() as usize, self.trampolines.len());
         match slot {
-            Slot::First(i) => i,
+            Slot::First(i) | Slot::Cached(i) => i,
             Slot::Trampoline(sig) => n + sig,
             Slot::Optimized(i) => n + sigs + i,
             Slot::Osr(i) => 2 * n + sigs + i,
@@ -343,6 +346,7 @@ impl ModuleCode {
         if let Some(map) = perf_map() {
             let tier = match slot {
                 Slot::First(_) => "first",
+                Slot::Cached(_) => "cached",
                 Slot::Trampoline(_) => "trampoline",
                 Slot::Optimized(_) => "optimized",
                 Slot::Osr(_) => "osr",
