@@ -157,6 +157,11 @@ fn constants_and_parameters() {
 }
 
 #[test]
+fn high_word_multiplies() {
+    run("high-word multiplies", numeric::run_high_word);
+}
+
+#[test]
 fn select() {
     run("select", numeric::run_select);
 }

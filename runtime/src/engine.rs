@@ -128,6 +128,7 @@ fn go_optimizations_from_env() -> gojit_frontend::translate::GoOptimizations {
             "-fast_entry" => opts.fast_entry = false,
             "-pinned_sp" => opts.pinned_sp = false,
             "-native_kernels" => opts.native_kernels = false,
+            "-mul_high" => opts.mul_high = false,
             other => eprintln!("gojit: warning: GOJIT_GO_OPT: unknown item `{other}` ignored"),
         }
     }

@@ -448,3 +448,41 @@ pub fn run_select(report: &mut Report, backend: &dyn Backend) {
         }
     }
 }
+
+/// Go's four-partial-product lowering of a 64×64-bit product's high word (what the `mul_high`
+/// lowering replaces with one multiply), exact and signed variants, constant operands, and near
+/// misses that must keep their own results: on every pair of edge values plus pseudo-random ones.
+pub fn run_high_word(report: &mut Report, backend: &dyn Backend) {
+    let wat = include_str!("../../frontend/tests/clif/mul_high.wat");
+    let Some(mut pair) = Pair::new(report, backend, "mul_high", wat) else {
+        return;
+    };
+    let mut vals = values::of(I64);
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    for _ in 0..40 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        vals.push(V::I64(x as i64));
+    }
+    for a in &vals {
+        for f in ["hmulu_const", "hmuls_const"] {
+            pair.check(f, &[*a], Nan::Bits);
+        }
+        for addr in [0, 3, 4, 8, 12, 15] {
+            pair.check("hmulu_load", &[V::I32(addr), *a], Nan::Bits);
+        }
+        for b in &vals {
+            for f in [
+                "hmulu",
+                "hmuls",
+                "hmulu_shared",
+                "near_mask",
+                "near_mixed_shifts",
+            ] {
+                pair.check(f, &[*a, *b], Nan::Bits);
+            }
+            pair.check("near_two_values", &[*a, *b, V::I64(x as i64)], Nan::Bits);
+        }
+    }
+}

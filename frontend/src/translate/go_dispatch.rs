@@ -41,6 +41,9 @@ pub struct GoOptimizations {
     pub pinned_sp: bool,
     /// Guarded native kernels for standard-library functions (`go_kernels.rs`).
     pub native_kernels: bool,
+    /// One high-word multiply for Go's four-partial-product lowering of `bits.Mul64` and of
+    /// division by constants (`go_mulhi.rs`).
+    pub mul_high: bool,
 }
 
 impl Default for GoOptimizations {
@@ -51,6 +54,7 @@ impl Default for GoOptimizations {
             fast_entry: true,
             pinned_sp: true,
             native_kernels: true,
+            mul_high: true,
         }
     }
 }
@@ -63,6 +67,7 @@ impl GoOptimizations {
         fast_entry: false,
         pinned_sp: false,
         native_kernels: false,
+        mul_high: false,
     };
 }
 

@@ -15,6 +15,7 @@ mod control;
 mod go_dispatch;
 mod go_intrinsics;
 mod go_kernels;
+mod go_mulhi;
 mod go_sp;
 mod memory;
 mod numeric;
@@ -180,6 +181,9 @@ pub fn translate_function_with(
         }
         t.translate_body(&body)?;
         t.builder.finalize(*config);
+    }
+    if go_opts.mul_high {
+        go_mulhi::fuse_mul_high(&mut func);
     }
     Ok(func)
 }
