@@ -3,7 +3,8 @@
 //! Every `tests/clif/NAME.wat` is translated function by function (x86-64 System V, 64-bit
 //! pointers) and the CLIF text of all its defined functions is compared with `tests/clif/NAME.clif`.
 //! Files named `tier_*.wat` are translated as lazily compiled baseline code is on x86-64 hosts
-//! (with tier-up counters, calls without null checks).
+//! (with tier-up counters, calls without null checks); only files named `inline_*.wat` inline
+//! small callees (`GoOptimizations::inline_small`).
 //! Run with `BLESS=1` to (re)write the expected files after reviewing the change; a missing
 //! expected file fails the test (it never passes silently), and so does an expected file whose
 //! `.wat` is gone.
@@ -29,9 +30,16 @@ fn render(wat_path: &Path) -> Result<String, String> {
     let wasm = wat::parse_file(wat_path).map_err(|e| format!("cannot assemble: {e}"))?;
     let module =
         ModuleInfo::parse(wasm).map_err(|e| format!("rejected by ModuleInfo::parse: {e}"))?;
-    let tier_up_counters = wat_path
+    let file_name = wat_path
         .file_name()
-        .is_some_and(|n| n.to_string_lossy().starts_with("tier_"));
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tier_up_counters = file_name.starts_with("tier_");
+    // Inlining is shown by the `inline_*` files only, so the others keep showing real calls.
+    let go = GoOptimizations {
+        inline_small: file_name.starts_with("inline_"),
+        ..GoOptimizations::default()
+    };
     let mut out = String::new();
     let mut ctx = cranelift_frontend::FunctionBuilderContext::new();
     for index in module.num_imports()..module.num_funcs() {
@@ -41,7 +49,7 @@ fn render(wat_path: &Path) -> Result<String, String> {
             &module,
             index,
             &target(),
-            GoOptimizations::default(),
+            go,
             TranslateOptions {
                 tier_up_counters,
                 lazy_call_stubs: tier_up_counters,

@@ -19,6 +19,9 @@ pub struct FuncCode {
     pub func_index: u32,
     /// Trap sites, sorted by offset.
     pub traps: Box<[(u32, TrapCode)]>,
+    /// Trap sites in code inlined from another function: (offset, that function's index),
+    /// sorted by offset.
+    pub inlined: Box<[(u32, u32)]>,
 }
 
 impl FuncCode {
@@ -35,6 +38,15 @@ impl FuncCode {
             .ok()
             .map(|i| self.traps[i].1)
     }
+
+    /// The wasm function whose code is at trap site `pc`: the function a call was inlined from,
+    /// else this function.
+    pub fn func_at(&self, pc: usize) -> u32 {
+        pc.checked_sub(self.start)
+            .and_then(|off| u32::try_from(off).ok())
+            .and_then(|off| self.inlined.binary_search_by_key(&off, |t| t.0).ok())
+            .map_or(self.func_index, |i| self.inlined[i].1)
+    }
 }
 
 /// Machine code without relocations, ready to publish: what the code cache stores.
@@ -48,6 +60,8 @@ pub struct RawCode {
     pub code: SharedBytes,
     /// Trap sites, sorted by offset.
     pub traps: Box<[(u32, TrapCode)]>,
+    /// Trap sites in inlined code and the function they came from, sorted by offset.
+    pub inlined: Box<[(u32, u32)]>,
 }
 
 /// A byte range of a shared buffer: the code of one function in a code-cache file (all of them
@@ -108,6 +122,7 @@ impl RawCode {
             alignment: f.alignment,
             code: f.code.as_slice().into(),
             traps: traps.into(),
+            inlined: f.inlined_traps.clone().into(),
         })
     }
 }
@@ -157,6 +172,7 @@ impl CodeMemory {
                 len: f.code.len(),
                 func_index: f.func_index,
                 traps: f.traps.clone(),
+                inlined: f.inlined.clone(),
             })
             .collect())
     }
@@ -197,6 +213,7 @@ impl CodeMemory {
                     len: f.code.len(),
                     func_index: f.func_index,
                     traps: traps.into_boxed_slice(),
+                    inlined: f.inlined_traps.into_boxed_slice(),
                 }
             })
             .collect())

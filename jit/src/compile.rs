@@ -25,6 +25,10 @@ pub struct CompiledFunction {
     pub alignment: u64,
     /// Trap sites: code offset and trap code.
     pub traps: Vec<(u32, TrapCode)>,
+    /// Trap sites in code inlined from another function (`GoOptimizations::inline_small`; the
+    /// translator marks it with that function's index as source location): offset and function,
+    /// sorted by offset.
+    pub inlined_traps: Vec<(u32, u32)>,
     /// Relocations (libcalls only; wasm calls go through vmctx).
     pub relocs: Vec<FinalizedMachReloc>,
     /// The function the code came from (needed to resolve relocation targets).
@@ -214,12 +218,22 @@ impl Compiler {
             }
         };
         let code = compiled.code_buffer().to_vec();
-        let traps = compiled
+        let traps: Vec<(u32, TrapCode)> = compiled
             .buffer
             .traps()
             .iter()
             .map(|t| (t.offset, t.code))
             .collect();
+        let srclocs = compiled.buffer.get_srclocs_sorted();
+        let mut inlined_traps: Vec<(u32, u32)> = traps
+            .iter()
+            .filter_map(|&(off, _)| {
+                let i = srclocs.partition_point(|s| s.end <= off);
+                let s = srclocs.get(i)?;
+                (s.start <= off && !s.loc.is_default()).then(|| (off, s.loc.bits()))
+            })
+            .collect();
+        inlined_traps.sort_unstable();
         let relocs = compiled.buffer.relocs().to_vec();
         let alignment = u64::from(compiled.buffer.alignment.max(16));
         Ok(CompiledFunction {
@@ -227,6 +241,7 @@ impl Compiler {
             code,
             alignment,
             traps,
+            inlined_traps,
             relocs,
             func: ctx.func,
         })

@@ -8,16 +8,17 @@
 //! version it can win with is complete. A file that fails any check (magic, key, bounds, the
 //! trailing checksum) is ignored: the cache can only make a start faster, never wrong.
 //!
-//! Layout (little-endian): `GOJITCC1`, key (32 bytes), entry count (u32), entries
+//! Layout (little-endian): `GOJITCC2`, key (32 bytes), entry count (u32), entries
 //! `{func_index u32, alignment u32, ntraps u32, code_len u32, traps [offset u32, code u8]*,
-//! code}`, BLAKE3 of everything before (32 bytes).
+//! ninlined u32, inlined [offset u32, func_index u32]*, code}`, BLAKE3 of everything before
+//! (32 bytes).
 
 use gojit_jit::{RawCode, SharedBytes, TrapCode};
 use std::io::Write;
 use std::num::NonZeroU8;
 use std::path::{Path, PathBuf};
 
-const MAGIC: &[u8; 8] = b"GOJITCC1";
+const MAGIC: &[u8; 8] = b"GOJITCC2";
 
 /// Where one module's cached code lives.
 #[derive(Clone, Debug)]
@@ -89,6 +90,16 @@ impl CodeCache {
                 let code = TrapCode::from_raw(NonZeroU8::new(r.take(1)?[0])?);
                 traps.push((off, code));
             }
+            let ninlined = r.u32()?;
+            let mut inlined = Vec::with_capacity(ninlined.min(1 << 16) as usize);
+            for _ in 0..ninlined {
+                let off = r.u32()?;
+                let func = r.u32()?;
+                if func >= num_funcs {
+                    return None;
+                }
+                inlined.push((off, func));
+            }
             let code = r.take(code_len)?;
             // The entry's code stays in the file's buffer.
             let start = code.as_ptr() as usize - bytes.as_ptr() as usize;
@@ -98,6 +109,7 @@ impl CodeCache {
                 alignment,
                 code,
                 traps: traps.into(),
+                inlined: inlined.into(),
             });
         }
         r.bytes.is_empty().then_some(out)
@@ -118,6 +130,11 @@ impl CodeCache {
             for (off, code) in e.traps.iter() {
                 b.extend_from_slice(&off.to_le_bytes());
                 b.push(code.as_raw().get());
+            }
+            b.extend_from_slice(&(e.inlined.len() as u32).to_le_bytes());
+            for (off, func) in e.inlined.iter() {
+                b.extend_from_slice(&off.to_le_bytes());
+                b.extend_from_slice(&func.to_le_bytes());
             }
             b.extend_from_slice(&e.code);
         }
@@ -170,6 +187,7 @@ mod tests {
                 (3, TrapCode::STACK_OVERFLOW),
             ]
             .into(),
+            inlined: vec![(3, i + 1)].into(),
         }
     }
 

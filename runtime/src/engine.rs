@@ -129,6 +129,7 @@ fn go_optimizations_from_env() -> gojit_frontend::translate::GoOptimizations {
             "-pinned_sp" => opts.pinned_sp = false,
             "-native_kernels" => opts.native_kernels = false,
             "-mul_high" => opts.mul_high = false,
+            "-inline_small" => opts.inline_small = false,
             other => eprintln!("gojit: warning: GOJIT_GO_OPT: unknown item `{other}` ignored"),
         }
     }

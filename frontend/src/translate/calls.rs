@@ -124,6 +124,9 @@ impl FuncTranslator<'_, '_> {
                 );
                 self.stack.extend(results);
             }
+            Operator::Call { function_index } if self.should_inline(function_index) => {
+                self.inline_call(function_index)?;
+            }
             Operator::Call { function_index } => {
                 let idx = self
                     .builder

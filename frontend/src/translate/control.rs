@@ -241,7 +241,14 @@ impl FuncTranslator<'_, '_> {
             Operator::Return => {
                 let n = self.control[0].num_results;
                 let vals = self.peekn(n).to_vec();
-                self.builder.ins().return_(&vals);
+                if self.inline.active {
+                    // An inlined callee returns to its inline exit.
+                    self.control[0].dest_branched_to = true;
+                    let exit = self.control[0].dest;
+                    self.builder.ins().jump(exit, &args(&vals));
+                } else {
+                    self.builder.ins().return_(&vals);
+                }
                 self.reachable = false;
             }
             Operator::Unreachable => {
@@ -339,7 +346,10 @@ impl FuncTranslator<'_, '_> {
             self.builder.seal_block(frame.dest);
         }
         if matches!(frame.kind, FrameKind::Function) {
-            if dest_reachable {
+            if self.inline.active {
+                // The caller continues at the inline exit (see `go_inline::inline_call`).
+                self.inline.exit_reachable = dest_reachable;
+            } else if dest_reachable {
                 self.builder.switch_to_block(frame.dest);
                 let rets = self.builder.block_params(frame.dest).to_vec();
                 self.builder.ins().return_(&rets);

@@ -44,6 +44,8 @@ pub struct GoOptimizations {
     /// One high-word multiply for Go's four-partial-product lowering of `bits.Mul64` and of
     /// division by constants (`go_mulhi.rs`).
     pub mul_high: bool,
+    /// Small callees translated inline in the optimizing tier (`go_inline.rs`).
+    pub inline_small: bool,
 }
 
 impl Default for GoOptimizations {
@@ -55,6 +57,7 @@ impl Default for GoOptimizations {
             pinned_sp: true,
             native_kernels: true,
             mul_high: true,
+            inline_small: true,
         }
     }
 }
@@ -68,6 +71,7 @@ impl GoOptimizations {
         pinned_sp: false,
         native_kernels: false,
         mul_high: false,
+        inline_small: false,
     };
 }
 

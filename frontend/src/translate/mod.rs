@@ -13,6 +13,7 @@
 mod calls;
 mod control;
 mod go_dispatch;
+mod go_inline;
 mod go_intrinsics;
 mod go_kernels;
 mod go_mulhi;
@@ -168,6 +169,7 @@ pub fn translate_function_with(
     {
         let builder = FunctionBuilder::new(&mut func, ctx);
         let mut t = FuncTranslator::new(module, builder, *config);
+        t.func_index = func_index;
         t.count_dispatches = is_go_export_loop(module, func_index);
         t.go_opts = go_opts;
         t.options = options;
@@ -247,6 +249,11 @@ pub(crate) struct FuncTranslator<'m, 'b> {
     pub(crate) op_offset: u32,
     /// On-stack replacement state (`tier.rs`).
     pub(crate) osr: tier::OsrState,
+    /// The function being translated.
+    pub(crate) func_index: u32,
+    /// Set while a callee's body is translated inline (`go_inline.rs`): `return` and the body's
+    /// end go to the inline exit instead of returning.
+    pub(crate) inline: go_inline::InlineState,
 }
 
 impl<'m, 'b> FuncTranslator<'m, 'b> {
@@ -282,6 +289,8 @@ impl<'m, 'b> FuncTranslator<'m, 'b> {
             has_back_edge: false,
             op_offset: 0,
             osr: tier::OsrState::default(),
+            func_index: 0,
+            inline: go_inline::InlineState::default(),
         }
     }
 
@@ -340,6 +349,21 @@ impl<'m, 'b> FuncTranslator<'m, 'b> {
                 self.locals.push((var, ty));
             }
         }
+        self.declare_body_locals(body)?;
+        if self.module.memory.is_some() {
+            self.memory_base = Some(self.load_vmctx(ptr, vmctx::MEMORY_BASE, true));
+        }
+        if self.options.osr_entry.is_some() {
+            self.enter_osr_start(params[1]);
+        }
+        Ok(())
+    }
+
+    /// Declares the locals `body` declares after its parameters, zero-initialised.
+    pub(crate) fn declare_body_locals(
+        &mut self,
+        body: &wasmparser::FunctionBody<'_>,
+    ) -> Result<(), TranslateError> {
         let mut locals = body.get_locals_reader()?;
         for _ in 0..locals.get_count() {
             let (count, ty) = locals.read()?;
@@ -360,12 +384,6 @@ impl<'m, 'b> FuncTranslator<'m, 'b> {
                 self.builder.def_var(var, zero);
                 self.locals.push((var, ty));
             }
-        }
-        if self.module.memory.is_some() {
-            self.memory_base = Some(self.load_vmctx(ptr, vmctx::MEMORY_BASE, true));
-        }
-        if self.options.osr_entry.is_some() {
-            self.enter_osr_start(params[1]);
         }
         Ok(())
     }

@@ -481,7 +481,7 @@ impl ModuleCode {
             .filter_map(OnceLock::get)
             .find(|c| c.contains(pc))
             .map(|c| CodeLookup {
-                func_index: c.func_index,
+                func_index: c.func_at(pc),
                 trap: c.trap_at(pc).and_then(Trap::from_code),
             })
     }
