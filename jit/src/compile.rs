@@ -27,8 +27,6 @@ pub struct CompiledFunction {
     pub traps: Vec<(u32, TrapCode)>,
     /// Relocations (libcalls only; wasm calls go through vmctx).
     pub relocs: Vec<FinalizedMachReloc>,
-    /// The function the code came from (needed to resolve relocation targets).
-    pub func: Function,
 }
 
 /// Compiles wasm functions for one target ISA.
@@ -228,7 +226,6 @@ impl Compiler {
             alignment,
             traps,
             relocs,
-            func: ctx.func,
         })
     }
 
