@@ -295,28 +295,6 @@ impl ModuleInfo {
         ))
     }
 
-    /// The functions defined function `index` calls directly (`call`), in order of appearance,
-    /// without duplicates. Used to guess what will be needed next.
-    pub fn direct_callees(&self, index: u32) -> Vec<u32> {
-        let mut out = Vec::new();
-        if index < self.num_imports() {
-            return out;
-        }
-        let Ok(mut ops) = self.body(index).get_operators_reader() else {
-            return out;
-        };
-        while !ops.eof() {
-            match ops.read() {
-                Ok(Operator::Call { function_index }) if !out.contains(&function_index) => {
-                    out.push(function_index)
-                }
-                Ok(_) => {}
-                Err(_) => break,
-            }
-        }
-        out
-    }
-
     /// Parses `bytes` without validating them: only for bytes this same gojit version has
     /// already validated (e.g. a module whose compiled code is in the code cache, which is keyed
     /// by a hash of the bytes). Malformed input is still an error, never a panic.

@@ -542,6 +542,7 @@ mod tests {
                 (1, TrapCode::HEAP_OUT_OF_BOUNDS),
             ],
             relocs,
+            direct_callees: Vec::new(),
         }
     }
 

@@ -125,6 +125,9 @@ impl FuncTranslator<'_, '_> {
                 self.stack.extend(results);
             }
             Operator::Call { function_index } => {
+                if self.direct_callee_set.insert(function_index) {
+                    self.direct_callees.push(function_index);
+                }
                 let idx = self
                     .builder
                     .ins()

@@ -132,6 +132,16 @@ pub fn translate_function(
         TranslateOptions::default(),
         &mut ctx,
     )
+    .map(|t| t.func)
+}
+
+/// A translated function.
+pub struct Translation {
+    /// Its CLIF.
+    pub func: Function,
+    /// The defined (not imported) functions its reachable code calls directly, in the order of
+    /// their first call: the ones a run likely needs next (the runtime compiles them ahead).
+    pub direct_callees: Vec<u32>,
 }
 
 /// Like [`translate_function`], with the given Go-aware lowerings, reusing a builder context's
@@ -146,13 +156,14 @@ pub fn translate_function_with(
     go_opts: GoOptimizations,
     options: TranslateOptions,
     ctx: &mut FunctionBuilderContext,
-) -> Result<Function, TranslateError> {
+) -> Result<Translation, TranslateError> {
     if go_opts.native_helpers
         && let Some(builtin) = go_intrinsics::native_helper(module, func_index)
     {
-        return Ok(go_intrinsics::translate_native_helper(
-            module, func_index, builtin, config,
-        ));
+        return Ok(Translation {
+            func: go_intrinsics::translate_native_helper(module, func_index, builtin, config),
+            direct_callees: Vec::new(),
+        });
     }
     let ty = module.func_type(func_index);
     let signature = match options.osr_entry {
@@ -164,7 +175,7 @@ pub fn translate_function_with(
         signature,
     );
     let body = module.body(func_index);
-    {
+    let direct_callees = {
         let builder = FunctionBuilder::new(&mut func, ctx);
         let mut t = FuncTranslator::new(module, builder, *config);
         t.count_dispatches = is_go_export_loop(module, func_index);
@@ -180,8 +191,12 @@ pub fn translate_function_with(
         }
         t.translate_body(&body)?;
         t.builder.finalize(*config);
-    }
-    Ok(func)
+        t.direct_callees
+    };
+    Ok(Translation {
+        func,
+        direct_callees,
+    })
 }
 
 /// Whether `func_index` is Go's `wasm_pc_f_loop_export(pc_f_stop i32)` (by name and type).
@@ -243,6 +258,10 @@ pub(crate) struct FuncTranslator<'m, 'b> {
     pub(crate) op_offset: u32,
     /// On-stack replacement state (`tier.rs`).
     pub(crate) osr: tier::OsrState,
+    /// The defined functions reachable code calls directly, in order of first call.
+    pub(crate) direct_callees: Vec<u32>,
+    /// `direct_callees` as a set.
+    pub(crate) direct_callee_set: std::collections::HashSet<u32>,
 }
 
 impl<'m, 'b> FuncTranslator<'m, 'b> {
@@ -278,6 +297,8 @@ impl<'m, 'b> FuncTranslator<'m, 'b> {
             has_back_edge: false,
             op_offset: 0,
             osr: tier::OsrState::default(),
+            direct_callees: Vec::new(),
+            direct_callee_set: std::collections::HashSet::new(),
         }
     }
 

@@ -380,11 +380,10 @@ impl ModuleCode {
                 .compare_exchange(IDLE, COMPILING, Ordering::AcqRel, Ordering::Acquire)
                 .is_ok()
             {
-                let r = self.compile_one(index);
-                if r.is_ok() {
-                    self.prefetch_callees(index);
-                }
-                return r;
+                return self.compile_one(index).map(|(p, callees)| {
+                    self.prefetch(&callees);
+                    p
+                });
             }
             // Another thread is compiling it: wait until it is published (or given up).
             let (lock, cv) = &self.compiled_signal;
@@ -395,18 +394,20 @@ impl ModuleCode {
         }
     }
 
-    /// Compiles and publishes function `index`, whose state this thread set to `COMPILING`.
-    fn compile_one(&self, index: u32) -> Result<*const u8, Error> {
+    /// Compiles and publishes function `index`, whose state this thread set to `COMPILING`;
+    /// returns its code and its direct callees.
+    fn compile_one(&self, index: u32) -> Result<(*const u8, Vec<u32>), Error> {
         let i = index as usize;
         let started = std::time::Instant::now();
         let compiler = self.tiering.baseline.as_ref().unwrap_or(&self.compiler);
         let result = (|| {
-            let compiled = compiler.compile_function(&self.info, index)?;
+            let mut compiled = compiler.compile_function(&self.info, index)?;
+            let callees = std::mem::take(&mut compiled.direct_callees);
             self.remember(std::slice::from_ref(&compiled));
-            self.publish_one(compiled, Slot::First(i))
+            Ok((self.publish_one(compiled, Slot::First(i))?, callees))
         })();
         match &result {
-            Ok(p) => {
+            Ok((p, _)) => {
                 self.func_ptrs[i].store(*p, Ordering::Release);
                 self.states[i].store(DONE, Ordering::Release);
             }
@@ -418,7 +419,7 @@ impl ModuleCode {
             cv.notify_all();
         }
         self.account(1, started);
-        result.map(|p| p.cast_const())
+        result.map(|(p, callees)| (p.cast_const(), callees))
     }
 
     /// Compiles every function not compiled yet, in parallel, and publishes them together.

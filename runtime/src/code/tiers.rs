@@ -51,10 +51,11 @@ const OSR_FAILED: u32 = u32::MAX - 1;
 const OSR_RECHECK: i32 = 10_000;
 
 impl ModuleCode {
-    /// Queues the not-yet-compiled direct callees of `index` for the background compiler.
+    /// Queues the not-yet-compiled functions of `callees` (the direct callees of a function
+    /// just compiled on demand, as its translation found them) for the background compiler.
     /// (Queueing callees of callees too was measured on the encoding/json test binary's
     /// start-up and did not help: the running thread still compiled most of what it ran.)
-    pub(super) fn prefetch_callees(&self, index: u32) {
+    pub(super) fn prefetch(&self, callees: &[u32]) {
         if !self.start_background() {
             return;
         }
@@ -64,7 +65,7 @@ impl ModuleCode {
             .lock()
             .unwrap_or_else(|e| e.into_inner());
         let before = q.prefetch.len();
-        for callee in self.info.direct_callees(index) {
+        for &callee in callees {
             if self.states[callee as usize].load(Ordering::Relaxed) == IDLE {
                 q.prefetch.push_back(callee);
             }
