@@ -96,7 +96,8 @@ pub(crate) struct ModuleCode {
     /// `IDLE` → `COMPILING` transition, so a published pointer is never replaced (its code is the
     /// one registered for trap lookup).
     states: Box<[AtomicU8]>,
-    compiled_signal: (Mutex<()>, Condvar),
+    /// The number of threads waiting for a function another thread compiles, and their signal.
+    compiled_signal: (Mutex<usize>, Condvar),
     /// The background compiler's work (its thread starts with the first request).
     background: Arc<Background>,
     background_started: OnceLock<bool>,
@@ -214,7 +215,7 @@ impl ModuleCode {
             cache: None,
             loaded_from_cache: 0,
             states: (0..n).map(|_| AtomicU8::new(IDLE)).collect(),
-            compiled_signal: (Mutex::new(()), Condvar::new()),
+            compiled_signal: (Mutex::new(0), Condvar::new()),
             background: Arc::default(),
             background_started: OnceLock::new(),
             background_enabled: background
@@ -387,10 +388,12 @@ impl ModuleCode {
             }
             // Another thread is compiling it: wait until it is published (or given up).
             let (lock, cv) = &self.compiled_signal;
-            let mut guard = lock.lock().unwrap_or_else(|e| e.into_inner());
+            let mut waiters = lock.lock().unwrap_or_else(|e| e.into_inner());
+            *waiters += 1;
             while self.states[i].load(Ordering::Acquire) == COMPILING {
-                guard = cv.wait(guard).unwrap_or_else(|e| e.into_inner());
+                waiters = cv.wait(waiters).unwrap_or_else(|e| e.into_inner());
             }
+            *waiters -= 1;
         }
     }
 
@@ -413,9 +416,11 @@ impl ModuleCode {
             }
             Err(_) => self.states[i].store(IDLE, Ordering::Release),
         }
-        {
-            let (lock, cv) = &self.compiled_signal;
-            let _guard = lock.lock().unwrap_or_else(|e| e.into_inner());
+        // The state changed before the lock is taken, so a thread that checks it under the lock
+        // either sees the new state or is counted and waiting (a wake-up is a system call, so
+        // it is made only for waiters).
+        let (lock, cv) = &self.compiled_signal;
+        if *lock.lock().unwrap_or_else(|e| e.into_inner()) > 0 {
             cv.notify_all();
         }
         self.account(1, started);

@@ -24,9 +24,18 @@ struct BackgroundQueues {
     tier_up: VecDeque<Job>,
     /// Set when the module's code is dropped: the thread exits.
     closed: bool,
+    /// Whether the thread waits for work (a wake-up is a system call: made only then).
+    idle: bool,
 }
 
 impl BackgroundQueues {
+    /// Wakes the thread for new work if it waits for some.
+    fn wake(&self, work: &Background) {
+        if self.idle {
+            work.wake.notify_one();
+        }
+    }
+
     fn next(&mut self) -> Option<Job> {
         self.prefetch
             .pop_front()
@@ -71,7 +80,7 @@ impl ModuleCode {
             }
         }
         if q.prefetch.len() > before {
-            self.background.wake.notify_one();
+            q.wake(&self.background);
         }
     }
 
@@ -95,7 +104,7 @@ impl ModuleCode {
                 .lock()
                 .unwrap_or_else(|e| e.into_inner());
             q.tier_up.push_back(Job::TierUp(index));
-            self.background.wake.notify_one();
+            q.wake(&self.background);
         } else {
             self.tier_up_one(index);
         }
@@ -121,7 +130,7 @@ impl ModuleCode {
                         .lock()
                         .unwrap_or_else(|e| e.into_inner());
                     q.tier_up.push_front(Job::Osr(index, site));
-                    self.background.wake.notify_one();
+                    q.wake(&self.background);
                 } else {
                     self.compile_osr(index, site);
                 }
@@ -231,7 +240,9 @@ fn background_loop(work: &Background, code: &Weak<ModuleCode>) {
                 if let Some(job) = q.next() {
                     break job;
                 }
+                q.idle = true;
                 q = work.wake.wait(q).unwrap_or_else(|e| e.into_inner());
+                q.idle = false;
             }
         };
         let Some(code) = code.upgrade() else { return };
