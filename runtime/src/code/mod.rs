@@ -456,16 +456,18 @@ impl ModuleCode {
         if !p.is_null() {
             return Ok(p);
         }
-        let mut mem = self.lock();
-        let p = slot.load(Ordering::Acquire);
-        if !p.is_null() {
-            return Ok(p);
-        }
+        // Compiled outside the code lock (other threads keep publishing meanwhile); if two
+        // threads race, the first to publish wins and the other's copy is dropped unpublished.
         let started = std::time::Instant::now();
         let compiled = self.compiler.compile_entry_trampoline(
             &self.info.types[canon],
             self.compiler.pinned_sp(&self.info),
         )?;
+        let mut mem = self.lock();
+        let p = slot.load(Ordering::Acquire);
+        if !p.is_null() {
+            return Ok(p);
+        }
         let code = mem
             .publish(vec![compiled])?
             .pop()
