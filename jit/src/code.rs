@@ -140,11 +140,13 @@ struct Region {
     len: usize,
     /// Bytes from the start already holding code.
     used: usize,
+    /// The process that created it (see `CodeMemory::place`).
+    pid: u32,
 }
 
 // SAFETY: the regions are memory this value owns exclusively (mapped in `Region::dual` or
-// `CodeMemory::publish_fresh`, unmapped only in `drop`); moving it to another thread is sound,
-// and all writes go through `&mut self`.
+// `Region::fresh`, unmapped only when dropped); moving it to another thread is sound, and all
+// writes go through `&mut self`.
 unsafe impl Send for CodeMemory {}
 
 /// The first region's size; each later one is twice the previous, up to `MAX_REGION`.
@@ -257,7 +259,11 @@ impl CodeMemory {
             (offsets, end)
         };
         if self.dual {
-            let fits = self.regions.last().and_then(|r| {
+            // A region is shared memory: after a `fork`, parent and child would both append
+            // to it. So a process only appends to regions it created (the other process never
+            // runs code beyond what existed at the fork, which is never written again).
+            let pid = std::process::id();
+            let fits = self.regions.last().filter(|r| r.pid == pid).and_then(|r| {
                 let (offsets, end) = layout(r.used);
                 (end <= r.len).then_some(offsets)
             });
@@ -344,6 +350,7 @@ impl Region {
             write: write.cast(),
             len,
             used: 0,
+            pid: std::process::id(),
         })
     }
 
@@ -403,6 +410,7 @@ impl Region {
             write: std::ptr::null_mut(),
             len,
             used: len,
+            pid: std::process::id(),
         };
         // SAFETY: `p..p + len` is the writable mapping just made, referenced nowhere else.
         let bytes = unsafe { std::slice::from_raw_parts_mut(p, len) };
