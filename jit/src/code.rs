@@ -602,6 +602,30 @@ mod tests {
     }
 
     #[test]
+    fn without_dual_mapping_every_publish_gets_fresh_pages() {
+        let isa = crate::isa::host(&Default::default()).expect("host ISA");
+        let mut mem = CodeMemory::new(isa);
+        // As after a failed `memfd_create`.
+        mem.dual = false;
+        for batch in 0..3u32 {
+            let funcs = vec![
+                compiled(batch, vec![batch as u8; 5000], Vec::new()),
+                compiled(batch, vec![batch as u8; 30], Vec::new()),
+            ];
+            for f in mem.publish(funcs).expect("published") {
+                assert_eq!(f.start % 16, 0);
+                assert!(bytes(&f).iter().all(|&b| b == batch as u8));
+            }
+        }
+        assert_eq!(mem.regions.len(), 3);
+        assert!(
+            mem.regions
+                .iter()
+                .all(|r| r.write.is_null() && r.used == r.len)
+        );
+    }
+
+    #[test]
     fn absolute_relocations_are_resolved_and_raw_code_needs_none() {
         let isa = crate::isa::host(&Default::default()).expect("host ISA");
         let mut mem = CodeMemory::new(isa);
