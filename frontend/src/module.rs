@@ -295,28 +295,6 @@ impl ModuleInfo {
         ))
     }
 
-    /// The functions defined function `index` calls directly (`call`), in order of appearance,
-    /// without duplicates. Used to guess what will be needed next.
-    pub fn direct_callees(&self, index: u32) -> Vec<u32> {
-        let mut out = Vec::new();
-        if index < self.num_imports() {
-            return out;
-        }
-        let Ok(mut ops) = self.body(index).get_operators_reader() else {
-            return out;
-        };
-        while !ops.eof() {
-            match ops.read() {
-                Ok(Operator::Call { function_index }) if !out.contains(&function_index) => {
-                    out.push(function_index)
-                }
-                Ok(_) => {}
-                Err(_) => break,
-            }
-        }
-        out
-    }
-
     /// Parses `bytes` without validating them: only for bytes this same gojit version has
     /// already validated (e.g. a module whose compiled code is in the code cache, which is keyed
     /// by a hash of the bytes). Malformed input is still an error, never a panic.
@@ -348,8 +326,16 @@ impl ModuleInfo {
                 "missing the \\0asm magic header: not a wasm binary".into(),
             ));
         }
-        validate(&bytes)?;
-        parse_validated(bytes)
+        // Building the `ModuleInfo` does not depend on validation, so it runs on another thread
+        // meanwhile (malformed bytes are an error there, never a panic); its result is used only
+        // once validation has passed, so an invalid module reports the validation error.
+        let (valid, parsed) = std::thread::scope(|s| {
+            let parser = s.spawn(|| parse_validated(bytes.clone()));
+            let valid = validate(&bytes);
+            (valid, parser.join())
+        });
+        valid?;
+        parsed.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     }
 }
 
@@ -406,34 +392,42 @@ fn validate_parallel(
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(funcs.len());
-    let per_thread = funcs.len().div_ceil(threads);
-    let mut chunks: Vec<Vec<_>> = Vec::with_capacity(threads);
+    // Threads take the next batch of functions when done with one (bodies differ in size by
+    // orders of magnitude, so equal shares would leave threads idle). Batches are handed out
+    // in function order and a thread stops only after an error in its batch, so every function
+    // before the first invalid one is validated: the first error in function order wins, and
+    // the message does not depend on thread timing.
+    const BATCH: usize = 32;
+    let mut batches = Vec::with_capacity(funcs.len().div_ceil(BATCH));
     let mut funcs = funcs.into_iter().peekable();
     while funcs.peek().is_some() {
-        chunks.push(funcs.by_ref().take(per_thread).collect());
+        batches.push(funcs.by_ref().take(BATCH).collect::<Vec<_>>());
     }
-    // The first error in function order wins, so the message does not depend on thread timing.
+    let batches = std::sync::Mutex::new(batches.into_iter().enumerate());
+    let work = || {
+        let mut allocs = wasmparser::FuncValidatorAllocations::default();
+        loop {
+            let Some((b, batch)) = batches.lock().unwrap_or_else(|e| e.into_inner()).next() else {
+                return Ok(());
+            };
+            for (i, (f, body)) in batch.into_iter().enumerate() {
+                let mut v = f.into_validator(allocs);
+                v.validate(&body).map_err(|e| (b * BATCH + i, e))?;
+                allocs = v.into_allocations();
+            }
+        }
+    };
+    // This thread is one of the workers.
     let results: Vec<Result<(), (usize, wasmparser::BinaryReaderError)>> =
         std::thread::scope(|s| {
-            let handles: Vec<_> = chunks
-                .into_iter()
-                .enumerate()
-                .map(|(c, chunk)| {
-                    s.spawn(move || {
-                        let mut allocs = wasmparser::FuncValidatorAllocations::default();
-                        for (i, (f, body)) in chunk.into_iter().enumerate() {
-                            let mut v = f.into_validator(allocs);
-                            v.validate(&body).map_err(|e| (c * per_thread + i, e))?;
-                            allocs = v.into_allocations();
-                        }
-                        Ok(())
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("validator thread panicked"))
-                .collect()
+            let handles: Vec<_> = (1..threads).map(|_| s.spawn(work)).collect();
+            let mut results = vec![work()];
+            results.extend(
+                handles
+                    .into_iter()
+                    .map(|h| h.join().expect("validator thread panicked")),
+            );
+            results
         });
     match results
         .into_iter()
@@ -710,5 +704,37 @@ mod tests {
         assert_eq!(m.globals[0].init, 7);
         assert_eq!(&m.bytes[m.data[0].range.clone()], b"hi");
         assert_eq!(m.elements[0].funcs, vec![Some(1)]);
+    }
+
+    #[test]
+    fn the_first_invalid_body_in_function_order_is_reported() {
+        // Enough functions for many validation batches; invalid ones in several of them.
+        let mut text = String::from("(module");
+        for i in 0..500 {
+            if [130, 131, 300, 499].contains(&i) {
+                text.push_str(&format!(" (func (result i32) i64.const {i})"));
+            } else {
+                text.push_str(&format!(" (func (result i32) i32.const {i})"));
+            }
+        }
+        text.push(')');
+        let wasm = wat::parse_str(&text).unwrap();
+        // The offset of function 130's body: the error names it.
+        let first = wat::parse_str(
+            text.replacen("i64.const 131", "i32.const 131", 1)
+                .replacen("i64.const 300", "i32.const 300", 1)
+                .replacen("i64.const 499", "i32.const 499", 1),
+        )
+        .unwrap();
+        for _ in 0..5 {
+            assert_eq!(
+                ModuleInfo::parse(wasm.clone()).unwrap_err(),
+                ModuleInfo::parse(first.clone()).unwrap_err()
+            );
+        }
+        assert!(matches!(
+            ModuleInfo::parse(wasm),
+            Err(ModuleError::Invalid(m)) if m.contains("type mismatch")
+        ));
     }
 }

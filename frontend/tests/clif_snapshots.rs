@@ -57,7 +57,8 @@ fn render(wat_path: &Path) -> Result<String, String> {
             },
             &mut ctx,
         )
-        .map_err(|e| format!("function {index} `{name}`: translation failed: {e}"))?;
+        .map_err(|e| format!("function {index} `{name}`: translation failed: {e}"))?
+        .func;
         writeln!(out, ";; function {index} `{name}` {ty}").unwrap();
         writeln!(out, "{}", func.display()).unwrap();
     }

@@ -31,8 +31,9 @@ pub struct CompiledFunction {
     pub inlined_traps: Vec<(u32, u32)>,
     /// Relocations (libcalls only; wasm calls go through vmctx).
     pub relocs: Vec<FinalizedMachReloc>,
-    /// The function the code came from (needed to resolve relocation targets).
-    pub func: Function,
+    /// The defined functions the code calls directly, in order of first call (see
+    /// `gojit_frontend::translate::Translation`); empty for trampolines and OSR entries.
+    pub direct_callees: Vec<u32>,
 }
 
 /// Compiles wasm functions for one target ISA.
@@ -125,8 +126,11 @@ impl Compiler {
         module: &ModuleInfo,
         func_index: u32,
     ) -> Result<CompiledFunction, JitError> {
-        let func = self.translate(module, func_index, self.options)?;
-        self.compile_clif(func, func_index, || module.func_name(func_index))
+        let t = self.translate(module, func_index, self.options)?;
+        let mut compiled =
+            self.compile_clif(t.func, func_index, || module.func_name(func_index))?;
+        compiled.direct_callees = t.direct_callees;
+        Ok(compiled)
     }
 
     /// Compiles the on-stack-replacement entry of function `func_index` for `site` (see
@@ -145,7 +149,7 @@ impl Compiler {
             osr_entry: Some(site),
             ..self.options
         };
-        let func = self.translate(module, func_index, options)?;
+        let func = self.translate(module, func_index, options)?.func;
         self.compile_clif(func, func_index, || module.func_name(func_index))
     }
 
@@ -155,15 +159,18 @@ impl Compiler {
         module: &ModuleInfo,
         func_index: u32,
         options: translate::TranslateOptions,
-    ) -> Result<Function, JitError> {
+    ) -> Result<translate::Translation, JitError> {
         let config = self.frontend_config();
         if func_index < module.num_imports() {
-            return Ok(translate::translate_import_trampoline(
-                module,
-                func_index,
-                &config,
-                self.pinned_sp(module),
-            ));
+            return Ok(translate::Translation {
+                func: translate::translate_import_trampoline(
+                    module,
+                    func_index,
+                    &config,
+                    self.pinned_sp(module),
+                ),
+                direct_callees: Vec::new(),
+            });
         }
         let mut ctx = FunctionBuilderContext::new();
         translate::translate_function_with(module, func_index, &config, self.go, options, &mut ctx)
@@ -183,7 +190,7 @@ impl Compiler {
         module: &ModuleInfo,
         func_index: u32,
     ) -> Result<(String, String), JitError> {
-        let func = self.translate(module, func_index, self.options)?;
+        let func = self.translate(module, func_index, self.options)?.func;
         let clif = func.display().to_string();
         let mut ctx = Context::for_function(func);
         ctx.set_disasm(true);
@@ -243,7 +250,7 @@ impl Compiler {
             traps,
             inlined_traps,
             relocs,
-            func: ctx.func,
+            direct_callees: Vec::new(),
         })
     }
 

@@ -128,6 +128,9 @@ impl FuncTranslator<'_, '_> {
                 self.inline_call(function_index)?;
             }
             Operator::Call { function_index } => {
+                if self.direct_callee_set.insert(function_index) {
+                    self.direct_callees.push(function_index);
+                }
                 let idx = self
                     .builder
                     .ins()
@@ -303,4 +306,57 @@ pub fn translate_import_trampoline(
     b.ins().return_(&rets);
     b.finalize(*config);
     func
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::module::ModuleInfo;
+    use crate::translate::{GoOptimizations, TranslateOptions, translate_function_with};
+    use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
+    use cranelift_frontend::FunctionBuilderContext;
+
+    #[test]
+    fn direct_callees_are_defined_reachable_and_in_first_call_order() {
+        let wasm = wat::parse_str(
+            r#"(module
+                 (import "env" "f" (func $imp))
+                 (func $a)
+                 (func $b)
+                 (func $c)
+                 (func $d)
+                 (func $main
+                   call $c
+                   call $imp
+                   call $a
+                   call $c
+                   block
+                     br 0
+                     call $d
+                   end
+                   call $b))"#,
+        )
+        .unwrap();
+        let module = ModuleInfo::parse(wasm).unwrap();
+        let config = TargetFrontendConfig {
+            default_call_conv: CallConv::SystemV,
+            pointer_width: target_lexicon::PointerWidth::U64,
+            page_size_align_log2: 12,
+        };
+        // Without inlining: these empty callees would otherwise be inlined, not called.
+        let go = GoOptimizations {
+            inline_small: false,
+            ..GoOptimizations::default()
+        };
+        let t = translate_function_with(
+            &module,
+            5,
+            &config,
+            go,
+            TranslateOptions::default(),
+            &mut FunctionBuilderContext::new(),
+        )
+        .unwrap();
+        // $c, $a, $b: not the import (called in place), not $d (unreachable), $c once.
+        assert_eq!(t.direct_callees, [3, 1, 2]);
+    }
 }

@@ -134,6 +134,16 @@ pub fn translate_function(
         TranslateOptions::default(),
         &mut ctx,
     )
+    .map(|t| t.func)
+}
+
+/// A translated function.
+pub struct Translation {
+    /// Its CLIF.
+    pub func: Function,
+    /// The defined (not imported) functions its reachable code calls directly, in the order of
+    /// their first call: the ones a run likely needs next (the runtime compiles them ahead).
+    pub direct_callees: Vec<u32>,
 }
 
 /// Like [`translate_function`], with the given Go-aware lowerings, reusing a builder context's
@@ -148,13 +158,14 @@ pub fn translate_function_with(
     go_opts: GoOptimizations,
     options: TranslateOptions,
     ctx: &mut FunctionBuilderContext,
-) -> Result<Function, TranslateError> {
+) -> Result<Translation, TranslateError> {
     if go_opts.native_helpers
         && let Some(builtin) = go_intrinsics::native_helper(module, func_index)
     {
-        return Ok(go_intrinsics::translate_native_helper(
-            module, func_index, builtin, config,
-        ));
+        return Ok(Translation {
+            func: go_intrinsics::translate_native_helper(module, func_index, builtin, config),
+            direct_callees: Vec::new(),
+        });
     }
     let ty = module.func_type(func_index);
     let signature = match options.osr_entry {
@@ -166,7 +177,7 @@ pub fn translate_function_with(
         signature,
     );
     let body = module.body(func_index);
-    {
+    let direct_callees = {
         let builder = FunctionBuilder::new(&mut func, ctx);
         let mut t = FuncTranslator::new(module, builder, *config);
         t.func_index = func_index;
@@ -183,11 +194,15 @@ pub fn translate_function_with(
         }
         t.translate_body(&body)?;
         t.builder.finalize(*config);
-    }
+        t.direct_callees
+    };
     if go_opts.mul_high {
         go_mulhi::fuse_mul_high(&mut func);
     }
-    Ok(func)
+    Ok(Translation {
+        func,
+        direct_callees,
+    })
 }
 
 /// Whether `func_index` is Go's `wasm_pc_f_loop_export(pc_f_stop i32)` (by name and type).
@@ -254,6 +269,10 @@ pub(crate) struct FuncTranslator<'m, 'b> {
     /// Set while a callee's body is translated inline (`go_inline.rs`): `return` and the body's
     /// end go to the inline exit instead of returning.
     pub(crate) inline: go_inline::InlineState,
+    /// The defined functions reachable code calls directly, in order of first call.
+    pub(crate) direct_callees: Vec<u32>,
+    /// `direct_callees` as a set.
+    pub(crate) direct_callee_set: std::collections::HashSet<u32>,
 }
 
 impl<'m, 'b> FuncTranslator<'m, 'b> {
@@ -291,6 +310,8 @@ impl<'m, 'b> FuncTranslator<'m, 'b> {
             osr: tier::OsrState::default(),
             func_index: 0,
             inline: go_inline::InlineState::default(),
+            direct_callees: Vec::new(),
+            direct_callee_set: std::collections::HashSet::new(),
         }
     }
 

@@ -96,7 +96,8 @@ pub(crate) struct ModuleCode {
     /// `IDLE` → `COMPILING` transition, so a published pointer is never replaced (its code is the
     /// one registered for trap lookup).
     states: Box<[AtomicU8]>,
-    compiled_signal: (Mutex<()>, Condvar),
+    /// The number of threads waiting for a function another thread compiles, and their signal.
+    compiled_signal: (Mutex<usize>, Condvar),
     /// The background compiler's work (its thread starts with the first request).
     background: Arc<Background>,
     background_started: OnceLock<bool>,
@@ -217,7 +218,7 @@ impl ModuleCode {
             cache: None,
             loaded_from_cache: 0,
             states: (0..n).map(|_| AtomicU8::new(IDLE)).collect(),
-            compiled_signal: (Mutex::new(()), Condvar::new()),
+            compiled_signal: (Mutex::new(0), Condvar::new()),
             background: Arc::default(),
             background_started: OnceLock::new(),
             background_enabled: background
@@ -384,45 +385,50 @@ impl ModuleCode {
                 .compare_exchange(IDLE, COMPILING, Ordering::AcqRel, Ordering::Acquire)
                 .is_ok()
             {
-                let r = self.compile_one(index);
-                if r.is_ok() {
-                    self.prefetch_callees(index);
-                }
-                return r;
+                return self.compile_one(index).map(|(p, callees)| {
+                    self.prefetch(&callees);
+                    p
+                });
             }
             // Another thread is compiling it: wait until it is published (or given up).
             let (lock, cv) = &self.compiled_signal;
-            let mut guard = lock.lock().unwrap_or_else(|e| e.into_inner());
+            let mut waiters = lock.lock().unwrap_or_else(|e| e.into_inner());
+            *waiters += 1;
             while self.states[i].load(Ordering::Acquire) == COMPILING {
-                guard = cv.wait(guard).unwrap_or_else(|e| e.into_inner());
+                waiters = cv.wait(waiters).unwrap_or_else(|e| e.into_inner());
             }
+            *waiters -= 1;
         }
     }
 
-    /// Compiles and publishes function `index`, whose state this thread set to `COMPILING`.
-    fn compile_one(&self, index: u32) -> Result<*const u8, Error> {
+    /// Compiles and publishes function `index`, whose state this thread set to `COMPILING`;
+    /// returns its code and its direct callees.
+    fn compile_one(&self, index: u32) -> Result<(*const u8, Vec<u32>), Error> {
         let i = index as usize;
         let started = std::time::Instant::now();
         let compiler = self.tiering.baseline.as_ref().unwrap_or(&self.compiler);
         let result = (|| {
-            let compiled = compiler.compile_function(&self.info, index)?;
+            let mut compiled = compiler.compile_function(&self.info, index)?;
+            let callees = std::mem::take(&mut compiled.direct_callees);
             self.remember(std::slice::from_ref(&compiled));
-            self.publish_one(compiled, Slot::First(i))
+            Ok((self.publish_one(compiled, Slot::First(i))?, callees))
         })();
         match &result {
-            Ok(p) => {
+            Ok((p, _)) => {
                 self.func_ptrs[i].store(*p, Ordering::Release);
                 self.states[i].store(DONE, Ordering::Release);
             }
             Err(_) => self.states[i].store(IDLE, Ordering::Release),
         }
-        {
-            let (lock, cv) = &self.compiled_signal;
-            let _guard = lock.lock().unwrap_or_else(|e| e.into_inner());
+        // The state changed before the lock is taken, so a thread that checks it under the lock
+        // either sees the new state or is counted and waiting (a wake-up is a system call, so
+        // it is made only for waiters).
+        let (lock, cv) = &self.compiled_signal;
+        if *lock.lock().unwrap_or_else(|e| e.into_inner()) > 0 {
             cv.notify_all();
         }
         self.account(1, started);
-        result.map(|p| p.cast_const())
+        result.map(|(p, callees)| (p.cast_const(), callees))
     }
 
     /// Compiles every function not compiled yet, in parallel, and publishes them together.
@@ -454,16 +460,18 @@ impl ModuleCode {
         if !p.is_null() {
             return Ok(p);
         }
-        let mut mem = self.lock();
-        let p = slot.load(Ordering::Acquire);
-        if !p.is_null() {
-            return Ok(p);
-        }
+        // Compiled outside the code lock (other threads keep publishing meanwhile); if two
+        // threads race, the first to publish wins and the other's copy is dropped unpublished.
         let started = std::time::Instant::now();
         let compiled = self.compiler.compile_entry_trampoline(
             &self.info.types[canon],
             self.compiler.pinned_sp(&self.info),
         )?;
+        let mut mem = self.lock();
+        let p = slot.load(Ordering::Acquire);
+        if !p.is_null() {
+            return Ok(p);
+        }
         let code = mem
             .publish(vec![compiled])?
             .pop()

@@ -19,19 +19,31 @@ struct BackgroundQueues {
     /// Direct callees of functions compiled on demand (first tier): likely needed next, and
     /// the demanding thread would otherwise compile them itself.
     prefetch: VecDeque<u32>,
+    /// Go package initializers not compiled yet, in module order (see `package_inits`).
+    inits: VecDeque<u32>,
     /// Hot functions waiting for the optimizing tier, in the order they got hot (OSR entries
     /// first: a call is waiting in a loop for them).
     tier_up: VecDeque<Job>,
     /// Set when the module's code is dropped: the thread exits.
     closed: bool,
+    /// Whether the thread waits for work (a wake-up is a system call: made only then).
+    idle: bool,
 }
 
 impl BackgroundQueues {
+    /// Wakes the thread for new work if it waits for some.
+    fn wake(&self, work: &Background) {
+        if self.idle {
+            work.wake.notify_one();
+        }
+    }
+
     fn next(&mut self) -> Option<Job> {
         self.prefetch
             .pop_front()
             .map(Job::Compile)
             .or_else(|| self.tier_up.pop_front())
+            .or_else(|| self.inits.pop_front().map(Job::Compile))
     }
 }
 
@@ -51,10 +63,11 @@ const OSR_FAILED: u32 = u32::MAX - 1;
 const OSR_RECHECK: i32 = 10_000;
 
 impl ModuleCode {
-    /// Queues the not-yet-compiled direct callees of `index` for the background compiler.
+    /// Queues the not-yet-compiled functions of `callees` (the direct callees of a function
+    /// just compiled on demand, as its translation found them) for the background compiler.
     /// (Queueing callees of callees too was measured on the encoding/json test binary's
     /// start-up and did not help: the running thread still compiled most of what it ran.)
-    pub(super) fn prefetch_callees(&self, index: u32) {
+    pub(super) fn prefetch(&self, callees: &[u32]) {
         if !self.start_background() {
             return;
         }
@@ -64,13 +77,13 @@ impl ModuleCode {
             .lock()
             .unwrap_or_else(|e| e.into_inner());
         let before = q.prefetch.len();
-        for callee in self.info.direct_callees(index) {
+        for &callee in callees {
             if self.states[callee as usize].load(Ordering::Relaxed) == IDLE {
                 q.prefetch.push_back(callee);
             }
         }
         if q.prefetch.len() > before {
-            self.background.wake.notify_one();
+            q.wake(&self.background);
         }
     }
 
@@ -94,7 +107,7 @@ impl ModuleCode {
                 .lock()
                 .unwrap_or_else(|e| e.into_inner());
             q.tier_up.push_back(Job::TierUp(index));
-            self.background.wake.notify_one();
+            q.wake(&self.background);
         } else {
             self.tier_up_one(index);
         }
@@ -120,7 +133,7 @@ impl ModuleCode {
                         .lock()
                         .unwrap_or_else(|e| e.into_inner());
                     q.tier_up.push_front(Job::Osr(index, site));
-                    self.background.wake.notify_one();
+                    q.wake(&self.background);
                 } else {
                     self.compile_osr(index, site);
                 }
@@ -196,6 +209,11 @@ impl ModuleCode {
             return false;
         }
         *self.background_started.get_or_init(|| {
+            self.background
+                .queues
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .inits = package_inits(&self.info);
             let work = self.background.clone();
             let this = self.this.clone();
             std::thread::Builder::new()
@@ -204,6 +222,34 @@ impl ModuleCode {
                 .is_ok()
         })
     }
+}
+
+/// The Go package initializers of `info` (`pkg.init`, `pkg.init.N`, `pkg.map.init.N` by name),
+/// in module order. Go runs every one of them once at start-up, roughly in that order, mostly
+/// through its init tasks' function pointers (`call_indirect`), so callee prefetching never finds
+/// them, and some are the largest functions of a binary (table set-up).
+fn package_inits(info: &gojit_frontend::ModuleInfo) -> VecDeque<u32> {
+    let mut inits: Vec<u32> = info
+        .names
+        .iter()
+        .filter(|&(&i, name)| i >= info.num_imports() && is_package_init(name))
+        .map(|(&i, _)| i)
+        .collect();
+    inits.sort_unstable();
+    inits.into()
+}
+
+/// Whether `name` is a Go package initializer's: `pkg.init`, `pkg.init.N` or `pkg.map.init.N`,
+/// where `pkg` is a package path (it may contain dots, as in `vendor_golang.org_x_net_idna`),
+/// not a method's receiver (`pkg.__T_.init` for `(*T).init`).
+fn is_package_init(name: &str) -> bool {
+    let numbered = |n: &str| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit());
+    let package = name.strip_suffix(".init").or_else(|| {
+        let (rest, n) = name.rsplit_once('.')?;
+        let package = rest.strip_suffix(".init")?;
+        numbered(n).then(|| package.strip_suffix(".map").unwrap_or(package))
+    });
+    package.is_some_and(|p| !p.is_empty() && !p.contains("__"))
 }
 
 impl Drop for ModuleCode {
@@ -230,7 +276,9 @@ fn background_loop(work: &Background, code: &Weak<ModuleCode>) {
                 if let Some(job) = q.next() {
                     break job;
                 }
+                q.idle = true;
                 q = work.wake.wait(q).unwrap_or_else(|e| e.into_inner());
+                q.idle = false;
             }
         };
         let Some(code) = code.upgrade() else { return };
@@ -246,6 +294,34 @@ fn background_loop(work: &Background, code: &Weak<ModuleCode>) {
             }
             Job::TierUp(index) => code.tier_up_one(index),
             Job::Osr(index, site) => code.compile_osr(index, site),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn package_initializers_by_name() {
+        for init in [
+            "unicode.init",
+            "encoding_json.init.1",
+            "unicode.map.init.2",
+            "main.init.0",
+            "vendor_golang.org_x_net_idna.init",
+            "vendor_golang.org_x_text_secure_bidirule.init.0",
+        ] {
+            assert!(super::is_package_init(init), "{init}");
+        }
+        for other in [
+            "runtime.__mheap_.init",
+            "runtime.mallocinit",
+            "runtime.init.func1",
+            "syscall.init.1.func2",
+            ".init",
+            "internal_sync.__HashTrieMap_go.shape.interface____go.shape.interface_____.init",
+            "init",
+        ] {
+            assert!(!super::is_package_init(other), "{other}");
         }
     }
 }
