@@ -228,6 +228,8 @@ fn hot_functions_tier_up_and_keep_their_results() {
         local.get 0 call $sum local.get 0 call $sum i64.add))"#;
     for background_compile in [true, false] {
         let config = Config {
+            // Tiering needs lazy compilation, whatever GOJIT_EAGER says.
+            lazy: true,
             tiers: Tiers::Both,
             tier_up_budget: 50,
             background_compile,
@@ -298,6 +300,8 @@ fn traps_in_osr_code_name_the_function() {
         end
         unreachable))"#;
     let config = Config {
+        // Tiering needs lazy compilation, whatever GOJIT_EAGER says.
+        lazy: true,
         tiers: Tiers::Both,
         tier_up_budget: 10,
         background_compile: false,
