@@ -189,6 +189,16 @@ impl CodeMemory {
         }
     }
 
+    /// Code memory in anonymous pages only (fresh, write-then-protect pages per publish) instead
+    /// of the dual-mapped shared regions: profilers such as `perf` resolve JIT symbols (from a
+    /// `/tmp/perf-<pid>.map`) only in anonymous executable memory, and attribute samples in a
+    /// memfd mapping to the memfd as a file.
+    pub fn anonymous(isa: OwnedTargetIsa) -> CodeMemory {
+        let mut mem = CodeMemory::new(isa);
+        mem.dual = false;
+        mem
+    }
+
     /// Publishes machine code that needs no relocations (e.g. loaded from the code cache).
     ///
     /// # Errors
@@ -628,9 +638,8 @@ mod tests {
     #[test]
     fn without_dual_mapping_every_publish_gets_fresh_pages() {
         let isa = crate::isa::host(&Default::default()).expect("host ISA");
-        let mut mem = CodeMemory::new(isa);
         // As after a failed `memfd_create`.
-        mem.dual = false;
+        let mut mem = CodeMemory::anonymous(isa);
         for batch in 0..3u32 {
             let funcs = vec![
                 compiled(batch, vec![batch as u8; 5000], Vec::new()),
