@@ -159,14 +159,6 @@ pub fn translate_function_with(
     options: TranslateOptions,
     ctx: &mut FunctionBuilderContext,
 ) -> Result<Translation, TranslateError> {
-    if go_opts.native_helpers
-        && let Some(builtin) = go_intrinsics::native_helper(module, func_index)
-    {
-        return Ok(Translation {
-            func: go_intrinsics::translate_native_helper(module, func_index, builtin, config),
-            direct_callees: Vec::new(),
-        });
-    }
     let ty = module.func_type(func_index);
     let signature = match options.osr_entry {
         Some(_) => tier::osr_signature(ty, config),
@@ -191,6 +183,9 @@ pub fn translate_function_with(
         t.pinned_sp = go_opts.pinned_sp && go_sp::go_global_layout(module);
         if go_opts.native_kernels && options.osr_entry.is_none() {
             t.native_kernel = go_kernels::native_kernel(module, func_index);
+        }
+        if go_opts.native_helpers && options.osr_entry.is_none() {
+            t.native_helper = go_intrinsics::native_helper(module, func_index);
         }
         t.translate_body(&body)?;
         t.builder.finalize(*config);
@@ -247,6 +242,8 @@ pub(crate) struct FuncTranslator<'m, 'b> {
     pub(crate) dispatch_scan: go_dispatch::DispatchScan,
     /// A guarded native kernel to try at entry (`native_kernels`).
     pub(crate) native_kernel: Option<GoKernel>,
+    /// The builtin a recognised wasm helper calls for long inputs (`native_helpers`).
+    pub(crate) native_helper: Option<Builtin>,
     /// Global 0 lives in the pinned register (`pinned_sp` on a Go-layout module).
     pub(crate) pinned_sp: bool,
     /// The value the latest `local.get 0` pushed (for `fast_entry`).
@@ -303,6 +300,7 @@ impl<'m, 'b> FuncTranslator<'m, 'b> {
             last_local0: None,
             pinned_sp: false,
             native_kernel: None,
+            native_helper: None,
             tier_up_func: None,
             options: TranslateOptions::default(),
             has_back_edge: false,
@@ -424,6 +422,9 @@ impl<'m, 'b> FuncTranslator<'m, 'b> {
         self.prologue(body)?;
         if let Some(kernel) = self.native_kernel {
             self.emit_native_kernel(kernel);
+        }
+        if let Some(builtin) = self.native_helper {
+            self.emit_native_helper(builtin);
         }
         self.tier_tick();
         let results: Vec<Type> = self
