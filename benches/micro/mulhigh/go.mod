@@ -1,0 +1,3 @@
+module mulhigh
+
+go 1.27
