@@ -140,20 +140,10 @@ impl FuncTranslator<'_, '_> {
             .iter()
             .map(|&t| super::clif_type(t))
             .collect();
-        let exit = self.builder.create_block();
-        for &t in &results {
-            self.builder.append_block_param(exit, t);
-        }
-        self.control
-            .push(ControlFrame::function(exit, results.len()));
+        let exit = self.push_function_frame(&results);
         self.reachable = true;
         self.inline.exit_reachable = false;
-        let mut reader = body.get_operators_reader()?;
-        while !reader.eof() {
-            let (op, offset) = reader.read_with_offset()?;
-            self.op_offset = offset as u32;
-            self.translate_operator(op)?;
-        }
+        self.translate_operators(&body)?;
         Ok(exit)
     }
 }

@@ -435,24 +435,40 @@ impl<'m, 'b> FuncTranslator<'m, 'b> {
             .iter()
             .map(|p| p.value_type)
             .collect();
-        let exit = self.builder.create_block();
-        for &t in &results {
-            self.builder.append_block_param(exit, t);
-        }
-        self.control
-            .push(ControlFrame::function(exit, results.len()));
-        let mut reader = body.get_operators_reader()?;
-        while !reader.eof() {
-            let (op, offset) = reader.read_with_offset()?;
-            self.op_offset = offset as u32;
-            self.translate_operator(op)?;
-        }
+        self.push_function_frame(&results);
+        self.translate_operators(body)?;
         if let (Some(site), Some(_)) = (self.options.osr_entry, self.osr.hub) {
             return Err(TranslateError::Unsupported(format!(
                 "no on-stack-replacement site at byte offset {site}"
             )));
         }
         self.finish_osr_exit();
+        Ok(())
+    }
+
+    /// Opens the bottom control frame of a body whose results are `results`; returns its exit
+    /// block (the function's return, or an inlined body's continuation).
+    pub(crate) fn push_function_frame(&mut self, results: &[Type]) -> ir::Block {
+        let exit = self.builder.create_block();
+        for &t in results {
+            self.builder.append_block_param(exit, t);
+        }
+        self.control
+            .push(ControlFrame::function(exit, results.len()));
+        exit
+    }
+
+    /// Translates every operator of `body`, recording each one's byte offset.
+    pub(crate) fn translate_operators(
+        &mut self,
+        body: &wasmparser::FunctionBody<'_>,
+    ) -> Result<(), TranslateError> {
+        let mut reader = body.get_operators_reader()?;
+        while !reader.eof() {
+            let (op, offset) = reader.read_with_offset()?;
+            self.op_offset = offset as u32;
+            self.translate_operator(op)?;
+        }
         Ok(())
     }
 
