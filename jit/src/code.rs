@@ -402,11 +402,11 @@ impl Region {
             first >= self.used && end <= self.len,
             "code placed outside its region"
         );
+        let (start, len) = (self.used, end - self.used);
         // SAFETY: `write..write + len` is this region's writable view, mapped for the region's
         // lifetime; `used..end` is within it and holds no published code yet (code is only
         // appended), so nothing reads or runs these bytes while they are written.
-        let bytes =
-            unsafe { std::slice::from_raw_parts_mut(self.write.add(self.used), end - self.used) };
+        let bytes = unsafe { std::slice::from_raw_parts_mut(self.write.add(start), len) };
         let base = self.exec as usize + self.used;
         copy_and_relocate(bytes, base, funcs, offsets.iter().map(|o| o - self.used))?;
         // SAFETY: `exec + first .. exec + end` is inside the executable view.

@@ -128,9 +128,9 @@ impl LazyStubs {
             stub[6] = 0xE9;
             stub[7..11].copy_from_slice(&(rel as i32).to_le_bytes());
         }
+        let rx = MprotectFlags::READ | MprotectFlags::EXEC;
         // SAFETY: our own mapping; from now on it is only executed.
-        let protected =
-            unsafe { mprotect(base.cast(), len, MprotectFlags::READ | MprotectFlags::EXEC) };
+        let protected = unsafe { mprotect(base.cast(), len, rx) };
         let stubs = LazyStubs { base, len };
         protected.ok()?;
         Some(stubs)

@@ -286,9 +286,9 @@ fn chain(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
             libc::sigaction(sig, &sa, std::ptr::null_mut());
         }
     } else if prev.sa_flags & libc::SA_SIGINFO != 0 {
+        type SigInfoHandler = extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void);
         // SAFETY: the previous handler was registered as an SA_SIGINFO handler of this type.
-        let f: extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) =
-            unsafe { std::mem::transmute(h) };
+        let f: SigInfoHandler = unsafe { std::mem::transmute(h) };
         f(sig, info, ctx);
     } else {
         // SAFETY: the previous handler was registered as a plain handler of this type.

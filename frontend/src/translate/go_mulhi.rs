@@ -27,9 +27,8 @@ use cranelift_codegen::ir::{
 
 const LOW32: u64 = 0xffff_ffff;
 
-/// Replaces every Hacker's-Delight high-word multiplication in `func` with `umulhi`/`smulhi`;
-/// returns how many it replaced.
-pub(crate) fn fuse_mul_high(func: &mut Function) -> usize {
+/// Replaces every Hacker's-Delight high-word multiplication in `func` with `umulhi`/`smulhi`.
+pub(crate) fn fuse_mul_high(func: &mut Function) {
     let mut candidates = Vec::new();
     for block in func.layout.blocks() {
         for inst in func.layout.block_insts(block) {
@@ -40,7 +39,6 @@ pub(crate) fn fuse_mul_high(func: &mut Function) -> usize {
             }
         }
     }
-    let mut fused = 0;
     for inst in candidates {
         for signed in [false, true] {
             if let Some((a, b)) = (Matcher { func, signed }).high_word(inst) {
@@ -52,12 +50,10 @@ pub(crate) fn fuse_mul_high(func: &mut Function) -> usize {
                 } else {
                     func.replace(inst).umulhi(a, b);
                 }
-                fused += 1;
                 break;
             }
         }
     }
-    fused
 }
 
 /// What a leaf of the formula is half of.

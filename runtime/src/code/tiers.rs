@@ -30,6 +30,14 @@ struct BackgroundQueues {
     idle: bool,
 }
 
+impl Background {
+    /// The queues, locked (a panic while they were locked leaves them consistent: every
+    /// change is a single push or pop).
+    fn queues(&self) -> std::sync::MutexGuard<'_, BackgroundQueues> {
+        self.queues.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
 impl BackgroundQueues {
     /// Wakes the thread for new work if it waits for some.
     fn wake(&self, work: &Background) {
@@ -71,11 +79,7 @@ impl ModuleCode {
         if !self.start_background() {
             return;
         }
-        let mut q = self
-            .background
-            .queues
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
+        let mut q = self.background.queues();
         let before = q.prefetch.len();
         for &callee in callees {
             if self.states[callee as usize].load(Ordering::Relaxed) == IDLE {
@@ -101,11 +105,7 @@ impl ModuleCode {
             return;
         }
         if self.start_background() {
-            let mut q = self
-                .background
-                .queues
-                .lock()
-                .unwrap_or_else(|e| e.into_inner());
+            let mut q = self.background.queues();
             q.tier_up.push_back(Job::TierUp(index));
             q.wake(&self.background);
         } else {
@@ -127,11 +127,7 @@ impl ModuleCode {
         {
             Ok(_) => {
                 if self.start_background() {
-                    let mut q = self
-                        .background
-                        .queues
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner());
+                    let mut q = self.background.queues();
                     q.tier_up.push_front(Job::Osr(index, site));
                     q.wake(&self.background);
                 } else {
@@ -209,11 +205,7 @@ impl ModuleCode {
             return false;
         }
         *self.background_started.get_or_init(|| {
-            self.background
-                .queues
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .inits = package_inits(&self.info);
+            self.background.queues().inits = package_inits(&self.info);
             let work = self.background.clone();
             let this = self.this.clone();
             std::thread::Builder::new()
@@ -254,11 +246,7 @@ fn is_package_init(name: &str) -> bool {
 
 impl Drop for ModuleCode {
     fn drop(&mut self) {
-        let mut q = self
-            .background
-            .queues
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
+        let mut q = self.background.queues();
         q.closed = true;
         self.background.wake.notify_all();
     }
@@ -268,7 +256,7 @@ impl Drop for ModuleCode {
 fn background_loop(work: &Background, code: &Weak<ModuleCode>) {
     loop {
         let job = {
-            let mut q = work.queues.lock().unwrap_or_else(|e| e.into_inner());
+            let mut q = work.queues();
             loop {
                 if q.closed {
                     return;
