@@ -234,10 +234,11 @@ fn run(args: RunArgs) -> ExitCode {
     if args.stats {
         let s = module.compile_stats();
         eprintln!(
-            "gojit: module read and validated in {:.1?}; {} of {} functions from the code cache, compiled {} ({} of them tier-ups, {} OSR entries, entered {} times) in {:.1?}; total run {:.1?}",
+            "gojit: module read and validated in {:.1?}; {} of {} functions from the code cache, {} interpreted first, compiled {} ({} of them tier-ups, {} OSR entries, entered {} times) in {:.1?}; total run {:.1?}",
             loaded,
             s.from_cache,
             module.info().num_funcs(),
+            s.interpreted,
             s.functions,
             s.tiered_up,
             s.osr_entries,

@@ -3,7 +3,8 @@
 //! registers, as constants, and feeding branches), loads/stores/bulk memory at the edges, memory
 //! growth, `call_indirect`, globals, control flow and a Go-shaped function. Results must agree bit
 //! for bit (NaNs: see `harness::Nan`), traps must be of the same kind, and memory must be identical
-//! after every store, copy, fill and grow. Every test runs with lazy and with eager compilation.
+//! after every store, copy, fill and grow. Every test runs in the interpreter tier and with lazy
+//! and with eager compilation.
 //!
 //! The harness lives in `tests/differential/`; this file adapts gojit's embedding API to it.
 
@@ -25,6 +26,9 @@ pub use gojit::Trap;
 
 struct Gojit {
     lazy: bool,
+    /// With lazy compilation: the interpreter's budget (`u32::MAX`: every call interpreted;
+    /// `None`: every function compiled on its first call).
+    interpreter: Option<u32>,
 }
 
 struct GojitModule {
@@ -38,16 +42,17 @@ struct GojitInstance {
 
 impl Backend for Gojit {
     fn name(&self) -> String {
-        if self.lazy {
-            "gojit(lazy)".into()
-        } else {
-            "gojit(eager)".into()
+        match (self.lazy, self.interpreter) {
+            (false, _) => "gojit(eager)".into(),
+            (true, None) => "gojit(lazy, compiled)".into(),
+            (true, Some(_)) => "gojit(lazy, interpreted)".into(),
         }
     }
 
     fn compile(&self, wasm: &[u8]) -> Result<Box<dyn Compiled>, String> {
         let config = gojit::Config {
             lazy: self.lazy,
+            interpreter_budget: self.interpreter,
             ..gojit::Config::default()
         };
         let engine = gojit::Engine::new(config).map_err(|e| e.to_string())?;
@@ -104,11 +109,12 @@ impl Subject for GojitInstance {
     }
 }
 
-/// Runs `group` against gojit in lazy and in eager mode; fails listing every disagreement.
+/// Runs `group` against gojit interpreted, compiled lazily and compiled eagerly; fails listing
+/// every disagreement.
 fn run(what: &str, group: impl Fn(&mut Report, &dyn Backend)) {
     let mut failures = Vec::new();
-    for lazy in [true, false] {
-        let backend = Gojit { lazy };
+    for (lazy, interpreter) in [(true, Some(u32::MAX)), (true, None), (false, None)] {
+        let backend = Gojit { lazy, interpreter };
         let mut report = Report::new(backend.name());
         group(&mut report, &backend);
         if let Err(msg) = report.finish(what) {

@@ -677,7 +677,8 @@ fn normalize_traceback_changes_only_offsets_args_and_goroutine_ids() {
 }
 
 /// The code tiers give the same behaviour: everything tiered up at once (budget 1, so most
-/// calls after the first few run optimized code swapped in mid-run), and baseline code only.
+/// calls after the first few run optimized code swapped in mid-run), baseline code only, no
+/// interpreter, the interpreter only, and the interpreter handing over at once.
 #[test]
 fn tiers_behave_the_same() {
     if common::engine_overridden() {
@@ -694,15 +695,22 @@ fn tiers_behave_the_same() {
         "strconv",
     ] {
         let native = run(native_cmd(subtest, &[], &[]), None, timeout);
-        for env in [
-            [("GOJIT_TIERS", "both"), ("GOJIT_TIERUP_BUDGET", "1")],
-            [("GOJIT_TIERS", "baseline"), ("GOJIT_TIERUP_BUDGET", "1")],
-        ] {
+        let envs: [&[(&str, &str)]; 5] = [
+            &[("GOJIT_TIERS", "both"), ("GOJIT_TIERUP_BUDGET", "1")],
+            &[("GOJIT_TIERS", "baseline"), ("GOJIT_TIERUP_BUDGET", "1")],
+            // No interpreter: every function compiled on its first call.
+            &[("GOJIT_INTERP", "0")],
+            // Everything interpreted (the budget never runs out).
+            &[("GOJIT_INTERP", "2147483647")],
+            // Interpreted once, then compiled; loops move into OSR entries at once.
+            &[("GOJIT_INTERP", "1"), ("GOJIT_TIERUP_BUDGET", "1")],
+        ];
+        for env in envs {
             let mut cmd = Command::new(engine());
             cmd.args(["run", "--no-cache", "--"])
                 .arg(&progs().wasm)
                 .arg(subtest)
-                .envs(env);
+                .envs(env.iter().copied());
             let engine = run(cmd, None, timeout);
             assert_same(
                 &format!("{subtest} with {env:?}"),
@@ -764,6 +772,8 @@ fn cli_perf_map() {
         .arg(&progs().wasm)
         .arg("hello")
         .env("GOJIT_PERF_MAP", "1")
+        // Compile on first call, so that `main.main` (called once) has code to name.
+        .env("GOJIT_INTERP", "0")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()

@@ -37,6 +37,11 @@ pub struct Config {
     /// for the optimizing tier (with [`Tiers::Both`]). Also settable with
     /// `GOJIT_TIERUP_BUDGET=N` (`1` tiers up almost everything at once, for testing).
     pub tier_up_budget: u32,
+    /// With lazy compilation and both tiers (on x86-64 hosts): start functions in the
+    /// interpreter and compile them once they have run this many calls plus loop back-edges
+    /// (`None`: compile every function on its first call). Also settable with
+    /// `GOJIT_INTERP=N` (`0` turns the interpreter off).
+    pub interpreter_budget: Option<u32>,
 }
 
 /// The code tiers of lazy compilation.
@@ -67,6 +72,20 @@ fn tiers_from_env() -> Tiers {
     }
 }
 
+fn interpreter_budget_from_env() -> Option<u32> {
+    match std::env::var("GOJIT_INTERP") {
+        Err(_) => Some(crate::interp::DEFAULT_BUDGET),
+        Ok(v) => match v.parse::<u32>() {
+            Ok(0) => None,
+            Ok(n) => Some(n),
+            Err(_) => {
+                eprintln!("gojit: warning: GOJIT_INTERP: not a number: `{v}`, using the default");
+                Some(crate::interp::DEFAULT_BUDGET)
+            }
+        },
+    }
+}
+
 fn tier_up_budget_from_env() -> u32 {
     std::env::var("GOJIT_TIERUP_BUDGET")
         .ok()
@@ -88,6 +107,7 @@ impl Default for Config {
             background_compile: true,
             tiers: tiers_from_env(),
             tier_up_budget: tier_up_budget_from_env(),
+            interpreter_budget: interpreter_budget_from_env(),
         }
     }
 }
@@ -236,6 +256,7 @@ impl Module {
             baseline: tiered.then(|| engine.baseline.clone()),
             tier_up: engine.config.tiers == Tiers::Both,
             budget: engine.config.tier_up_budget,
+            interpreter: engine.config.interpreter_budget,
         };
         let code = ModuleCode::new(
             engine.compiler.clone(),

@@ -3,13 +3,16 @@
 //! Until a function is compiled, its slot in the function-pointer array points at a 16-byte
 //! stub: `mov r10d, index; jmp common`. The common part jumps to `gojit_lazy_stub_entry`, which
 //! saves the argument registers of the wasm calling convention (System V: six integer and eight
-//! vector registers; further arguments are on the stack and stay untouched), calls the
-//! `lazy_compile` builtin with the caller's vmctx (first argument) and the index, restores the
-//! arguments and jumps to the compiled code, as if the caller had called it directly. So callers
-//! need no null check: every call is one indirect call through the array.
+//! vector registers; further arguments are on the stack and stay untouched) and r15, and calls
+//! `vm::lazy_enter` with the caller's vmctx (first argument), the index and the save area. It
+//! either returns code (the function compiled now): the stub restores the arguments and jumps
+//! there, as if the caller had called it directly; or null: the interpreter ran the call
+//! (`crate::interp`) and left its result (rax or xmm0) and Go's SP (r15, the pinned register)
+//! in the save area, and the stub returns them. So callers need no null check: every call is
+//! one indirect call through the array.
 //!
-//! Go's stack pointer (pinned in r15) and the other callee-saved registers are preserved by
-//! `lazy_compile` itself, which also ends the guest cleanly if compilation fails.
+//! The other callee-saved registers are preserved by `lazy_enter` itself, which also ends the
+//! guest cleanly if compilation fails or the interpreted call traps.
 
 /// Whether this host has stubs (elsewhere slots of uncompiled functions are null and compiled
 /// code checks them).
@@ -26,7 +29,7 @@ std::arch::global_asm!(
     // Entered by a jump from a stub, as the callee: [rsp] is the caller's return address.
     "push rbp",
     "mov rbp, rsp",
-    "sub rsp, 176",
+    "sub rsp, 192",
     "mov [rsp], rdi",
     "mov [rsp + 8], rsi",
     "mov [rsp + 16], rdx",
@@ -41,9 +44,14 @@ std::arch::global_asm!(
     "movdqu [rsp + 128], xmm5",
     "movdqu [rsp + 144], xmm6",
     "movdqu [rsp + 160], xmm7",
-    // lazy_compile(vmctx = rdi, index = r10d) -> code pointer (never returns on failure).
+    "mov [rsp + 176], r15",
+    // lazy_enter(vmctx = rdi, index = r10d, save area) -> code pointer, or null when it
+    // interpreted the call (never returns on failure).
     "mov esi, r10d",
-    "call {lazy_compile}",
+    "mov rdx, rsp",
+    "call {lazy_enter}",
+    "test rax, rax",
+    "jz 2f",
     "mov r11, rax",
     "mov rdi, [rsp]",
     "mov rsi, [rsp + 8]",
@@ -62,9 +70,17 @@ std::arch::global_asm!(
     "mov rsp, rbp",
     "pop rbp",
     "jmp r11",
+    // Interpreted: the result (rax or xmm0) and Go's SP (r15) are in the save area.
+    "2:",
+    "mov r15, [rsp + 176]",
+    "mov rax, [rsp]",
+    "movdqu xmm0, [rsp + 48]",
+    "mov rsp, rbp",
+    "pop rbp",
+    "ret",
     ".size gojit_lazy_stub_entry, . - gojit_lazy_stub_entry",
     ".popsection",
-    lazy_compile = sym crate::vm::lazy_compile,
+    lazy_enter = sym crate::vm::lazy_enter,
 );
 
 // SAFETY: declares the symbol the `global_asm!` above defines; Rust only takes its address

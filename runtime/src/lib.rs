@@ -15,6 +15,7 @@ mod go_helpers;
 mod go_kernels;
 pub mod host;
 mod instance;
+mod interp;
 mod lazy_stubs;
 mod memory;
 mod signals;

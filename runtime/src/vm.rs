@@ -51,7 +51,7 @@ fn terminate(inst: &mut InstanceInner, err: Error) -> ! {
     std::process::abort()
 }
 
-extern "C" fn memory_grow(vmctx: *mut u64, delta: u32) -> u32 {
+pub(crate) extern "C" fn memory_grow(vmctx: *mut u64, delta: u32) -> u32 {
     let r = catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: called by compiled code of this instance with its vmctx.
         let inst = unsafe { instance(vmctx) };
@@ -75,7 +75,7 @@ fn in_bounds(start: u32, len: u32, size: u64) -> bool {
     u64::from(start) + u64::from(len) <= size
 }
 
-extern "C" fn memory_copy(vmctx: *mut u64, dst: u32, src: u32, len: u32) -> u32 {
+pub(crate) extern "C" fn memory_copy(vmctx: *mut u64, dst: u32, src: u32, len: u32) -> u32 {
     // SAFETY: called by compiled code of this instance with its vmctx.
     let inst = unsafe { instance(vmctx) };
     let Some(mem) = inst.memory.as_mut() else {
@@ -89,7 +89,7 @@ extern "C" fn memory_copy(vmctx: *mut u64, dst: u32, src: u32, len: u32) -> u32 
     0
 }
 
-extern "C" fn memory_fill(vmctx: *mut u64, dst: u32, value: u32, len: u32) -> u32 {
+pub(crate) extern "C" fn memory_fill(vmctx: *mut u64, dst: u32, value: u32, len: u32) -> u32 {
     // SAFETY: called by compiled code of this instance with its vmctx.
     let inst = unsafe { instance(vmctx) };
     let Some(mem) = inst.memory.as_mut() else {
@@ -151,6 +151,36 @@ extern "C" fn go_kernel(vmctx: *mut u64, kernel: u32, sp: u32) -> u32 {
 struct SendPtr(*mut InstanceInner);
 // SAFETY: the closure runs on the same thread (corosensei's parent stack), not another thread.
 unsafe impl Send for SendPtr {}
+
+/// Entered from a lazy-compilation stub (`lazy_stubs.rs`) with the stub's register save area
+/// `regs`: interprets the call if the interpreter is to run it (its result then is in `regs`,
+/// and the return value is null), else compiles function `index` and returns its code, to
+/// which the stub jumps.
+pub(crate) extern "C" fn lazy_enter(vmctx: *mut u64, index: u32, regs: *mut u64) -> *const u8 {
+    // SAFETY: called by a stub of this instance's code with its vmctx.
+    let inst = unsafe { instance(vmctx) };
+    let code = inst.module.code.clone();
+    let Some((interp, f)) = code.interpret(index) else {
+        return lazy_compile(vmctx, index);
+    };
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: `vmctx` is this instance's, running this call on this thread; `regs` is the
+        // stub's save area; `f` is function `index`'s interpreter code from this module's code.
+        unsafe { crate::interp::call_from_stub(&code, interp, vmctx, index, f, regs) }
+    }));
+    match r {
+        Ok(Ok(())) => std::ptr::null(),
+        Ok(Err(trap)) => {
+            let func = Some(inst.module.info.func_name(index));
+            drop(code);
+            terminate(inst, Error::Trap { trap, func })
+        }
+        Err(_) => {
+            drop(code);
+            terminate(inst, Error::Host("the interpreter panicked".into()))
+        }
+    }
+}
 
 pub(crate) extern "C" fn lazy_compile(vmctx: *mut u64, index: u32) -> *const u8 {
     // SAFETY: called by compiled code of this instance with its vmctx.

@@ -21,6 +21,7 @@ mod tiers;
 
 use crate::Error;
 use crate::cache::CodeCache;
+use crate::interp::{Interp, InterpFunc};
 use crate::lazy_stubs::LazyStubs;
 use gojit_frontend::ModuleInfo;
 use gojit_frontend::traps::Trap;
@@ -48,6 +49,9 @@ pub(crate) struct Tiering {
     pub(crate) tier_up: bool,
     /// Calls plus loop back-edges before baseline code asks for the optimizing tier.
     pub(crate) budget: u32,
+    /// With `Some(budget)`, functions start in the interpreter (`crate::interp`) and are
+    /// compiled after `budget` calls plus loop back-edges (needs `tier_up` and lazy stubs).
+    pub(crate) interpreter: Option<u32>,
 }
 
 /// The compiled code of one module.
@@ -77,6 +81,8 @@ pub(crate) struct ModuleCode {
     func_ptrs: Box<[AtomicPtr<u8>]>,
     /// Keeps the stubs' memory mapped as long as `func_ptrs` may point into it.
     _stubs: Option<LazyStubs>,
+    /// The interpreter tier, if functions start there.
+    interp: Option<Interp>,
     /// Entry trampolines by canonical signature id.
     trampolines: Box<[AtomicPtr<u8>]>,
     /// Published code: slot `i < num_funcs` is function `i`'s first code, then one slot per
@@ -165,6 +171,8 @@ pub struct CompileStats {
     pub time: std::time::Duration,
     /// Functions loaded from the persistent code cache instead of compiled.
     pub from_cache: u64,
+    /// Functions whose calls started in the interpreter tier.
+    pub interpreted: u64,
 }
 
 impl ModuleCode {
@@ -216,7 +224,14 @@ impl ModuleCode {
         } else {
             None
         };
+        let interp = match (tiering.interpreter, &stubs) {
+            (Some(budget), Some(_)) if tiering.tier_up && tiering.baseline.is_some() => {
+                Some(Interp::new(info.clone(), compiler.pinned_sp(&info), budget))
+            }
+            _ => None,
+        };
         let mut code = ModuleCode {
+            interp,
             // perf finds JIT symbols only in anonymous memory (see `CodeMemory::anonymous`).
             memory: Mutex::new(if perf_map().is_some() {
                 CodeMemory::anonymous(compiler.isa().clone())
@@ -335,6 +350,36 @@ impl ModuleCode {
         Ok(true)
     }
 
+    /// The interpreter code to run a call of function `index` with, if the call is to be
+    /// interpreted (see `crate::interp`): the function is not compiled, the interpreter can run
+    /// it, and its budget lasts or its compilation is under way in the background. Spends one
+    /// unit of its budget.
+    pub(crate) fn interpret(&self, index: u32) -> Option<(&Interp, &InterpFunc)> {
+        let interp = self.interp.as_ref()?;
+        if self.states[index as usize].load(Ordering::Acquire) == DONE {
+            return None;
+        }
+        let f = interp.func(index)?;
+        if interp.enter(index) && !self.queue_first_compile(index) {
+            return None;
+        }
+        Some((interp, f))
+    }
+
+    /// A call of function `index` loops hot in the interpreter at `site`: the optimized OSR
+    /// entry to move it into once that is ready (also queues the function for the optimizing
+    /// tier); meanwhile the loop asks again now and then.
+    pub(crate) fn interp_hot_loop(&self, index: u32, site: u32) -> Option<*const u8> {
+        let interp = self.interp.as_ref()?;
+        let code = self.request_osr(index, site);
+        if code.is_null() {
+            interp.recheck_after(index, self.osr_recheck());
+            None
+        } else {
+            Some(code)
+        }
+    }
+
     /// How much has been compiled so far.
     pub(crate) fn stats(&self) -> CompileStats {
         CompileStats {
@@ -344,6 +389,7 @@ impl ModuleCode {
             osr_transfers: self.osr_transfers.load(Ordering::Relaxed),
             time: std::time::Duration::from_nanos(self.compile_nanos.load(Ordering::Relaxed)),
             from_cache: self.loaded_from_cache,
+            interpreted: self.interp.as_ref().map_or(0, Interp::functions_run),
         }
     }
 
@@ -456,7 +502,18 @@ impl ModuleCode {
         })();
         match &result {
             Ok((p, _)) => {
-                self.func_ptrs[i].store(*p, Ordering::Release);
+                // Unless the optimizing tier got there first (a function that was hot in the
+                // interpreter), the slot still holds the lazy stub (or null).
+                let stub = self
+                    ._stubs
+                    .as_ref()
+                    .map_or(std::ptr::null_mut(), |s| s.stub(index));
+                let _ = self.func_ptrs[i].compare_exchange(
+                    stub,
+                    *p,
+                    Ordering::AcqRel,
+                    Ordering::Acquire,
+                );
                 self.states[i].store(DONE, Ordering::Release);
             }
             Err(_) => self.states[i].store(IDLE, Ordering::Release),

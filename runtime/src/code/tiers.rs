@@ -76,7 +76,8 @@ impl ModuleCode {
     /// (Queueing callees of callees too was measured on the encoding/json test binary's
     /// start-up and did not help: the running thread still compiled most of what it ran.)
     pub(super) fn prefetch(&self, callees: &[u32]) {
-        if !self.start_background() {
+        // With the interpreter, functions are compiled once they prove hot, not speculatively.
+        if self.interp.is_some() || !self.start_background() {
             return;
         }
         let mut q = self.background.queues();
@@ -89,6 +90,18 @@ impl ModuleCode {
         if q.prefetch.len() > before {
             q.wake(&self.background);
         }
+    }
+
+    /// Queues function `index` for first-tier compilation in the background, ahead of
+    /// everything else; returns false if there is no background thread.
+    pub(super) fn queue_first_compile(&self, index: u32) -> bool {
+        if !self.start_background() {
+            return false;
+        }
+        let mut q = self.background.queues();
+        q.prefetch.push_front(index);
+        q.wake(&self.background);
+        true
     }
 
     /// Baseline code of function `index` got hot: has the optimizing tier recompile it, in the
@@ -154,7 +167,7 @@ impl ModuleCode {
 
     /// Iterations between asking whether an OSR entry is ready: `OSR_RECHECK`, or fewer with a
     /// smaller tier-up budget (tests set it to 1 to move calls over as early as possible).
-    fn osr_recheck(&self) -> i32 {
+    pub(super) fn osr_recheck(&self) -> i32 {
         OSR_RECHECK.min(self.tiering.budget.min(i32::MAX as u32) as i32)
     }
 
@@ -205,7 +218,9 @@ impl ModuleCode {
             return false;
         }
         *self.background_started.get_or_init(|| {
-            self.background.queues().inits = package_inits(&self.info);
+            if self.interp.is_none() {
+                self.background.queues().inits = package_inits(&self.info);
+            }
             let work = self.background.clone();
             let this = self.this.clone();
             std::thread::Builder::new()
