@@ -605,16 +605,21 @@ def startup_suite(args, engines, builder, results):
                 argv = e.command(binary, startup_args(pkg), builder.src_dir(pkg))
                 if name.startswith("gojit"):
                     argv.insert(2, "--stats")
+                if name.startswith("gojit") and cold:
+                    # Cold = no code cache at all, as wasmtime's `-C cache=n` (with an empty
+                    # cache, a run also compiles what it interpreted, for the next run).
+                    argv.insert(2, "--no-cache")
                 s = run_measured(argv, builder.src_dir(pkg), env, args.timeout,
                                  f"startup.{slug(row)}.{slug(col)}.{r}", cold_dir_var=cold)
                 if name.startswith("gojit") and not s.error:
                     try:
                         txt = (LOGS / f"startup.{slug(row)}.{slug(col)}.{r}.log").read_text()
-                        m = re.search(r"(\d+) of (\d+) functions from the code cache, compiled (\d+) "
-                                      r"\((\d+) of them tier-ups, (\d+) OSR entries", txt)
+                        m = re.search(r"(\d+) of (\d+) functions from the code cache, (?:(\d+) interpreted "
+                                      r"first, )?compiled (\d+) \((\d+) of them tier-ups, (\d+) OSR entries", txt)
                         if m:
-                            s.extra = (f"{m.group(3)} compiled ({m.group(4)} tier-ups, {m.group(5)} OSR), "
-                                       f"{m.group(1)} cached of {m.group(2)}")
+                            interp = f", {m.group(3)} interpreted" if m.group(3) else ""
+                            s.extra = (f"{m.group(4)} compiled ({m.group(5)} tier-ups, {m.group(6)} OSR), "
+                                       f"{m.group(1)} cached of {m.group(2)}{interp}")
                     except OSError:
                         pass
                 else:

@@ -286,6 +286,13 @@ fn hot_functions_tier_up_and_keep_their_results() {
 /// the function by name.
 #[test]
 fn traps_in_osr_code_name_the_function() {
+    // From baseline code, and from the interpreter.
+    for interpreter_budget in [None, Some(10)] {
+        trap_in_osr_code(interpreter_budget);
+    }
+}
+
+fn trap_in_osr_code(interpreter_budget: Option<u32>) {
     use gojit_runtime::Tiers;
     const LOOP: &str = r#"
     (module
@@ -306,6 +313,7 @@ fn traps_in_osr_code_name_the_function() {
         tier_up_budget: 10,
         background_compile: false,
         verify: true,
+        interpreter_budget,
         ..Config::default()
     };
     let engine = Engine::new(config).unwrap();
@@ -318,6 +326,7 @@ fn traps_in_osr_code_name_the_function() {
     let stats = module.compile_stats();
     assert!(
         stats.osr_entries == 1 && stats.osr_transfers == 1,
-        "the trap must come from the OSR entry: {stats:?}"
+        "the trap must come from the OSR entry ({interpreter_budget:?}): {stats:?}"
     );
+    assert_eq!(stats.interpreted, u64::from(interpreter_budget.is_some()));
 }

@@ -335,6 +335,7 @@ impl ModuleCode {
         let Some((cache, entries)) = &self.cache else {
             return Ok(false);
         };
+        self.fill_cache();
         let mut e = entries.lock().unwrap_or_else(|p| p.into_inner());
         if !e.dirty {
             return Ok(false);
@@ -350,17 +351,43 @@ impl ModuleCode {
         Ok(true)
     }
 
+    /// Before the cache is written: compiles (first tier, on every core) the functions that
+    /// only ran in the interpreter, so that the next run starts with native code for
+    /// everything this one ran (as with the interpreter off) and pays this once. A failure
+    /// only leaves a function out of the cache.
+    fn fill_cache(&self) {
+        let Some(interp) = &self.interp else { return };
+        let todo: Vec<u32> = interp
+            .functions_run()
+            .filter(|&i| self.states[i as usize].load(Ordering::Acquire) != DONE)
+            .collect();
+        if todo.is_empty() {
+            return;
+        }
+        let started = std::time::Instant::now();
+        let compiler = self.tiering.baseline.as_ref().unwrap_or(&self.compiler);
+        let compiled: Vec<CompiledFunction> = todo
+            .chunks(64)
+            .filter_map(|chunk| compiler.compile_parallel(&self.info, chunk, |f| f).ok())
+            .flatten()
+            .collect();
+        self.remember(&compiled);
+        self.account(compiled.len() as u64, started);
+    }
+
     /// The interpreter code to run a call of function `index` with, if the call is to be
     /// interpreted (see `crate::interp`): the function is not compiled, the interpreter can run
-    /// it, and its budget lasts or its compilation is under way in the background. Spends one
-    /// unit of its budget.
+    /// it, and its budget lasts. Spends one unit of its budget; the call that spends the last
+    /// one compiles the function instead.
     pub(crate) fn interpret(&self, index: u32) -> Option<(&Interp, &InterpFunc)> {
         let interp = self.interp.as_ref()?;
         if self.states[index as usize].load(Ordering::Acquire) == DONE {
             return None;
         }
         let f = interp.func(index)?;
-        if interp.enter(index) && !self.queue_first_compile(index) {
+        // Hot: compiled now, on this thread (a queue behind other hot functions would leave it
+        // interpreted, tens of times slower, for as long as they take).
+        if interp.enter(index) {
             return None;
         }
         Some((interp, f))
@@ -389,7 +416,10 @@ impl ModuleCode {
             osr_transfers: self.osr_transfers.load(Ordering::Relaxed),
             time: std::time::Duration::from_nanos(self.compile_nanos.load(Ordering::Relaxed)),
             from_cache: self.loaded_from_cache,
-            interpreted: self.interp.as_ref().map_or(0, Interp::functions_run),
+            interpreted: self
+                .interp
+                .as_ref()
+                .map_or(0, |i| i.functions_run().count() as u64),
         }
     }
 

@@ -92,18 +92,6 @@ impl ModuleCode {
         }
     }
 
-    /// Queues function `index` for first-tier compilation in the background, ahead of
-    /// everything else; returns false if there is no background thread.
-    pub(super) fn queue_first_compile(&self, index: u32) -> bool {
-        if !self.start_background() {
-            return false;
-        }
-        let mut q = self.background.queues();
-        q.prefetch.push_front(index);
-        q.wake(&self.background);
-        true
-    }
-
     /// Baseline code of function `index` got hot: has the optimizing tier recompile it, in the
     /// background if there is a background thread, else right away on this thread.
     pub(crate) fn request_tier_up(&self, index: u32) {

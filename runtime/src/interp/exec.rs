@@ -152,13 +152,10 @@ impl Machine<'_> {
         }
     }
 
-    /// A backward branch to the loop at `site`: spends a unit of the tier-up budget; once it is
-    /// spent, returns the optimized OSR entry to move the call into, if it is ready.
+    /// A backward branch to the loop at `site`: spends a unit of the budget; once the loop is
+    /// hot, returns the optimized OSR entry to move the call into, if it is ready.
     fn back_edge(&self, site: u32) -> Option<*const u8> {
-        let budget = &self.interp.budgets[self.func_index as usize];
-        let left = budget.load(std::sync::atomic::Ordering::Relaxed) - 1;
-        budget.store(left, std::sync::atomic::Ordering::Relaxed);
-        if left >= 0 {
+        if !self.interp.back_edge(self.func_index) {
             return None;
         }
         self.code.interp_hot_loop(self.func_index, site)

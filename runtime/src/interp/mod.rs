@@ -6,10 +6,11 @@
 //! time, while all its calls and loop iterations together numbered about 130,000. So a
 //! function starts interpreted: its lazy-compilation stub (`lazy_stubs.rs`) asks
 //! `vm::lazy_enter`, which interprets the call while the function's budget of calls plus loop
-//! back-edges lasts. When it runs out, the function is queued for the baseline compiler in the
-//! background (calls keep being interpreted until its code is published in `func_ptrs`, then
-//! go straight to it), and a call looping in the interpreter moves into the optimizing tier's
-//! on-stack-replacement entry for its loop once that is ready (`code::tiers`).
+//! back-edges lasts. The call that finds it spent compiles the function (baseline tier) and runs
+//! that code, which later calls reach straight through `func_ptrs`; a call still looping in the
+//! interpreter long after moves into the optimizing tier's on-stack-replacement entry for its
+//! loop once that is ready (`code::tiers`). With a code cache, what ran only interpreted is
+//! compiled for the cache at exit (`ModuleCode::persist`), so the next run starts native.
 //!
 //! The interpreter works on the same state as compiled code: linear memory, globals and the
 //! table through vmctx, calls through `func_ptrs` (`native.rs` makes the native call, with Go's
@@ -35,19 +36,24 @@ use std::sync::{Arc, OnceLock};
 /// Calls plus loop back-edges a function runs in the interpreter before it is compiled.
 pub(crate) const DEFAULT_BUDGET: u32 = 1_000;
 
+/// A loop moves into compiled code after this many budgets of back-edges past the budget.
+const OSR_FACTOR: i32 = 50;
+
 /// Native stack the interpreter keeps free below a call (its own frames, the stubs', and what
 /// stopping the guest needs); deeper calls trap as a stack overflow.
 const STACK_MARGIN: usize = 256 << 10;
 
 /// The interpreter's state for one module (shared by its instances).
 pub(crate) struct Interp {
+    /// Back-edges past an exhausted budget before a loop asks for its OSR entry.
+    osr_after: i32,
     pub(crate) info: Arc<ModuleInfo>,
     /// Whether compiled code keeps Go's SP in the pinned register (the interpreter keeps it in
     /// global 0 and moves it at every call boundary).
     pub(crate) pinned_sp: bool,
     /// Per function: what it may still run interpreted.
     pub(crate) budgets: Box<[AtomicI32]>,
-    /// Per function: whether its compilation was requested.
+    /// Per function: whether a call found its budget spent (and compiled it).
     requested: Box<[AtomicBool]>,
     /// Per function: its decoded code, or `None` if the interpreter cannot run it.
     funcs: Box<[OnceLock<Option<InterpFunc>>]>,
@@ -58,6 +64,7 @@ impl Interp {
         let n = info.num_funcs() as usize;
         let budget = budget.min(i32::MAX as u32) as i32;
         Interp {
+            osr_after: budget.saturating_mul(OSR_FACTOR),
             info,
             pinned_sp,
             budgets: (0..n).map(|_| AtomicI32::new(budget)).collect(),
@@ -82,7 +89,7 @@ impl Interp {
     }
 
     /// Spends one unit of function `index`'s budget for a call; returns true the first time
-    /// the budget is exhausted (the caller then requests its compilation).
+    /// the budget is exhausted (the function is to be compiled).
     pub(crate) fn enter(&self, index: u32) -> bool {
         let b = &self.budgets[index as usize];
         let left = b.load(Ordering::Relaxed) - 1;
@@ -90,17 +97,29 @@ impl Interp {
         left < 0 && !self.requested[index as usize].swap(true, Ordering::Relaxed)
     }
 
-    /// How many functions ran in the interpreter (were decoded for it).
-    pub(crate) fn functions_run(&self) -> u64 {
+    /// The functions that ran in the interpreter (were decoded for it).
+    pub(crate) fn functions_run(&self) -> impl Iterator<Item = u32> + '_ {
         self.funcs
             .iter()
-            .filter(|f| f.get().is_some_and(Option::is_some))
-            .count() as u64
+            .enumerate()
+            .filter(|(_, f)| f.get().is_some_and(Option::is_some))
+            .map(|(i, _)| i as u32)
+    }
+
+    /// Spends one unit of function `index`'s budget for a loop's back-edge; returns true if
+    /// the loop should move into compiled code: `OSR_FACTOR` budgets past the call budget (a
+    /// loop's OSR entry and tier-up are two optimizing compiles, worth tens of thousands of
+    /// interpreted iterations; many start-up loops end before that).
+    pub(crate) fn back_edge(&self, index: u32) -> bool {
+        let b = &self.budgets[index as usize];
+        let left = b.load(Ordering::Relaxed) - 1;
+        b.store(left, Ordering::Relaxed);
+        left < -self.osr_after
     }
 
     /// After a hot loop asked for its OSR entry in vain: ask again after `n` more back-edges.
     pub(crate) fn recheck_after(&self, index: u32, n: i32) {
-        self.budgets[index as usize].store(n, Ordering::Relaxed);
+        self.budgets[index as usize].store(n - self.osr_after, Ordering::Relaxed);
     }
 }
 
