@@ -357,9 +357,14 @@ impl ModuleCode {
     /// only leaves a function out of the cache.
     fn fill_cache(&self) {
         let Some(interp) = &self.interp else { return };
+        // Not functions with code already: compiled on demand, or optimized after a hot loop
+        // in the interpreter (whose first tier never ran; its optimized code is cached).
         let todo: Vec<u32> = interp
             .functions_run()
-            .filter(|&i| self.states[i as usize].load(Ordering::Acquire) != DONE)
+            .filter(|&i| {
+                self.states[i as usize].load(Ordering::Acquire) != DONE
+                    && self.tier_states[i as usize].load(Ordering::Acquire) != DONE
+            })
             .collect();
         if todo.is_empty() {
             return;
@@ -565,7 +570,10 @@ impl ModuleCode {
         let todo: Vec<u32> = (0..self.info.num_funcs())
             .filter(|&i| self.states[i as usize].load(Ordering::Acquire) != DONE)
             .collect();
-        let all = self.compiler.compile_parallel(&self.info, &todo, |f| f)?;
+        let mut all = self.compiler.compile_parallel(&self.info, &todo, |f| f)?;
+        // Laid out in function index order (Go emits a package's functions together), not in
+        // the order the threads finished (every other function from each thread).
+        all.sort_unstable_by_key(|f| f.func_index);
         self.remember(&all);
         let mut mem = self.lock();
         for code in mem.publish(all)? {
