@@ -351,31 +351,51 @@ impl ModuleCode {
         Ok(true)
     }
 
-    /// Before the cache is written: compiles (first tier, on every core) the functions that
-    /// only ran in the interpreter, so that the next run starts with native code for
-    /// everything this one ran (as with the interpreter off) and pays this once. A failure
-    /// only leaves a function out of the cache.
+    /// Before the cache is written: compiles (on every core) the functions that only ran in
+    /// the interpreter (first tier, or optimized if they ran hot) and those whose tier-up is
+    /// still pending, so that the next run starts with the code this one would have ended
+    /// with and pays this once. A failure only leaves a function out of the cache.
     fn fill_cache(&self) {
         let Some(interp) = &self.interp else { return };
-        // Not functions with code already: compiled on demand, or optimized after a hot loop
-        // in the interpreter (whose first tier never ran; its optimized code is cached).
-        let todo: Vec<u32> = interp
-            .functions_run()
-            .filter(|&i| {
-                self.states[i as usize].load(Ordering::Acquire) != DONE
-                    && self.tier_states[i as usize].load(Ordering::Acquire) != DONE
-            })
+        // Functions whose optimized code is still pending (queued tier-ups), and functions
+        // that ran interpreted for more than a tier-up budget: optimized now, or the next run
+        // would tier them up (and write the cache) again.
+        let hot_enough = i64::from(self.tiering.budget);
+        let mut optimize: Vec<u32> = (0..self.info.num_funcs())
+            .filter(|&i| self.tier_states[i as usize].load(Ordering::Acquire) == COMPILING)
             .collect();
-        if todo.is_empty() {
+        let mut first_tier = Vec::new();
+        for i in 0..self.info.num_funcs() {
+            let (state, tier) = (
+                self.states[i as usize].load(Ordering::Acquire),
+                self.tier_states[i as usize].load(Ordering::Acquire),
+            );
+            if tier != IDLE {
+                continue; // optimized already, or pending (above)
+            }
+            // What it ran, interpreted and in baseline code (whose budget it spends).
+            let baseline_spent = i64::from(self.tiering.budget.min(i32::MAX as u32) as i32)
+                - i64::from(self.budgets[i as usize].load(Ordering::Relaxed));
+            let units = interp.spent(i).max(0) + baseline_spent.max(0);
+            if units >= hot_enough {
+                optimize.push(i);
+            } else if state != DONE && interp.ran(i) {
+                first_tier.push(i);
+            }
+        }
+        if optimize.is_empty() && first_tier.is_empty() {
             return;
         }
         let started = std::time::Instant::now();
-        let compiler = self.tiering.baseline.as_ref().unwrap_or(&self.compiler);
-        let compiled: Vec<CompiledFunction> = todo
-            .chunks(64)
-            .filter_map(|chunk| compiler.compile_parallel(&self.info, chunk, |f| f).ok())
-            .flatten()
-            .collect();
+        let baseline = self.tiering.baseline.as_ref().unwrap_or(&self.compiler);
+        let mut compiled = Vec::new();
+        for (compiler, todo) in [(baseline, &first_tier), (&self.compiler, &optimize)] {
+            compiled.extend(
+                todo.chunks(64)
+                    .filter_map(|chunk| compiler.compile_parallel(&self.info, chunk, |f| f).ok())
+                    .flatten(),
+            );
+        }
         self.remember(&compiled);
         self.account(compiled.len() as u64, started);
     }

@@ -45,6 +45,8 @@ const STACK_MARGIN: usize = 256 << 10;
 
 /// The interpreter's state for one module (shared by its instances).
 pub(crate) struct Interp {
+    /// Every function's budget at the start.
+    initial: i32,
     /// Back-edges past an exhausted budget before a loop asks for its OSR entry.
     osr_after: i32,
     pub(crate) info: Arc<ModuleInfo>,
@@ -64,6 +66,7 @@ impl Interp {
         let n = info.num_funcs() as usize;
         let budget = budget.min(i32::MAX as u32) as i32;
         Interp {
+            initial: budget,
             osr_after: budget.saturating_mul(OSR_FACTOR),
             info,
             pinned_sp,
@@ -95,6 +98,19 @@ impl Interp {
         let left = b.load(Ordering::Relaxed) - 1;
         b.store(left, Ordering::Relaxed);
         left < 0 && !self.requested[index as usize].swap(true, Ordering::Relaxed)
+    }
+
+    /// Calls plus back-edges function `index` ran in the interpreter (approximately: the
+    /// budget is updated without synchronization, and reset while a hot loop waits for OSR).
+    pub(crate) fn spent(&self, index: u32) -> i64 {
+        i64::from(self.initial) - i64::from(self.budgets[index as usize].load(Ordering::Relaxed))
+    }
+
+    /// Whether function `index` ran in the interpreter.
+    pub(crate) fn ran(&self, index: u32) -> bool {
+        self.funcs[index as usize]
+            .get()
+            .is_some_and(Option::is_some)
     }
 
     /// The functions that ran in the interpreter (were decoded for it).
