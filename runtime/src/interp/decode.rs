@@ -153,6 +153,19 @@ impl Decoder<'_> {
         }
     }
 
+    /// Opens a block (a loop if `loop_start` is given, an `if` with its branch to patch).
+    fn open(&mut self, results: u32, loop_start: Option<(u32, u32)>, if_branch: Option<usize>) {
+        self.frames.push(Frame {
+            height: self.height,
+            // A branch to a loop carries its parameters (none without multi-value).
+            branch_arity: if loop_start.is_some() { 0 } else { results },
+            results,
+            loop_start,
+            fixups: Vec::new(),
+            if_branch,
+        });
+    }
+
     fn patch(&mut self, fixup: Fixup, pc: u32) {
         match fixup {
             Fixup::Op(i) => match &mut self.code[i] {
@@ -212,39 +225,19 @@ impl Decoder<'_> {
             O::Nop => {}
             O::Block { blockty } => {
                 let results = self.block_results(blockty)?;
-                self.frames.push(Frame {
-                    height: self.height,
-                    branch_arity: results,
-                    results,
-                    loop_start: None,
-                    fixups: Vec::new(),
-                    if_branch: None,
-                });
+                self.open(results, None, None);
             }
             O::Loop { blockty } => {
                 let results = self.block_results(blockty)?;
-                self.frames.push(Frame {
-                    height: self.height,
-                    branch_arity: 0,
-                    results,
-                    loop_start: Some((self.code.len() as u32, offset)),
-                    fixups: Vec::new(),
-                    if_branch: None,
-                });
+                let start = (self.code.len() as u32, offset);
+                self.open(results, Some(start), None);
             }
             O::If { blockty } => {
                 let results = self.block_results(blockty)?;
                 self.pop(1);
                 let at = self.code.len();
                 self.emit(Op::BrUnless(u32::MAX));
-                self.frames.push(Frame {
-                    height: self.height,
-                    branch_arity: results,
-                    results,
-                    loop_start: None,
-                    fixups: Vec::new(),
-                    if_branch: Some(at),
-                });
+                self.open(results, None, Some(at));
             }
             O::Else => {
                 // The then-arm falls through to the end.

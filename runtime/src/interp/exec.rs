@@ -183,6 +183,22 @@ pub(crate) fn run(m: &Machine<'_>, f: &InterpFunc, frame: &mut [u64]) -> Result<
             sp += 1;
         }};
     }
+    // Takes branch `t`; a back-edge of a hot loop may instead move the call into OSR code,
+    // whose result is the call's.
+    macro_rules! take {
+        ($t:expr) => {{
+            let t: super::ops::BrTarget = $t;
+            if t.back_site != super::ops::BrTarget::FORWARD
+                && let Some(code) = m.back_edge(t.back_site)
+                && t.height == 0
+                && t.keep == 0
+            {
+                return Ok(osr(m, f, code, frame));
+            }
+            sp = branch(frame, sp, locals, t.height, t.keep);
+            pc = t.pc as usize;
+        }};
+    }
     loop {
         let op = f.code[pc];
         pc += 1;
@@ -228,28 +244,10 @@ pub(crate) fn run(m: &Machine<'_>, f: &InterpFunc, frame: &mut [u64]) -> Result<
                 // SAFETY: validated (mutable) global index: its vmctx slot exists.
                 unsafe { *m.global(g) = v };
             }
-            Op::Br(t) => {
-                if t.back_site != super::ops::BrTarget::FORWARD
-                    && let Some(code) = m.back_edge(t.back_site)
-                    && t.height == 0
-                    && t.keep == 0
-                {
-                    return Ok(osr(m, f, code, frame));
-                }
-                sp = branch(frame, sp, locals, t.height, t.keep);
-                pc = t.pc as usize;
-            }
+            Op::Br(t) => take!(t),
             Op::BrIf(t) => {
                 if pop!() as u32 != 0 {
-                    if t.back_site != super::ops::BrTarget::FORWARD
-                        && let Some(code) = m.back_edge(t.back_site)
-                        && t.height == 0
-                        && t.keep == 0
-                    {
-                        return Ok(osr(m, f, code, frame));
-                    }
-                    sp = branch(frame, sp, locals, t.height, t.keep);
-                    pc = t.pc as usize;
+                    take!(t);
                 }
             }
             Op::BrUnless(target) => {
@@ -259,16 +257,7 @@ pub(crate) fn run(m: &Machine<'_>, f: &InterpFunc, frame: &mut [u64]) -> Result<
             }
             Op::BrTable { start, len } => {
                 let i = (pop!() as u32).min(len - 1);
-                let t = f.br_tables[(start + i) as usize];
-                if t.back_site != super::ops::BrTarget::FORWARD
-                    && let Some(code) = m.back_edge(t.back_site)
-                    && t.height == 0
-                    && t.keep == 0
-                {
-                    return Ok(osr(m, f, code, frame));
-                }
-                sp = branch(frame, sp, locals, t.height, t.keep);
-                pc = t.pc as usize;
+                take!(f.br_tables[(start + i) as usize]);
             }
             Op::Return => {
                 return Ok(if f.num_results == 1 { frame[sp - 1] } else { 0 });
