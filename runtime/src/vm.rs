@@ -159,6 +159,8 @@ unsafe impl Send for SendPtr {}
 pub(crate) extern "C" fn lazy_enter(vmctx: *mut u64, index: u32, regs: *mut u64) -> *const u8 {
     // SAFETY: called by a stub of this instance's code with its vmctx.
     let inst = unsafe { instance(vmctx) };
+    // An owned handle, not a borrow of `inst`: the interpreted call re-enters this instance
+    // (nested calls derive their own `&mut InstanceInner` from vmctx).
     let code = inst.module.code.clone();
     let Some((interp, f)) = code.interpret(index) else {
         return lazy_compile(vmctx, index);

@@ -93,10 +93,9 @@ unsafe extern "C" {
 /// Makes the call `area` describes.
 #[cfg(target_arch = "x86_64")]
 pub(crate) fn call_native(area: &mut CallArea) {
-    // SAFETY: the interpreter only builds areas for code of its own instance (a function's slot
-    // in `func_ptrs`, or an OSR entry) with that instance's vmctx and arguments matching the
-    // callee's signature (validated module); the callee runs on this guest stack as any call
-    // from compiled code would.
+    // The interpreter builds areas only for its own instance's code (a `func_ptrs` slot or an
+    // OSR entry), which runs on this guest stack as any call from compiled code would.
+    // SAFETY: `area` holds that code, the instance's vmctx and arguments of the callee's type.
     unsafe { gojit_interp_call(area) }
 }
 
