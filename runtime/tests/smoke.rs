@@ -282,6 +282,62 @@ fn hot_functions_tier_up_and_keep_their_results() {
     }
 }
 
+/// A loop whose back-edge is a `br_if` moves into its OSR entry only when the branch is
+/// taken: the OSR entry resumes at the loop header, so moving over at the exit test (the
+/// branch falling through) would run the body once more. For each `n`, a fresh module's
+/// budget runs out at a different iteration, the exit test included; every result must be
+/// exact.
+#[test]
+fn osr_at_a_conditional_back_edge_only_when_taken() {
+    use gojit_runtime::Tiers;
+    const COUNT: &str = r#"
+    (module
+      (func $count (export "count") (param $n i32) (result i32)
+        (local $i i32) (local $acc i32)
+        loop $l
+          ;; acc += 3 * i + 1; i += 1; again while i < n
+          local.get $acc local.get $i i32.const 3 i32.mul i32.const 1 i32.add i32.add
+          local.set $acc
+          local.get $i i32.const 1 i32.add local.tee $i
+          local.get $n i32.lt_u
+          br_if $l
+        end
+        local.get $acc))"#;
+    const BUDGET: u32 = 8;
+    let wasm = wat::parse_str(COUNT).unwrap();
+    let mut transfers = 0;
+    for interpreter_budget in [None, Some(1)] {
+        for n in 1..=3 * BUDGET {
+            let config = Config {
+                // Tiering needs lazy compilation, whatever GOJIT_EAGER says.
+                lazy: true,
+                tiers: Tiers::Both,
+                tier_up_budget: BUDGET,
+                background_compile: false,
+                verify: true,
+                interpreter_budget,
+                ..Config::default()
+            };
+            let engine = Engine::new(config).unwrap();
+            let module = Module::new(&engine, wasm.clone()).unwrap();
+            let mut store = Store::new(&engine, ());
+            let i = Instance::new(&mut store, &module, &Linker::new()).unwrap();
+            // The interpreter (if any) runs the first call; the second runs baseline code.
+            for call in 0..2 {
+                let expected: u32 = (0..n).map(|k| 3 * k + 1).sum();
+                assert_eq!(
+                    i.call(&mut store, "count", &[Val::I32(n as i32)]).unwrap(),
+                    vec![Val::I32(expected as i32)],
+                    "n = {n}, call {call}, interpreter budget {interpreter_budget:?}: {:?}",
+                    module.compile_stats()
+                );
+            }
+            transfers += module.compile_stats().osr_transfers;
+        }
+    }
+    assert!(transfers > 0, "no call moved into OSR code");
+}
+
 /// A trap in a call that moved into its OSR entry is reported like any other: the trap, and
 /// the function by name.
 #[test]

@@ -204,11 +204,21 @@ impl FuncTranslator<'_, '_> {
                 let (target, n) = self.branch_to(relative_depth);
                 let target = self.threaded(relative_depth).unwrap_or(target);
                 let a = args(self.peekn(n));
-                // Counted whether taken or not: a loop's exit test costs one extra unit.
-                let osr_ok = self.osr_possible(relative_depth, n);
-                self.tier_tick_if_backward(target, osr_ok);
                 let next = self.builder.create_block();
-                self.builder.ins().brif(cond, target, &a, next, &[]);
+                if self.ticks_backward_branch(target) {
+                    // The tick runs only where the branch is taken: one that moves the call
+                    // into OSR code resumes at the loop's header, which is right only then
+                    // (a loop's exit test falling through must not run the body once more).
+                    let taken = self.builder.create_block();
+                    self.builder.ins().brif(cond, taken, &[], next, &[]);
+                    self.builder.seal_block(taken);
+                    self.builder.switch_to_block(taken);
+                    let osr_ok = self.osr_possible(relative_depth, n);
+                    self.tier_tick_if_backward(target, osr_ok);
+                    self.builder.ins().jump(target, &a);
+                } else {
+                    self.builder.ins().brif(cond, target, &a, next, &[]);
+                }
                 self.builder.seal_block(next);
                 self.builder.switch_to_block(next);
             }

@@ -255,8 +255,6 @@ pub(crate) struct FuncTranslator<'m, 'b> {
     pub(crate) tier_up_func: Option<u32>,
     /// Runtime-facing translation choices.
     pub(crate) options: TranslateOptions,
-    /// Whether a backward branch was translated (the function has a loop).
-    pub(crate) has_back_edge: bool,
     /// Byte offset of the operator being translated.
     pub(crate) op_offset: u32,
     /// On-stack replacement state (`tier.rs`).
@@ -303,7 +301,6 @@ impl<'m, 'b> FuncTranslator<'m, 'b> {
             native_helper: None,
             tier_up_func: None,
             options: TranslateOptions::default(),
-            has_back_edge: false,
             op_offset: 0,
             osr: tier::OsrState::default(),
             func_index: 0,

@@ -67,7 +67,6 @@ impl FuncTranslator<'_, '_> {
     /// `osr_ok`, the tick may move the call to optimized code.
     pub(crate) fn tier_tick_if_backward(&mut self, target: Block, osr_ok: bool) {
         if self.builder.func.layout.is_block_inserted(target) {
-            self.has_back_edge = true;
             let site = if osr_ok {
                 self.osr.block_starts.get(&target).copied()
             } else {
@@ -75,6 +74,11 @@ impl FuncTranslator<'_, '_> {
             };
             self.tier_tick_at(site);
         }
+    }
+
+    /// Whether a branch to `target` takes a tier-up tick: baseline code jumping backwards.
+    pub(crate) fn ticks_backward_branch(&self, target: Block) -> bool {
+        self.tier_up_func.is_some() && self.builder.func.layout.is_block_inserted(target)
     }
 
     /// Takes one unit of this function's tier-up budget (baseline code only).
