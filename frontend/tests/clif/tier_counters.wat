@@ -34,7 +34,8 @@
       return
     end
     unreachable)
-  ;; A plain wasm loop: the br_if back to the loop header ticks.
+  ;; A plain wasm loop: the br_if back to the loop header ticks only where it is taken (a tick may
+  ;; move the call into OSR code, which resumes at the header).
   (func $count (export "count") (param i32) (result i32)
     loop $l
       local.get 0 i32.const 1 i32.sub local.tee 0
