@@ -66,14 +66,15 @@ impl FuncTranslator<'_, '_> {
     /// has already entered: a loop header, or a Go resume point before this one). With
     /// `osr_ok`, the tick may move the call to optimized code.
     pub(crate) fn tier_tick_if_backward(&mut self, target: Block, osr_ok: bool) {
-        if self.builder.func.layout.is_block_inserted(target) {
-            let site = if osr_ok {
-                self.osr.block_starts.get(&target).copied()
-            } else {
-                None
-            };
-            self.tier_tick_at(site);
+        if !self.ticks_backward_branch(target) {
+            return;
         }
+        let site = if osr_ok {
+            self.osr.block_starts.get(&target).copied()
+        } else {
+            None
+        };
+        self.tier_tick_at(site);
     }
 
     /// Whether a branch to `target` takes a tier-up tick: baseline code jumping backwards.

@@ -54,6 +54,18 @@ pub(crate) struct Tiering {
     pub(crate) interpreter: Option<u32>,
 }
 
+impl Tiering {
+    /// What each function's baseline budget starts at: `budget` (as an `i32`), or never
+    /// running out without tier-up.
+    pub(crate) fn initial_budget(&self) -> i32 {
+        if self.tier_up {
+            self.budget.min(i32::MAX as u32) as i32
+        } else {
+            i32::MAX
+        }
+    }
+}
+
 /// The compiled code of one module.
 pub(crate) struct ModuleCode {
     /// The optimizing tier.
@@ -218,11 +230,7 @@ impl ModuleCode {
         let n = info.num_funcs() as usize;
         let sigs = info.types.len();
         // Without tier-up, baseline code never asks (its budget cannot run out in practice).
-        let budget = if tiering.tier_up {
-            tiering.budget.min(i32::MAX as u32) as i32
-        } else {
-            i32::MAX
-        };
+        let budget = tiering.initial_budget();
         let stubs = if compiler.lazy_call_stubs() {
             // Compiled code calls without a null check: slots must never be null.
             Some(LazyStubs::new(n).expect("cannot map lazy-compilation stubs"))
@@ -371,24 +379,25 @@ impl ModuleCode {
         // Functions whose optimized code is still pending (queued tier-ups), and functions
         // that ran interpreted for more than a tier-up budget: optimized now, or the next run
         // would tier them up (and write the cache) again.
-        let hot_enough = i64::from(self.tiering.budget);
-        let mut optimize: Vec<u32> = (0..self.info.num_funcs())
-            .filter(|&i| self.tier_states[i as usize].load(Ordering::Acquire) == COMPILING)
-            .collect();
-        let mut first_tier = Vec::new();
+        let initial = i64::from(self.tiering.initial_budget());
+        let (mut optimize, mut first_tier) = (Vec::new(), Vec::new());
         for i in 0..self.info.num_funcs() {
             let (state, tier) = (
                 self.states[i as usize].load(Ordering::Acquire),
                 self.tier_states[i as usize].load(Ordering::Acquire),
             );
-            if tier != IDLE {
-                continue; // optimized already, or pending (above)
+            if tier == COMPILING {
+                optimize.push(i);
+                continue;
+            }
+            if tier == DONE {
+                continue;
             }
             // What it ran, interpreted and in baseline code (whose budget it spends).
-            let baseline_spent = i64::from(self.tiering.budget.min(i32::MAX as u32) as i32)
-                - i64::from(self.budgets[i as usize].load(Ordering::Relaxed));
+            let baseline_spent =
+                initial - i64::from(self.budgets[i as usize].load(Ordering::Relaxed));
             let units = interp.spent(i).max(0) + baseline_spent.max(0);
-            if units >= hot_enough {
+            if units >= initial {
                 optimize.push(i);
             } else if state != DONE && interp.ran(i) {
                 first_tier.push(i);

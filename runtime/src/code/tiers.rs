@@ -156,7 +156,7 @@ impl ModuleCode {
     /// Iterations between asking whether an OSR entry is ready: `OSR_RECHECK`, or fewer with a
     /// smaller tier-up budget (tests set it to 1 to move calls over as early as possible).
     pub(super) fn osr_recheck(&self) -> i32 {
-        OSR_RECHECK.min(self.tiering.budget.min(i32::MAX as u32) as i32)
+        OSR_RECHECK.min(self.tiering.initial_budget())
     }
 
     /// Compiles and publishes the OSR entry of function `index` for `site`.

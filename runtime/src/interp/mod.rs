@@ -115,11 +115,7 @@ impl Interp {
 
     /// The functions that ran in the interpreter (were decoded for it).
     pub(crate) fn functions_run(&self) -> impl Iterator<Item = u32> + '_ {
-        self.funcs
-            .iter()
-            .enumerate()
-            .filter(|(_, f)| f.get().is_some_and(Option::is_some))
-            .map(|(i, _)| i as u32)
+        (0..self.funcs.len() as u32).filter(|&i| self.ran(i))
     }
 
     /// Spends one unit of function `index`'s budget for a loop's back-edge; returns true if
