@@ -75,6 +75,12 @@ fn in_bounds(start: u32, len: u32, size: u64) -> bool {
     u64::from(start) + u64::from(len) <= size
 }
 
+/// `[start, start+len)` as a `usize` range: the end can be 2^32 (a range that ends at the last
+/// byte of a 4 GiB memory), which a `u32` sum would wrap to a smaller value.
+fn range(start: u32, len: u32) -> std::ops::Range<usize> {
+    start as usize..start as usize + len as usize
+}
+
 pub(crate) extern "C" fn memory_copy(vmctx: *mut u64, dst: u32, src: u32, len: u32) -> u32 {
     // SAFETY: called by compiled code of this instance with its vmctx.
     let inst = unsafe { instance(vmctx) };
@@ -84,8 +90,7 @@ pub(crate) extern "C" fn memory_copy(vmctx: *mut u64, dst: u32, src: u32, len: u
     if !in_bounds(dst, len, mem.size()) || !in_bounds(src, len, mem.size()) {
         return 1;
     }
-    mem.bytes_mut()
-        .copy_within(src as usize..(src + len) as usize, dst as usize);
+    mem.bytes_mut().copy_within(range(src, len), dst as usize);
     0
 }
 
@@ -98,7 +103,7 @@ pub(crate) extern "C" fn memory_fill(vmctx: *mut u64, dst: u32, value: u32, len:
     if !in_bounds(dst, len, mem.size()) {
         return 1;
     }
-    mem.bytes_mut()[dst as usize..(dst + len) as usize].fill(value as u8);
+    mem.bytes_mut()[range(dst, len)].fill(value as u8);
     0
 }
 
