@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::ops::Range;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use wasmparser::{
     ConstExpr, DataKind, ElementItems, ElementKind, ExternalKind, Operator, Parser, Payload,
     TypeRef, Validator, WasmFeatures,
@@ -308,7 +309,7 @@ impl ModuleInfo {
                 "missing the \\0asm magic header: not a wasm binary".into(),
             ));
         }
-        parse_validated(bytes)
+        parse_validated(bytes, &AtomicBool::new(false))
     }
 
     /// Parses and validates `bytes`.
@@ -329,9 +330,15 @@ impl ModuleInfo {
         // Building the `ModuleInfo` does not depend on validation, so it runs on another thread
         // meanwhile (malformed bytes are an error there, never a panic); its result is used only
         // once validation has passed, so an invalid module reports the validation error.
+        // A failed validation cancels the parser (it checks between sections and function
+        // bodies), so rejecting an invalid module does not wait for work that is thrown away.
+        let cancel = AtomicBool::new(false);
         let (valid, parsed) = std::thread::scope(|s| {
-            let parser = s.spawn(|| parse_validated(bytes.clone()));
+            let parser = s.spawn(|| parse_validated(bytes.clone(), &cancel));
             let valid = validate(&bytes);
+            if valid.is_err() {
+                cancel.store(true, Ordering::Relaxed);
+            }
             (valid, parser.join())
         });
         valid?;
@@ -458,7 +465,7 @@ fn const_value(expr: &ConstExpr<'_>, ty: ValType) -> Result<u64, ModuleError> {
     Ok(v)
 }
 
-fn parse_validated(bytes: Arc<[u8]>) -> Result<ModuleInfo, ModuleError> {
+fn parse_validated(bytes: Arc<[u8]>, cancel: &AtomicBool) -> Result<ModuleInfo, ModuleError> {
     let invalid = |e: wasmparser::BinaryReaderError| ModuleError::Invalid(e.to_string());
     let mut m = ModuleInfo {
         bytes: bytes.clone(),
@@ -476,7 +483,13 @@ fn parse_validated(bytes: Arc<[u8]>) -> Result<ModuleInfo, ModuleError> {
         start: None,
         names: HashMap::new(),
     };
+    // The first index of each distinct signature: canonicalisation stays linear in the number of
+    // types (a search of `m.types` made 100,000 distinct types take ~23 s).
+    let mut first_of_type: HashMap<FuncType, u32> = HashMap::new();
     for payload in Parser::new(0).parse_all(&bytes) {
+        if cancel.load(Ordering::Relaxed) {
+            return Err(ModuleError::Invalid("parsing cancelled".into()));
+        }
         match payload.map_err(invalid)? {
             Payload::TypeSection(reader) => {
                 for rec in reader {
@@ -497,12 +510,9 @@ fn parse_validated(bytes: Arc<[u8]>) -> Result<ModuleInfo, ModuleError> {
                                 .map(|t| ValType::from_wasm(*t))
                                 .collect::<Result<_, _>>()?,
                         };
-                        let canon = m
-                            .types
-                            .iter()
-                            .position(|t| *t == ty)
-                            .unwrap_or(m.types.len());
-                        m.canonical_sig.push(canon as u32);
+                        let next = m.types.len() as u32;
+                        let canon = *first_of_type.entry(ty.clone()).or_insert(next);
+                        m.canonical_sig.push(canon);
                         m.types.push(ty);
                     }
                 }
