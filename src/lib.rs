@@ -23,10 +23,11 @@
 #![forbid(unsafe_code)]
 
 pub use gojit_runtime::{
-    CallMode, Caller, CompileStats, Config, Engine, Error, Func, GuestMemory, HostError, HostFunc,
-    IDLE_ROUND_LIMIT, Instance, IntoFunc, Linker, MemoryAccessError, Module, ModuleInfo, Store,
-    StringError, Tiers, Trap, TypedFunc, Val, ValType, WasmParams, WasmResults, WasmTy,
-    default_cache_dir, host, read_module_file, translate_options, wasi,
+    CallMode, Caller, CompileStats, Config, DEFAULT_STACK_BYTES, Engine, Error, Func, GuestMemory,
+    HostError, HostFunc, IDLE_ROUND_LIMIT, Instance, IntoFunc, Linker, MAX_STACK_BYTES,
+    MIN_STACK_BYTES, MemoryAccessError, Module, ModuleInfo, Store, StringError, Tiers, Trap,
+    TypedFunc, Val, ValType, WasmParams, WasmResults, WasmTy, default_cache_dir, host,
+    read_module_file, translate_options, wasi,
 };
 
 /// The compiler layer, for tools that compile without running (e.g. `gojit compile`).

@@ -19,7 +19,8 @@ pub enum Error {
     Trap {
         /// What happened.
         trap: Trap,
-        /// The wasm function it happened in (name-section name when available).
+        /// The wasm function it happened in (name-section name when available), or the
+        /// segment whose initialization trapped during instantiation.
         func: Option<String>,
     },
     /// The guest exited with this status (`proc_exit`). `Exit(0)` is success.
@@ -30,6 +31,8 @@ pub enum Error {
     Call(String),
     /// The operating system refused a resource (memory, stack).
     Resource(String),
+    /// A setting of [`crate::Config`] is out of its range (the message names it and the range).
+    Config(String),
     /// A guest call trapped or exited with a non-zero status after writing to its stderr (with
     /// gojit's WASI): `error` is what happened, `stderr` the text written during the call (its
     /// last 8 KiB) — for a Go panic or fatal error, Go's message and traceback. [`Error::trap`],
@@ -106,6 +109,7 @@ impl fmt::Display for Error {
             Error::Host(m) => write!(f, "host function failed: {m}"),
             Error::Call(m) => write!(f, "{m}"),
             Error::Resource(m) => write!(f, "{m}"),
+            Error::Config(m) => write!(f, "invalid configuration: {m}"),
             Error::WithStderr { error, stderr } => {
                 write!(
                     f,

@@ -27,7 +27,10 @@ pub mod wasi;
 
 pub use cache::default_cache_dir;
 pub use code::CompileStats;
-pub use engine::{Config, DEFAULT_TIER_UP_BUDGET, Engine, Module, Tiers, read_module_file};
+pub use engine::{
+    Config, DEFAULT_STACK_BYTES, DEFAULT_TIER_UP_BUDGET, Engine, MAX_STACK_BYTES, MIN_STACK_BYTES,
+    Module, Tiers, read_module_file,
+};
 pub use error::Error;
 pub use func::{IntoFunc, WasmParams, WasmResults, WasmTy};
 pub use gojit_frontend::traps::Trap;

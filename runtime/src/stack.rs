@@ -26,8 +26,13 @@ impl GuestStack {
     /// # Errors
     /// A message if the address space cannot be reserved.
     pub fn new(size: usize) -> Result<GuestStack, String> {
-        let size = size.max(HOST_HEADROOM * 2).next_multiple_of(4096);
-        let len = size + GUARD_SIZE;
+        // Checked: a size near `usize::MAX` must be an error, not wrap to a tiny stack.
+        let too_big = || format!("a guest stack of {size} bytes is too large");
+        let size = size
+            .max(HOST_HEADROOM * 2)
+            .checked_next_multiple_of(4096)
+            .ok_or_else(too_big)?;
+        let len = size.checked_add(GUARD_SIZE).ok_or_else(too_big)?;
         // SAFETY: a fresh anonymous mapping at a kernel-chosen address aliases nothing.
         let p = unsafe {
             mmap_anonymous(
