@@ -176,12 +176,16 @@ impl InstanceInner {
         for seg in &info.elements {
             let end = seg.offset as usize + seg.funcs.len();
             if end > table.len() {
-                return Err(Error::Link(format!(
-                    "element segment at {} with {} entries does not fit in the table of {}",
-                    seg.offset,
-                    seg.funcs.len(),
-                    table.len()
-                )));
+                // A trap, as the spec (and wasmtime) has it: instantiation runs the segment.
+                return Err(Error::Trap {
+                    trap: Trap::TableOutOfBounds,
+                    func: Some(format!(
+                        "the element segment at {} with {} entries (the table has {})",
+                        seg.offset,
+                        seg.funcs.len(),
+                        table.len()
+                    )),
+                });
             }
             for (slot, f) in table[seg.offset as usize..end].iter_mut().zip(&seg.funcs) {
                 *slot = match f {
@@ -461,12 +465,16 @@ impl InstanceInner {
             let src = &info.bytes[seg.range.clone()];
             let start = seg.offset as usize;
             let Some(dst) = bytes.get_mut(start..start + src.len()) else {
-                return Err(Error::Link(format!(
-                    "data segment at {:#x} of {} bytes does not fit in memory of {} bytes",
-                    seg.offset,
-                    src.len(),
-                    bytes.len()
-                )));
+                // A trap, as the spec (and wasmtime) has it: instantiation runs the segment.
+                return Err(Error::Trap {
+                    trap: Trap::MemoryOutOfBounds,
+                    func: Some(format!(
+                        "the data segment at {:#x} of {} bytes (memory has {} bytes)",
+                        seg.offset,
+                        src.len(),
+                        bytes.len()
+                    )),
+                });
             };
             dst.copy_from_slice(src);
         }
