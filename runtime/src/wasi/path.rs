@@ -312,10 +312,11 @@ fn path_symlink(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, args: &[u64]) -> R
 ///
 /// Writes the contents of symlink `path` to `buf`, truncated to `buf_len` bytes (no NUL), and
 /// the number of bytes written to `bufused`. A result equal to `buf_len` may be truncated: Go's
-/// `os.Readlink` then retries with a larger buffer. The contents are returned as stored, even
-/// for an absolute target (reading a link grants no access to its target).
-/// Errors: `EINVAL` if `path` is not a symlink, `ENOENT`, `EFAULT` for `buf`/`bufused` (checked
-/// first), and the common ones.
+/// `os.Readlink` then retries with a larger buffer. A link whose target is absolute is `EPERM`,
+/// as in wasmtime: its contents are a path of the host's file system, which the guest must not
+/// learn (a relative target is returned as stored).
+/// Errors: `EINVAL` if `path` is not a symlink, `EPERM` for an absolute target, `ENOENT`,
+/// `EFAULT` for `buf`/`bufused` (checked first), and the common ones.
 /// Go: `syscall.Readlink` (`os.Readlink`, `filepath.EvalSymlinks`).
 fn path_readlink(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, args: &[u64]) -> Result<(), Errno> {
     let path = read_path(mem, arg32(args, 1), arg32(args, 2))?;
@@ -323,6 +324,9 @@ fn path_readlink(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, args: &[u64]) -> 
     check_range(mem, buf, buf_len)?;
     check_range(mem, bufused, 4)?;
     let target = dir(ctx, arg32(args, 0))?.read_link_contents(&path)?;
+    if target.is_absolute() {
+        return Err(Errno::PERM);
+    }
     let bytes = target.as_os_str().as_bytes();
     let n = bytes.len().min(buf_len as usize);
     super::write_bytes(mem, buf, &bytes[..n])?;
