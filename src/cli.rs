@@ -208,16 +208,7 @@ fn run(args: RunArgs) -> ExitCode {
     // error only.
     let instance = match Instance::new(&mut store, &module, &linker) {
         Ok(i) => i,
-        Err(e) => {
-            return match e.root() {
-                Error::Exit(code) => ExitCode::from(*code as u8),
-                e @ Error::Trap { .. } => {
-                    eprintln!("gojit: trap: {e}");
-                    ExitCode::from(TRAP_EXIT)
-                }
-                e => fail(format!("{}: {e}", args.module.display())),
-            };
-        }
+        Err(e) => return failure_status(&e, Some(&args.module)),
     };
     let result = match &args.invoke {
         Some(name) => invoke(&mut store, instance, name, &args.args, args.park_until_idle),
@@ -254,20 +245,38 @@ fn run(args: RunArgs) -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Err(e) => match e.root() {
-            Error::Exit(code) => ExitCode::from(*code as u8),
-            e @ Error::Trap { .. } => {
-                eprintln!("gojit: trap: {e}");
-                ExitCode::from(TRAP_EXIT)
-            }
-            e => fail(e),
-        },
+        Err(e) => failure_status(&e, None),
     };
     // The process ends now: tearing down the instance (an 8 GiB memory reservation, the guest
     // stack, code memory) one mapping at a time costs milliseconds the kernel spends anyway,
     // faster, at exit. Output was flushed and the code cache written above.
     std::mem::forget((store, linker, module, engine));
     status
+}
+
+/// The exit status for a failed instantiation or call, after reporting it on stderr: the
+/// guest's own exit status, [`TRAP_EXIT`] for a trap, else 1 (`module` prefixes the message).
+/// The guest's stderr (a Go panic's message) already went to ours, so only the root is reported.
+fn failure_status(e: &Error, module: Option<&std::path::Path>) -> ExitCode {
+    match e.root() {
+        Error::Exit(code) => match u8::try_from(*code) {
+            Ok(code) => ExitCode::from(code),
+            // As wasmtime does: a status the host cannot pass on (Linux keeps 8 bits, so 256
+            // would read as success) is an error, not a truncated status.
+            Err(_) => fail(format!(
+                "the guest exited with status {}, outside 0..=255",
+                *code as u32
+            )),
+        },
+        e @ Error::Trap { .. } => {
+            eprintln!("gojit: trap: {e}");
+            ExitCode::from(TRAP_EXIT)
+        }
+        e => match module {
+            Some(m) => fail(format!("{}: {e}", m.display())),
+            None => fail(e),
+        },
+    }
 }
 
 /// Calls export `name` with `args` parsed as its parameter types.
