@@ -8,6 +8,11 @@
 //! version it can win with is complete. A file that fails any check (magic, key, bounds, the
 //! trailing checksum) is ignored: the cache can only make a start faster, never wrong.
 //!
+//! A module's first run writes no code, only an empty `<name>.seen` marker: most modules are
+//! run once (a `go test` binary is built anew for every run), and filling the cache at exit
+//! (compiling what only ran interpreted) made such a run several times slower. The second run
+//! of the same bytes fills and writes the cache, so the third starts warm.
+//!
 //! Layout (little-endian): `GOJITCC2`, key (32 bytes), entry count (u32), entries
 //! `{func_index u32, alignment u32, ntraps u32, code_len u32, traps [offset u32, code u8]*,
 //! ninlined u32, inlined [offset u32, func_index u32]*, code}`, BLAKE3 of everything before
@@ -53,6 +58,26 @@ impl CodeCache {
             path: dir.join(format!("{name}.gjc")),
             key,
         }
+    }
+
+    /// Whether a run has seen this module before: it left a cache file (valid or not) or the
+    /// marker of [`CodeCache::mark_sighted`].
+    pub(crate) fn sighted(&self) -> bool {
+        self.path.exists() || self.marker().exists()
+    }
+
+    /// Records that a run saw this module, without caching code: an empty marker file beside
+    /// where the cache file would go. Most modules run once (every `go test` binary is new),
+    /// so the first run does not pay to fill a cache that would never be read.
+    pub(crate) fn mark_sighted(&self) -> std::io::Result<()> {
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::File::create(self.marker()).map(drop)
+    }
+
+    fn marker(&self) -> PathBuf {
+        self.path.with_extension("seen")
     }
 
     /// The cached functions, or nothing if there is no valid cache file.

@@ -308,7 +308,10 @@ impl Module {
     }
 
     /// Saves the code compiled so far to the engine's code cache (if it has one and anything
-    /// new was compiled). Returns whether a cache file was written.
+    /// new was compiled), after compiling what only ran interpreted. The first run of a module
+    /// (no cache file and no marker for it yet) writes only a marker that it was seen, so a
+    /// module that runs once pays nothing for the cache. Returns whether a cache file was
+    /// written.
     ///
     /// # Errors
     /// The I/O error if the cache file cannot be written.

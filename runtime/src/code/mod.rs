@@ -350,6 +350,11 @@ impl ModuleCode {
         let Some((cache, entries)) = &self.cache else {
             return Ok(false);
         };
+        if self.loaded_from_cache == 0 && !cache.sighted() {
+            // The module's first run: leave a marker only (see `crate::cache`).
+            cache.mark_sighted()?;
+            return Ok(false);
+        }
         self.fill_cache();
         let mut e = entries.lock().unwrap_or_else(|p| p.into_inner());
         // A run that found nearly everything in the cache does not rewrite the whole file for a
