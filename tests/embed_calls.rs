@@ -14,6 +14,7 @@ use gojit::{
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 /// The misc fixture, compiled once and shared by every test (and thread) of this file.
 fn module() -> &'static Module {
@@ -621,4 +622,58 @@ fn cli_invoke_needs_all_imports() {
         "{}",
         out.describe()
     );
+}
+
+/// At a module's second instance, what the first one only interpreted (Go's `_initialize`) is
+/// compiled in the background, so that later instances run their start-up compiled.
+#[test]
+fn second_instance_compiles_what_the_first_interpreted() {
+    let engine = Engine::new(Config {
+        lazy: true,
+        tiers: gojit::Tiers::Both,
+        interpreter_budget: Some(1000),
+        background_compile: true,
+        cache_dir: None,
+        ..Config::default()
+    })
+    .expect("engine");
+    let module = Module::new(
+        &engine,
+        std::fs::read(common::embed_reactor("misc")).expect("read"),
+    )
+    .expect("module");
+    let instantiate = || {
+        let stderr = wasi::SharedBuffer::new();
+        let mut store = Store::new(&engine, Host::default());
+        let instance = Instance::new(&mut store, &module, &linker(&stderr)).expect("instantiate");
+        let add = instance
+            .get_typed_func::<(i32, i32), i32>(&mut store, "add")
+            .expect("add");
+        assert_eq!(add.call(&mut store, (2, 3)).expect("add"), 5);
+    };
+    instantiate();
+    let after_first = module.compile_stats();
+    assert!(
+        after_first.interpreted > 100,
+        "the first instance interpreted its start-up: {after_first:?}"
+    );
+    if std::thread::available_parallelism().map_or(1, |n| n.get()) < 2 {
+        return; // no background compiler thread on one core
+    }
+    instantiate();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let s = module.compile_stats();
+        // Most of what the first instance interpreted is compiled (a few functions were
+        // compiled during the first instance already: they got hot).
+        if s.functions >= after_first.functions + after_first.interpreted / 2 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "not compiled after 60 s: {s:?} (after the first instance: {after_first:?})"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    instantiate();
 }

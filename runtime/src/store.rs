@@ -109,6 +109,7 @@ impl Instance {
         linker: &Linker<T>,
     ) -> Result<Instance, Error> {
         let data = store.data_ptr();
+        module.code.instance_created();
         let inner = InstanceInner::new(module, linker, store.max_memory_pages, data)?;
         store.instances.push(inner);
         Ok(Instance {

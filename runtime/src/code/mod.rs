@@ -119,6 +119,8 @@ pub(crate) struct ModuleCode {
     /// The background compiler's work (its thread starts with the first request).
     background: Arc<Background>,
     background_started: OnceLock<bool>,
+    /// Instances created from this code so far (see `instance_created`).
+    instances_created: AtomicU32,
     background_enabled: bool,
     /// This module code itself, for the background thread.
     this: Weak<ModuleCode>,
@@ -278,6 +280,7 @@ impl ModuleCode {
             compiled_signal: (Mutex::new(0), Condvar::new()),
             background: Arc::default(),
             background_started: OnceLock::new(),
+            instances_created: AtomicU32::new(0),
             background_enabled: background
                 && std::thread::available_parallelism().is_ok_and(|p| p.get() > 1),
             this,
