@@ -2,7 +2,7 @@
 //! [`Module`] (a validated module ready to instantiate).
 
 use crate::Error;
-use crate::cache::CodeCache;
+use crate::code::cache::CodeCache;
 use crate::code::ModuleCode;
 use gojit_frontend::ModuleInfo;
 use gojit_jit::{Compiler, IsaOptions};
@@ -202,7 +202,7 @@ impl Engine {
         let opts = IsaOptions {
             verify: config.verify,
             go: config.go_optimizations,
-            lazy_call_stubs: crate::lazy_stubs::SUPPORTED,
+            lazy_call_stubs: crate::vm::lazy_stubs::SUPPORTED,
             ..IsaOptions::default()
         };
         let compiler = Compiler::host(&opts)?;

@@ -9,7 +9,7 @@
 //! return [`MemoryAccessError`] (WASI maps it to `EFAULT`) instead of touching memory out of
 //! bounds.
 
-use crate::instance::InstanceInner;
+use crate::vm::instance::InstanceInner;
 use gojit_frontend::module::ValType;
 use std::collections::HashMap;
 use std::fmt;
@@ -310,7 +310,7 @@ impl From<StringError> for HostError {
 pub struct Caller<'a, T = ()> {
     memory: GuestMemory<'a>,
     data: &'a mut T,
-    instance: *mut crate::instance::InstanceInner,
+    instance: *mut crate::vm::instance::InstanceInner,
 }
 
 impl<'a> Caller<'a, ()> {
@@ -476,7 +476,7 @@ impl<T: 'static> HostFunc<T> {
             if !matches!(r, Ok(Ok(()))) {
                 // SAFETY: `RawHostFn::call`'s contract: `inst` runs this guest call, and
                 // `import` is the import bound to this function.
-                unsafe { crate::vm::host_call_failed(inst, import, r) }
+                unsafe { crate::vm::builtins::host_call_failed(inst, import, r) }
             }
         };
         HostFunc {

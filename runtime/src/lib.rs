@@ -6,26 +6,18 @@
 //! `signals` (fault handling), `instance` (entering compiled code), `vm` (the builtins) and
 //! `host` (the typed side of a host call: store data and memory from the calling instance).
 
-mod cache;
 mod code;
 mod engine;
 mod error;
 pub mod func;
-mod go_helpers;
-mod go_kernels;
 pub mod host;
-mod instance;
 mod interp;
-mod lazy_stubs;
-mod memory;
-mod signals;
-mod stack;
 mod store;
 mod val;
 mod vm;
 pub mod wasi;
 
-pub use cache::default_cache_dir;
+pub use code::cache::default_cache_dir;
 pub use code::CompileStats;
 pub use engine::{Config, DEFAULT_TIER_UP_BUDGET, Engine, Module, Tiers, read_module_file};
 pub use error::Error;
@@ -33,7 +25,7 @@ pub use func::{IntoFunc, WasmParams, WasmResults, WasmTy};
 pub use gojit_frontend::traps::Trap;
 pub use gojit_frontend::{ModuleInfo, ValType};
 pub use host::{Caller, GuestMemory, HostError, HostFunc, Linker, MemoryAccessError, StringError};
-pub use instance::{CallMode, IDLE_ROUND_LIMIT};
+pub use vm::instance::{CallMode, IDLE_ROUND_LIMIT};
 pub use store::{Func, Instance, Store, TypedFunc};
 pub use val::Val;
 

@@ -4,7 +4,7 @@
 use crate::engine::{Engine, Module};
 use crate::func::{WasmParams, WasmResults, check_signature};
 use crate::host::{GuestMemory, Linker};
-use crate::instance::{CallMode, InstanceInner};
+use crate::vm::instance::{CallMode, InstanceInner};
 use crate::{Error, Val};
 use gojit_frontend::module::ExportKind;
 use std::marker::PhantomData;

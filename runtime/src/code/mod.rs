@@ -18,11 +18,12 @@
 
 mod perf_map;
 mod tiers;
+pub(crate) mod cache;
 
 use crate::Error;
-use crate::cache::CodeCache;
+use crate::code::cache::CodeCache;
 use crate::interp::{Interp, InterpFunc};
-use crate::lazy_stubs::LazyStubs;
+use crate::vm::lazy_stubs::LazyStubs;
 use gojit_frontend::ModuleInfo;
 use gojit_frontend::traps::Trap;
 use gojit_jit::{CodeMemory, CompiledFunction, Compiler, FuncCode, RawCode};

@@ -4,10 +4,10 @@
 //! the error (`terminate`), and the host side abandons the guest stack.
 
 use crate::Error;
-use crate::go_helpers;
-use crate::go_kernels;
+use super::go_helpers;
+use super::go_kernels;
 use crate::host::HostError;
-use crate::instance::{InstanceInner, Suspend};
+use crate::vm::instance::{InstanceInner, Suspend};
 use gojit_frontend::builtins::Builtin;
 use gojit_frontend::traps::Trap;
 use gojit_frontend::vmctx;

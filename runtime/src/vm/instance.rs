@@ -14,10 +14,10 @@
 
 use crate::engine::Module;
 use crate::host::{Linker, RawHostFn};
-use crate::memory::LinearMemory;
-use crate::signals::{self, Activation};
-use crate::stack::GuestStack;
-use crate::vm;
+use crate::vm::memory::LinearMemory;
+use crate::vm::signals::{self, Activation};
+use crate::vm::stack::GuestStack;
+use crate::vm::builtins as vm;
 use crate::{Error, Val};
 use corosensei::{Coroutine, CoroutineResult, Yielder};
 use gojit_frontend::ValType;
