@@ -23,11 +23,8 @@
 #![forbid(unsafe_code)]
 
 pub use gojit_runtime::{
-    CallMode, Caller, CompileStats, Config, Engine, Error, Func, GuestMemory, HostError, HostFunc,
-    IDLE_ROUND_LIMIT, Instance, IntoFunc, Linker, MemoryAccessError, Module, ModuleInfo, Store,
+    CallMode, Caller, CompileStats, Config, Engine, Error, Func, FuncType, GuestMemory, HostError,
+    HostFunc, IDLE_ROUND_LIMIT, Instance, IntoFunc, Linker, MemoryAccessError, Module, Store,
     StringError, Tiers, Trap, TypedFunc, Val, ValType, WasmParams, WasmResults, WasmTy,
-    default_cache_dir, host, read_module_file, translate_options, wasi,
+    default_cache_dir, read_module_file, translate_options, wasi,
 };
-
-/// The compiler layer, for tools that compile without running (e.g. `gojit compile`).
-pub use gojit_jit as jit;

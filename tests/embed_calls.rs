@@ -19,7 +19,7 @@ use std::sync::OnceLock;
 fn module() -> &'static Module {
     static M: OnceLock<Module> = OnceLock::new();
     M.get_or_init(|| {
-        let engine = Engine::new(Config::default()).expect("engine");
+        let engine = Engine::new(Config::from_env().0).expect("engine");
         Module::new(
             &engine,
             std::fs::read(common::embed_reactor("misc")).expect("read"),
@@ -430,7 +430,7 @@ fn os_exit_in_export() {
 
 #[test]
 fn memory_limit_makes_go_report_out_of_memory() {
-    let min = module().info().memory.expect("memory").min_pages;
+    let min = module().memory_min_pages().expect("memory");
     // Without a limit, 64 MiB are fine.
     let mut g = Guest::new();
     let alloc = |g: &mut Guest, n: i32| {

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 fn engine() -> &'static Engine {
     static E: OnceLock<Engine> = OnceLock::new();
-    E.get_or_init(|| Engine::new(Config::default()).expect("engine"))
+    E.get_or_init(|| Engine::new(Config::from_env().0).expect("engine"))
 }
 
 /// The compiled fixture, shared by every test of this file (compiled lazily, once).

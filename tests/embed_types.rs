@@ -18,7 +18,7 @@ use gojit::{
 
 fn module() -> (Engine, Module) {
     let wasm = common::embed_reactor("types");
-    let engine = Engine::new(Config::default()).expect("engine");
+    let engine = Engine::new(Config::from_env().0).expect("engine");
     let module = Module::new(&engine, std::fs::read(wasm).expect("read fixture")).expect("module");
     (engine, module)
 }

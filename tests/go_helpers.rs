@@ -21,7 +21,7 @@ struct Guest {
 fn guest(wasm: &[u8], go: GoOptimizations) -> Guest {
     let engine = Engine::new(Config {
         go_optimizations: go,
-        ..Config::default()
+        ..Config::from_env().0
     })
     .unwrap();
     let module = Module::new(&engine, wasm.to_vec()).unwrap();

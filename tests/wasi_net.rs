@@ -48,7 +48,7 @@ fn spawn_guest(
         let status = (|| -> Result<i32, String> {
             let config = Config {
                 verify: false,
-                ..Config::default()
+                ..Config::from_env().0
             };
             let engine = Engine::new(config).map_err(|e| e.to_string())?;
             let bytes = std::fs::read(&wasm).map_err(|e| e.to_string())?;

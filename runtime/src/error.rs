@@ -130,3 +130,23 @@ impl From<JitError> for Error {
         Error::Compile(e)
     }
 }
+
+/// Why a host function stopped the guest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HostError {
+    /// The guest asked to exit with this status (`proc_exit`).
+    Exit(i32),
+    /// The host function failed; the message names what went wrong.
+    Failed(String),
+}
+
+impl fmt::Display for HostError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HostError::Exit(code) => write!(f, "exit status {code}"),
+            HostError::Failed(msg) => f.write_str(msg),
+        }
+    }
+}
+
+impl std::error::Error for HostError {}

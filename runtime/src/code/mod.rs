@@ -16,9 +16,9 @@
 //! published functions are also recorded in a fixed-size, write-once registry (one slot per
 //! function and tier and per entry trampoline) that it scans lock-free.
 
+pub(crate) mod cache;
 mod perf_map;
 mod tiers;
-pub(crate) mod cache;
 
 use crate::Error;
 use crate::code::cache::CodeCache;

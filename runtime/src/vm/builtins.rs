@@ -3,10 +3,10 @@
 //! each shim catches panics; a builtin that must stop the guest suspends the guest coroutine with
 //! the error (`terminate`), and the host side abandons the guest stack.
 
-use crate::Error;
 use super::go_helpers;
 use super::go_kernels;
-use crate::host::HostError;
+use crate::Error;
+use crate::error::HostError;
 use crate::vm::instance::{InstanceInner, Suspend};
 use gojit_frontend::builtins::Builtin;
 use gojit_frontend::traps::Trap;

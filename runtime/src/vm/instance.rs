@@ -12,16 +12,20 @@
 //! the instance is poisoned: Go's runtime state in linear memory is mid-operation, so further
 //! calls are refused.
 
-use crate::engine::Module;
-use crate::host::{Linker, RawHostFn};
-use crate::vm::memory::LinearMemory;
-use crate::vm::signals::{self, Activation};
-use crate::vm::stack::GuestStack;
-use crate::vm::builtins as vm;
-use crate::{Error, Val};
+use super::builtins;
+use super::go_scheduler::{GoScheduler, find_go_scheduler};
+use super::host_call::RawHostFn;
+use super::memory::LinearMemory;
+use super::signals::{self, Activation};
+use super::stack::GuestStack;
+use crate::error::Error;
+use crate::func::CallMode;
+use crate::linker::Linker;
+use crate::module::Module;
+use crate::val::Val;
 use corosensei::{Coroutine, CoroutineResult, Yielder};
-use gojit_frontend::ValType;
 use gojit_frontend::builtins::Builtin;
+use gojit_frontend::module::FuncType;
 use gojit_frontend::module::ModuleInfo;
 use gojit_frontend::traps::Trap;
 use gojit_frontend::vmctx::{self, TableEntry};
@@ -81,26 +85,6 @@ pub(crate) struct EntryPoint {
     trampoline: EntryFn,
 }
 
-/// How export calls treat goroutines other than the export's own.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum CallMode {
-    /// Go's own semantics: the call returns when the exported function returns; other
-    /// goroutines run only while it blocks or yields.
-    #[default]
-    Go,
-    /// The call returns only when every goroutine is parked (blocked on a channel, lock, timer
-    /// or I/O): work the export handed to other goroutines is done when it returns. Pending
-    /// timers do not hold the call.
-    ParkUntilIdle,
-}
-
-/// The Go runtime functions the park-until-idle pump calls, found by name and type.
-#[derive(Clone, Copy, Debug)]
-struct GoScheduler {
-    gosched: u32,
-    loop_export: u32,
-}
-
 /// The instance state builtins reach through vmctx. Boxed: its address is in vmctx.
 pub(crate) struct InstanceInner {
     pub(crate) module: Module,
@@ -116,7 +100,7 @@ pub(crate) struct InstanceInner {
     /// The store data of the running call (valid only while a call is running).
     pub(crate) host_data: *mut (),
     poisoned: Option<String>,
-    scheduler: Option<GoScheduler>,
+    pub(crate) scheduler: Option<GoScheduler>,
     initialized: bool,
     /// The guest coroutine (created by the first call).
     guest: Option<Guest>,
@@ -246,29 +230,9 @@ impl InstanceInner {
             return Err(Error::Call(format!("no function with index {index}")));
         }
         let ty = info.func_type(index);
-        let arg_types: Vec<_> = args.iter().map(Val::ty).collect();
-        if arg_types != ty.params {
-            return Err(Error::Call(format!(
-                "{} has type {ty} but was called with ({})",
-                info.func_name(index),
-                arg_types
-                    .iter()
-                    .map(|t| t.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )));
-        }
-        let mut slots = vec![0u64; ty.params.len().max(ty.results.len()).max(1)];
-        for (s, a) in slots.iter_mut().zip(args) {
-            *s = a.to_bits();
-        }
+        let mut slots = pack_args(&info.func_name(index), ty, args)?;
         self.call_slots(index, &mut slots, data, mode)?;
-        Ok(ty
-            .results
-            .iter()
-            .zip(&slots)
-            .map(|(t, &b)| Val::from_bits(*t, b))
-            .collect())
+        Ok(unpack_results(ty, &slots))
     }
 
     /// Calls function `index` with arguments and results in `slots` (the caller checked the
@@ -365,16 +329,7 @@ impl InstanceInner {
         let index = self.export_index(name)?;
         let info = self.module.info.clone();
         let ty = info.func_type(index);
-        let arg_types: Vec<_> = args.iter().map(Val::ty).collect();
-        if arg_types != ty.params {
-            return Err(Error::Call(format!(
-                "`{name}` has type {ty}, called with other argument types"
-            )));
-        }
-        let mut slots = vec![0u64; ty.params.len().max(ty.results.len()).max(1)];
-        for (s, a) in slots.iter_mut().zip(args) {
-            *s = a.to_bits();
-        }
+        let mut slots = pack_args(&format!("`{name}`"), ty, args)?;
         let func = self.ensure_compiled(index)?;
         let trampoline = self.module.code.entry_trampoline(index)?;
         // We are on the guest stack already (inside a host call of this instance), so the call
@@ -383,69 +338,11 @@ impl InstanceInner {
         // `slots` holds max(params, results) slots.
         let entry: EntryFn = unsafe { std::mem::transmute(trampoline) };
         entry(self.vmctx.as_mut_ptr(), func, slots.as_mut_ptr());
-        Ok(ty
-            .results
-            .iter()
-            .zip(&slots)
-            .map(|(t, &b)| Val::from_bits(*t, b))
-            .collect())
+        Ok(unpack_results(ty, &slots))
     }
 
-    fn global_word(&self, index: u32) -> u64 {
+    pub(crate) fn global_word(&self, index: u32) -> u64 {
         self.vmctx[vmctx::global(index) as usize / 8]
-    }
-
-    /// Runs Go's scheduler until no goroutine other than the caller's is runnable: repeatedly
-    /// yields (`runtime.Gosched`) from a frame that looks like the export wrapper's, and lets
-    /// `wasm_pc_f_loop_export` run goroutines until that frame is reached again. A round in
-    /// which the loop dispatched only once (resuming the yielder itself) ran no other goroutine;
-    /// two such rounds in a row mean idle (one can be a false positive: the scheduler checks the
-    /// global run queue only every 61st tick).
-    fn pump_until_idle(&mut self, export: u32) -> Result<(), Error> {
-        let Some(go) = self.scheduler else {
-            return Err(Error::Call(
-                "park-until-idle needs Go's runtime.Gosched and wasm_pc_f_loop_export (not a Go module, or names stripped)".into(),
-            ));
-        };
-        let info = self.module.info.clone();
-        let pc_f = 0x1000 + u64::from(export - info.num_imports());
-        let return_pc = (pc_f << 16) | 1;
-        let mut quiet_rounds = 0;
-        for _ in 0..IDLE_ROUND_LIMIT {
-            let before = self.vmctx[vmctx::DISPATCHES as usize / 8];
-            // Push the return PC the export wrapper pushes before calling its Go function.
-            let sp = (self.global_word(0) as u32).wrapping_sub(8);
-            self.vmctx[vmctx::global(0) as usize / 8] = u64::from(sp);
-            let mem = self
-                .memory
-                .as_mut()
-                .ok_or_else(|| Error::Call("Go module without memory".into()))?;
-            let Some(slot) = mem.bytes_mut().get_mut(sp as usize..sp as usize + 8) else {
-                return Err(Error::Call(format!(
-                    "Go stack pointer {sp:#x} outside memory"
-                )));
-            };
-            slot.copy_from_slice(&return_pc.to_le_bytes());
-            let mut slots = [0u64];
-            self.call_raw(go.gosched, &mut slots)?;
-            if slots[0] as u32 != 0 {
-                let mut slots = [pc_f];
-                self.call_raw(go.loop_export, &mut slots)?;
-            }
-            let dispatched = self.vmctx[vmctx::DISPATCHES as usize / 8] - before;
-            if dispatched <= 1 {
-                quiet_rounds += 1;
-                if quiet_rounds == 2 {
-                    return Ok(());
-                }
-            } else {
-                quiet_rounds = 0;
-            }
-        }
-        Err(Error::Call(format!(
-            "{} did not become idle: goroutines were still runnable after {IDLE_ROUND_LIMIT} scheduler rounds",
-            info.func_name(export)
-        )))
     }
 
     fn init_data(&mut self, info: &ModuleInfo) -> Result<(), Error> {
@@ -494,7 +391,7 @@ impl InstanceInner {
         let me = self as *mut InstanceInner as u64;
         self.set_word(vmctx::RUNTIME, me);
         for b in Builtin::ALL {
-            self.set_word(vmctx::builtin(b), vm::builtin_address(b) as u64);
+            self.set_word(vmctx::builtin(b), builtins::builtin_address(b) as u64);
         }
         for (i, g) in info.globals.iter().enumerate() {
             self.set_word(vmctx::global(i as u32), g.init);
@@ -632,31 +529,37 @@ impl InstanceInner {
 /// `(vmctx, callee, args)`.
 type EntryFn = extern "C" fn(*mut u64, *const u8, *mut u64);
 
-/// How many scheduler rounds a park-until-idle call may take before it is reported as never
-/// becoming idle (a goroutine that busy-yields forever would otherwise hold the call).
-pub const IDLE_ROUND_LIMIT: u32 = 100_000;
-
-fn find_go_scheduler(info: &ModuleInfo) -> Option<GoScheduler> {
-    let by_name = |name: &str| {
-        info.names
-            .iter()
-            .find(|(_, n)| n.as_str() == name)
-            .map(|(&i, _)| i)
-    };
-    let gosched = by_name("runtime.Gosched")?;
-    let ty = info.func_type(gosched);
-    if ty.params != [ValType::I32] || ty.results != [ValType::I32] {
-        return None;
-    }
-    let loop_export =
-        (0..info.num_funcs()).find(|&i| gojit_frontend::translate::is_go_export_loop(info, i))?;
-    Some(GoScheduler {
-        gosched,
-        loop_export,
-    })
-}
-
 fn stack_top(s: &GuestStack) -> usize {
     use corosensei::stack::Stack;
     s.base().get()
+}
+
+/// The argument slots of a call of `func` (of type `ty`) with `args`, checked against the type:
+/// max(params, results, 1) slots, the arguments first.
+fn pack_args(func: &str, ty: &FuncType, args: &[Val]) -> Result<Vec<u64>, Error> {
+    let arg_types: Vec<_> = args.iter().map(Val::ty).collect();
+    if arg_types != ty.params {
+        return Err(Error::Call(format!(
+            "{func} has type {ty} but was called with ({})",
+            arg_types
+                .iter()
+                .map(|t| t.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    let mut slots = vec![0u64; ty.params.len().max(ty.results.len()).max(1)];
+    for (s, a) in slots.iter_mut().zip(args) {
+        *s = a.to_bits();
+    }
+    Ok(slots)
+}
+
+/// The results of a call of a function of type `ty` from its slots.
+fn unpack_results(ty: &FuncType, slots: &[u64]) -> Vec<Val> {
+    ty.results
+        .iter()
+        .zip(slots)
+        .map(|(t, &b)| Val::from_bits(*t, b))
+        .collect()
 }

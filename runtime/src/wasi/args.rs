@@ -8,7 +8,7 @@
 //! `environ_get` is skipped when the count is 0.
 
 use super::{Errno, I32, WasiCtx, arg32, check_range, define};
-use crate::host::{GuestMemory, Linker};
+use crate::{GuestMemory, Linker};
 use std::cell::RefCell;
 use std::rc::Rc;
 

@@ -11,7 +11,7 @@
 //! `clock_gettime` (a vDSO call on Linux) and two bounds-checked stores.
 
 use super::{Errno, I32, I64, WasiCtx, arg32, define};
-use crate::host::{GuestMemory, Linker};
+use crate::{GuestMemory, Linker};
 use nix::time::ClockId;
 use std::cell::RefCell;
 use std::rc::Rc;

@@ -10,7 +10,7 @@ use super::abi::{Fdstat, fdflags, filetype, rights};
 use super::{
     Desc, Errno, I32, I64, Input, Output, WasiCtx, arg32, arg64, check_range, define, read_iovecs,
 };
-use crate::host::{GuestMemory, Linker};
+use crate::{GuestMemory, Linker};
 use std::cell::RefCell;
 use std::io::{self, IoSlice, Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::FileExt;

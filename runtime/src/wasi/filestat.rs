@@ -5,7 +5,7 @@ use super::abi::{self, Filestat, filetype, fstflags};
 use super::{
     Desc, DirDesc, Errno, I32, I64, Input, Output, WasiCtx, arg32, arg64, check_range, define,
 };
-use crate::host::{GuestMemory, Linker};
+use crate::{GuestMemory, Linker};
 use std::cell::RefCell;
 use std::fs::{File, FileTimes};
 use std::os::unix::ffi::OsStrExt;

@@ -35,7 +35,7 @@ mod sock;
 
 pub use errno::Errno;
 
-use crate::host::{Caller, GuestMemory, HostError, Linker};
+use crate::{Caller, GuestMemory, HostError, Linker};
 use gojit_frontend::module::ValType;
 use std::cell::RefCell;
 use std::collections::BTreeMap;

@@ -18,7 +18,7 @@ use super::filestat::{TimeSpec, file_times};
 use super::{
     Desc, DirDesc, Errno, FileDesc, I32, I64, WasiCtx, arg32, arg64, check_range, define, read_path,
 };
-use crate::host::{GuestMemory, Linker};
+use crate::{GuestMemory, Linker};
 use cap_fs_ext::{
     DirExt, FollowSymlinks, OpenOptionsFollowExt, OpenOptionsMaybeDirExt, SystemTimeSpec,
 };

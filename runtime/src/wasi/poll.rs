@@ -8,7 +8,7 @@
 
 use super::clock::{self, MONOTONIC, REALTIME};
 use super::{Desc, Errno, I32, Input, Output, WasiCtx, arg32, check_range, define};
-use crate::host::{GuestMemory, Linker};
+use crate::{GuestMemory, Linker};
 use nix::poll::{PollFd, PollFlags, PollTimeout};
 use std::cell::RefCell;
 use std::os::fd::AsFd;

@@ -1,7 +1,7 @@
 //! Process control: `proc_exit`, `proc_raise`, `sched_yield`.
 
 use super::{Errno, I32, MODULE, WasiCtx, define};
-use crate::host::{GuestMemory, HostError, Linker};
+use crate::{GuestMemory, HostError, Linker};
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -21,10 +21,7 @@ pub(super) fn add<T: 'static>(linker: &mut Linker<T>, ctx: &Rc<RefCell<WasiCtx>>
 /// statuses ≥ 126; a native Go binary can exit with any status, so we don't).
 /// Go: `runtime.exit` *is* this import (`runtime/os_wasip1.go`): end of `main` (0), `os.Exit(n)`,
 /// fatal errors and unrecovered panics (2).
-fn proc_exit<T>(
-    _caller: &mut crate::host::Caller<'_, T>,
-    args: &mut [u64],
-) -> Result<(), HostError> {
+fn proc_exit<T>(_caller: &mut crate::Caller<'_, T>, args: &mut [u64]) -> Result<(), HostError> {
     let code = args.first().copied().unwrap_or(0) as u32;
     Err(HostError::Exit(code as i32))
 }

@@ -1,7 +1,7 @@
 //! Randomness: `random_get`.
 
 use super::{Errno, I32, WasiCtx, arg32, define};
-use crate::host::{GuestMemory, Linker};
+use crate::{GuestMemory, Linker};
 use std::cell::RefCell;
 use std::rc::Rc;
 

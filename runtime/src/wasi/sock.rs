@@ -31,7 +31,7 @@
 
 use super::abi::{Fdstat, Filestat, fdflags, filetype, rights};
 use super::{Desc, Errno, I32, WasiCtx, arg32, check_range, define, read_iovecs, write_bytes};
-use crate::host::{GuestMemory, Linker};
+use crate::{GuestMemory, Linker};
 use std::cell::RefCell;
 use std::io::{self, IoSlice, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};

@@ -1,7 +1,7 @@
 //! Test support: calls the registered callbacks directly on a `Vec<u8>` linear memory.
 
 use super::{Errno, MODULE, WasiCtx, add_to_linker};
-use crate::host::{Caller, GuestMemory, HostError, Linker};
+use crate::{Caller, GuestMemory, HostError, Linker};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 
