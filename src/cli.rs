@@ -203,8 +203,8 @@ fn run(args: RunArgs) -> ExitCode {
         };
     }
     let mut linker = Linker::new();
-    wasi::add_to_linker(&mut linker, builder.build());
-    let mut store = Store::new(&engine, ());
+    wasi::add_to_linker(&mut linker, |ctx: &mut wasi::WasiCtx| ctx);
+    let mut store = Store::new(&engine, builder.build());
     // The guest's stderr (a Go panic's message) already went to our stderr: report the root
     // error only.
     let instance = match Instance::new(&mut store, &module, &linker) {
@@ -273,7 +273,7 @@ fn run(args: RunArgs) -> ExitCode {
 
 /// Calls export `name` with `args` parsed as its parameter types.
 fn invoke(
-    store: &mut Store<()>,
+    store: &mut Store<wasi::WasiCtx>,
     instance: Instance,
     name: &str,
     args: &[String],

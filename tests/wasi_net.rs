@@ -62,8 +62,8 @@ fn spawn_guest(
                 .map_err(|e| e.to_string())?
                 .build();
             let mut linker = Linker::new();
-            wasi::add_to_linker(&mut linker, ctx);
-            let mut store = Store::new(&engine, ());
+            wasi::add_to_linker(&mut linker, |ctx: &mut wasi::WasiCtx| ctx);
+            let mut store = Store::new(&engine, ctx);
             let instance =
                 Instance::new(&mut store, &module, &linker).map_err(|e| e.to_string())?;
             match instance.call(&mut store, "_start", &[]) {

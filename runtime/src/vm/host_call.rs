@@ -4,26 +4,27 @@
 
 use crate::caller::{Caller, GuestMemory};
 use crate::error::{Error, HostError};
+use crate::linker::StderrAccessor;
 use crate::val::Val;
 use crate::vm::instance::InstanceInner;
 use std::marker::PhantomData;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::rc::Rc;
+use std::sync::Arc;
 
 /// A host function as guest calls invoke it: `(instance, import index, argument slots)`. Built
 /// where the closure's type is known, so a host call is one indirect call into code in which the
 /// closure, the argument conversions and the panic guard are inlined (and the [`Caller`] is
 /// optimised away when the closure does not use it).
 #[derive(Clone)]
-pub(crate) struct RawHostFn(Rc<RawCallback>);
+pub(crate) struct RawHostFn(Arc<RawCallback>);
 
-type RawCallback = dyn Fn(*mut InstanceInner, u32, *mut u64);
+type RawCallback = dyn Fn(*mut InstanceInner, u32, *mut u64) + Send + Sync;
 
 impl RawHostFn {
     /// The raw form of host function `f` over `slots` argument slots (max(params, results, 1)).
-    pub(crate) fn new<T: 'static, F>(slots: usize, f: Rc<F>) -> RawHostFn
+    pub(crate) fn new<T: 'static, F>(slots: usize, f: Arc<F>) -> RawHostFn
     where
-        F: Fn(&mut Caller<'_, T>, &mut [u64]) -> Result<(), HostError> + 'static,
+        F: Fn(&mut Caller<'_, T>, &mut [u64]) -> Result<(), HostError> + Send + Sync + 'static,
     {
         let raw = move |inst: *mut InstanceInner, import: u32, args: *mut u64| {
             // No panic may unwind into compiled code: a panicking host function stops the guest.
@@ -41,7 +42,7 @@ impl RawHostFn {
                 unsafe { crate::vm::builtins::host_call_failed(inst, import, r) }
             }
         };
-        RawHostFn(Rc::new(raw))
+        RawHostFn(Arc::new(raw))
     }
 
     /// Calls the function for import `import` of `inst` with its arguments (and result) in
@@ -108,5 +109,46 @@ impl<'a> CallerInstance<'a> {
             Some(m) => m.bytes_mut(),
             None => &mut [],
         }
+    }
+}
+
+/// A [`crate::linker::StderrAccessor`] with the store's data type erased, as an instance keeps
+/// it: the instance reaches the store's data only as the pointer its running call was given.
+pub(crate) struct StderrHook {
+    position: Box<dyn Fn(*mut ()) -> u64>,
+    since: Box<dyn Fn(*mut (), u64) -> Option<String>>,
+}
+
+impl StderrHook {
+    /// The hook of a linker for store data `T`.
+    pub(crate) fn new<T: 'static>(get: StderrAccessor<T>) -> StderrHook {
+        let get2 = Arc::clone(&get);
+        StderrHook {
+            position: Box::new(move |data| {
+                // SAFETY: `StderrHook::position`'s contract: `data` is the store's live `T`.
+                get(unsafe { &mut *data.cast::<T>() }).position()
+            }),
+            since: Box::new(move |data, mark| {
+                // SAFETY: `StderrHook::since`'s contract: `data` is the store's live `T`.
+                get2(unsafe { &mut *data.cast::<T>() }).since(mark)
+            }),
+        }
+    }
+
+    /// The stream's current position.
+    ///
+    /// # Safety
+    /// `data` must point to the live `T` of the store the instance belongs to, borrowed by the
+    /// caller for this call.
+    pub(crate) unsafe fn position(&self, data: *mut ()) -> u64 {
+        (self.position)(data)
+    }
+
+    /// What was written after `mark`.
+    ///
+    /// # Safety
+    /// As [`StderrHook::position`].
+    pub(crate) unsafe fn since(&self, data: *mut (), mark: u64) -> Option<String> {
+        (self.since)(data, mark)
     }
 }

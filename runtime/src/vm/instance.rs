@@ -14,7 +14,7 @@
 
 use super::builtins;
 use super::go_scheduler::{GoScheduler, find_go_scheduler};
-use super::host_call::RawHostFn;
+use super::host_call::{RawHostFn, StderrHook};
 use super::memory::LinearMemory;
 use super::signals::{self, Activation};
 use super::stack::GuestStack;
@@ -111,9 +111,9 @@ pub(crate) struct InstanceInner {
     pub(crate) yielder: *const GuestYielder,
     /// Why a builtin stopped the guest (set just before it suspends with `Suspend::Stopped`).
     pub(crate) stop: Option<Error>,
-    /// The guest's stderr tail, when linked with gojit's WASI: a failing call's error carries
-    /// what the call wrote.
-    stderr_tail: Option<crate::wasi::OutputTail>,
+    /// Where the store's data records the guest's stderr (from the linker): a failing call's
+    /// error carries what the call wrote.
+    stderr: Option<StderrHook>,
 }
 
 impl InstanceInner {
@@ -135,10 +135,10 @@ impl InstanceInner {
                 )));
             };
             let want = info.func_type(i as u32);
-            if f.params != want.params || f.results != want.results {
+            if f.params() != want.params || f.results() != want.results {
                 let have = gojit_frontend::module::FuncType {
-                    params: f.params.clone(),
-                    results: f.results.clone(),
+                    params: f.params().to_vec(),
+                    results: f.results().to_vec(),
                 };
                 return Err(Error::Link(format!(
                     "import {}::{} has type {want} in the module but {have} in the host",
@@ -193,7 +193,7 @@ impl InstanceInner {
             entry_points: Vec::new(),
             yielder: std::ptr::null(),
             stop: None,
-            stderr_tail: linker.stderr_tail.clone(),
+            stderr: linker.stderr.clone().map(StderrHook::new::<T>),
         });
         inner.init_data(&info)?;
         inner.init_vmctx(&info);
@@ -267,20 +267,23 @@ impl InstanceInner {
             ));
         }
         self.host_data = data;
-        let mark = self.stderr_tail.as_ref().map(|t| t.mark());
+        // SAFETY: `data` is the store's data, which the store lends to this call.
+        let mark = self.stderr.as_ref().map(|h| unsafe { h.position(data) });
         let mut r = self.run(entry, slots);
         if r.is_ok() && mode == CallMode::ParkUntilIdle {
             r = self.pump_until_idle(entry.index);
         }
-        r.map_err(|e| self.attach_stderr(e, mark))
+        r.map_err(|e| self.attach_stderr(e, data, mark))
     }
 
-    /// `err` with what the guest wrote to stderr since `mark` (see [`Error::with_stderr`]).
+    /// `err` with what the guest wrote to stderr since `mark` (see [`Error::with_stderr`]);
+    /// `data` is the store's data, lent to the call that failed.
     #[cold]
     #[inline(never)]
-    fn attach_stderr(&self, err: Error, mark: Option<u64>) -> Error {
-        match (&self.stderr_tail, mark) {
-            (Some(tail), Some(mark)) => err.with_stderr(tail.since(mark)),
+    fn attach_stderr(&self, err: Error, data: *mut (), mark: Option<u64>) -> Error {
+        match (&self.stderr, mark) {
+            // SAFETY: `data` is the store's data, lent to this call (see `call_entry`).
+            (Some(hook), Some(mark)) => err.with_stderr(unsafe { hook.since(data, mark) }),
             _ => err,
         }
     }

@@ -1,11 +1,9 @@
 //! Process control: `proc_exit`, `proc_raise`, `sched_yield`.
 
-use super::{Errno, I32, MODULE, WasiCtx, define};
+use super::{Errno, GetCtx, I32, MODULE, WasiCtx, define};
 use crate::{GuestMemory, HostError, Linker};
-use std::cell::RefCell;
-use std::rc::Rc;
 
-pub(super) fn add<T: 'static>(linker: &mut Linker<T>, ctx: &Rc<RefCell<WasiCtx>>) {
+pub(super) fn add<T: 'static>(linker: &mut Linker<T>, ctx: &impl GetCtx<T>) {
     // proc_exit has no result, so it does not go through `define`.
     linker.define(MODULE, "proc_exit", &[I32], &[], proc_exit);
     define(linker, ctx, "proc_raise", &[I32], proc_raise);
