@@ -1,13 +1,17 @@
 //! The runtime's error type: one enum whose variants say which stage failed, with the trap or the
 //! exit status as data, so the CLI can map each to its exit code.
 
+#![forbid(unsafe_code)]
+
 use gojit_frontend::ModuleError;
 use gojit_frontend::traps::Trap;
 use gojit_jit::JitError;
 use std::fmt;
 
-/// Anything that can go wrong loading, linking or running a module.
+/// Anything that can go wrong loading, linking or running a module. Non-exhaustive: match the
+/// variants you handle and keep a wildcard arm.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Error {
     /// The bytes are not a module gojit can run (malformed, invalid, or needing a feature).
     Module(ModuleError),
@@ -117,7 +121,21 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Module(e) => Some(e),
+            Error::Compile(e) => Some(e),
+            Error::WithStderr { error, .. } => Some(&**error),
+            Error::Link(_)
+            | Error::Trap { .. }
+            | Error::Exit(_)
+            | Error::Host(_)
+            | Error::Call(_)
+            | Error::Resource(_) => None,
+        }
+    }
+}
 
 impl From<ModuleError> for Error {
     fn from(e: ModuleError) -> Self {
@@ -150,3 +168,24 @@ impl fmt::Display for HostError {
 }
 
 impl std::error::Error for HostError {}
+
+#[cfg(test)]
+mod tests {
+    use super::Error;
+    use gojit_frontend::traps::Trap;
+    use std::error::Error as _;
+
+    #[test]
+    fn source_is_the_cause() {
+        let trap = Error::Trap {
+            trap: Trap::Unreachable,
+            func: None,
+        };
+        assert!(trap.source().is_none());
+        let with = trap.clone().with_stderr(Some("panic: x\n".into()));
+        assert_eq!(
+            with.source().and_then(|e| e.downcast_ref::<Error>()),
+            Some(&trap)
+        );
+    }
+}
