@@ -459,7 +459,6 @@ fn const_value(expr: &ConstExpr<'_>, ty: ValType) -> Result<u64, ModuleError> {
 }
 
 fn parse_validated(bytes: Arc<[u8]>) -> Result<ModuleInfo, ModuleError> {
-    let invalid = |e: wasmparser::BinaryReaderError| ModuleError::Invalid(e.to_string());
     let mut m = ModuleInfo {
         bytes: bytes.clone(),
         types: Vec::new(),
@@ -478,184 +477,249 @@ fn parse_validated(bytes: Arc<[u8]>) -> Result<ModuleInfo, ModuleError> {
     };
     for payload in Parser::new(0).parse_all(&bytes) {
         match payload.map_err(invalid)? {
-            Payload::TypeSection(reader) => {
-                for rec in reader {
-                    for sub in rec.map_err(invalid)?.into_types() {
-                        let f = match &sub.composite_type.inner {
-                            wasmparser::CompositeInnerType::Func(f) => f,
-                            _ => return Err(ModuleError::Unsupported("non-function types".into())),
-                        };
-                        let ty = FuncType {
-                            params: f
-                                .params()
-                                .iter()
-                                .map(|t| ValType::from_wasm(*t))
-                                .collect::<Result<_, _>>()?,
-                            results: f
-                                .results()
-                                .iter()
-                                .map(|t| ValType::from_wasm(*t))
-                                .collect::<Result<_, _>>()?,
-                        };
-                        let canon = m
-                            .types
-                            .iter()
-                            .position(|t| *t == ty)
-                            .unwrap_or(m.types.len());
-                        m.canonical_sig.push(canon as u32);
-                        m.types.push(ty);
-                    }
-                }
-            }
-            Payload::ImportSection(reader) => {
-                for imp in reader.into_imports() {
-                    let imp = imp.map_err(invalid)?;
-                    match imp.ty {
-                        TypeRef::Func(type_index) => {
-                            m.imports.push(FuncImport {
-                                module: imp.module.to_string(),
-                                name: imp.name.to_string(),
-                                type_index,
-                            });
-                            m.func_types.push(type_index);
-                        }
-                        other => {
-                            let what = match other {
-                                TypeRef::Memory(_) => "memory",
-                                TypeRef::Table(_) => "table",
-                                TypeRef::Global(_) => "global",
-                                _ => "non-function",
-                            };
-                            return Err(ModuleError::Unsupported(format!(
-                                "imported {what} `{}::{}` (only function imports are supported)",
-                                imp.module, imp.name
-                            )));
-                        }
-                    }
-                }
-            }
+            Payload::TypeSection(reader) => parse_types(&mut m, reader)?,
+            Payload::ImportSection(reader) => parse_imports(&mut m, reader)?,
             Payload::FunctionSection(reader) => {
                 for t in reader {
                     m.func_types.push(t.map_err(invalid)?);
                 }
             }
-            Payload::TableSection(reader) => {
-                for t in reader {
-                    let t = t.map_err(invalid)?;
-                    m.table = Some(TableInfo {
-                        min: t.ty.initial,
-                        max: t.ty.maximum,
-                    });
-                }
-            }
-            Payload::MemorySection(reader) => {
-                for mem in reader {
-                    let mem = mem.map_err(invalid)?;
-                    m.memory = Some(MemoryInfo {
-                        min_pages: mem.initial,
-                        max_pages: mem.maximum,
-                    });
-                }
-            }
-            Payload::GlobalSection(reader) => {
-                for g in reader {
-                    let g = g.map_err(invalid)?;
-                    let ty = ValType::from_wasm(g.ty.content_type)?;
-                    let init = const_value(&g.init_expr, ty)?;
-                    m.globals.push(GlobalInfo {
-                        ty,
-                        mutable: g.ty.mutable,
-                        init,
-                    });
-                }
-            }
-            Payload::ExportSection(reader) => {
-                for e in reader {
-                    let e = e.map_err(invalid)?;
-                    let kind = match e.kind {
-                        ExternalKind::Func | ExternalKind::FuncExact => ExportKind::Func,
-                        ExternalKind::Memory => ExportKind::Memory,
-                        ExternalKind::Table => ExportKind::Table,
-                        ExternalKind::Global => ExportKind::Global,
-                        ExternalKind::Tag => {
-                            return Err(ModuleError::Unsupported("exported tags".into()));
-                        }
-                    };
-                    m.exports.push(Export {
-                        name: e.name.to_string(),
-                        kind,
-                        index: e.index,
-                    });
-                }
-            }
+            Payload::TableSection(reader) => parse_tables(&mut m, reader)?,
+            Payload::MemorySection(reader) => parse_memories(&mut m, reader)?,
+            Payload::GlobalSection(reader) => parse_globals(&mut m, reader)?,
+            Payload::ExportSection(reader) => parse_exports(&mut m, reader)?,
             Payload::StartSection { func, .. } => m.start = Some(func),
-            Payload::ElementSection(reader) => {
-                for el in reader {
-                    let el = el.map_err(invalid)?;
-                    let offset = match el.kind {
-                        ElementKind::Active {
-                            table_index,
-                            offset_expr,
-                        } => {
-                            if table_index.unwrap_or(0) != 0 {
-                                return Err(ModuleError::Unsupported("multiple tables".into()));
-                            }
-                            const_value(&offset_expr, ValType::I32)? as u32
-                        }
-                        // Passive/declared segments are only usable by table.init/ref.func,
-                        // which our feature set rejects during validation.
-                        _ => continue,
-                    };
-                    let funcs = match el.items {
-                        ElementItems::Functions(r) => r
-                            .into_iter()
-                            .map(|f| f.map(Some))
-                            .collect::<Result<Vec<_>, _>>()
-                            .map_err(invalid)?,
-                        ElementItems::Expressions(..) => {
-                            return Err(ModuleError::Unsupported("element expressions".into()));
-                        }
-                    };
-                    m.elements.push(ElemSegment { offset, funcs });
-                }
-            }
-            Payload::DataSection(reader) => {
-                for d in reader {
-                    let d = d.map_err(invalid)?;
-                    if let DataKind::Active {
-                        memory_index: 0,
-                        offset_expr,
-                    } = d.kind
-                    {
-                        let offset = const_value(&offset_expr, ValType::I32)? as u32;
-                        let end = d.range.end as usize;
-                        m.data.push(DataSegment {
-                            offset,
-                            range: end - d.data.len()..end,
-                        });
-                    }
-                }
-            }
+            Payload::ElementSection(reader) => parse_elements(&mut m, reader)?,
+            Payload::DataSection(reader) => parse_data(&mut m, reader)?,
             Payload::CodeSectionEntry(body) => {
                 let r = body.range();
                 m.bodies.push(r.start as usize..r.end as usize);
             }
-            Payload::CustomSection(c) => {
-                if let wasmparser::KnownCustom::Name(names) = c.as_known() {
-                    // A malformed name section only loses names; it never rejects the module.
-                    for sub in names.into_iter().flatten() {
-                        if let wasmparser::Name::Function(map) = sub {
-                            for n in map.into_iter().flatten() {
-                                m.names.insert(n.index, n.name.to_string());
-                            }
-                        }
-                    }
-                }
-            }
+            Payload::CustomSection(c) => parse_custom(&mut m, &c),
             _ => {}
         }
     }
     Ok(m)
+}
+
+/// A reader error as a [`ModuleError`].
+fn invalid(e: wasmparser::BinaryReaderError) -> ModuleError {
+    ModuleError::Invalid(e.to_string())
+}
+
+/// The type section: function types only, each with its canonical signature id (the index of
+/// the first equal type).
+fn parse_types(
+    m: &mut ModuleInfo,
+    reader: wasmparser::TypeSectionReader<'_>,
+) -> Result<(), ModuleError> {
+    for rec in reader {
+        for sub in rec.map_err(invalid)?.into_types() {
+            let f = match &sub.composite_type.inner {
+                wasmparser::CompositeInnerType::Func(f) => f,
+                _ => return Err(ModuleError::Unsupported("non-function types".into())),
+            };
+            let ty = FuncType {
+                params: f
+                    .params()
+                    .iter()
+                    .map(|t| ValType::from_wasm(*t))
+                    .collect::<Result<_, _>>()?,
+                results: f
+                    .results()
+                    .iter()
+                    .map(|t| ValType::from_wasm(*t))
+                    .collect::<Result<_, _>>()?,
+            };
+            let canon = m
+                .types
+                .iter()
+                .position(|t| *t == ty)
+                .unwrap_or(m.types.len());
+            m.canonical_sig.push(canon as u32);
+            m.types.push(ty);
+        }
+    }
+    Ok(())
+}
+
+/// The import section: function imports only.
+fn parse_imports(
+    m: &mut ModuleInfo,
+    reader: wasmparser::ImportSectionReader<'_>,
+) -> Result<(), ModuleError> {
+    for imp in reader.into_imports() {
+        let imp = imp.map_err(invalid)?;
+        match imp.ty {
+            TypeRef::Func(type_index) => {
+                m.imports.push(FuncImport {
+                    module: imp.module.to_string(),
+                    name: imp.name.to_string(),
+                    type_index,
+                });
+                m.func_types.push(type_index);
+            }
+            other => {
+                let what = match other {
+                    TypeRef::Memory(_) => "memory",
+                    TypeRef::Table(_) => "table",
+                    TypeRef::Global(_) => "global",
+                    _ => "non-function",
+                };
+                return Err(ModuleError::Unsupported(format!(
+                    "imported {what} `{}::{}` (only function imports are supported)",
+                    imp.module, imp.name
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The table section (the validator allows one table).
+fn parse_tables(
+    m: &mut ModuleInfo,
+    reader: wasmparser::TableSectionReader<'_>,
+) -> Result<(), ModuleError> {
+    for t in reader {
+        let t = t.map_err(invalid)?;
+        m.table = Some(TableInfo {
+            min: t.ty.initial,
+            max: t.ty.maximum,
+        });
+    }
+    Ok(())
+}
+
+/// The memory section (the validator allows one memory).
+fn parse_memories(
+    m: &mut ModuleInfo,
+    reader: wasmparser::MemorySectionReader<'_>,
+) -> Result<(), ModuleError> {
+    for mem in reader {
+        let mem = mem.map_err(invalid)?;
+        m.memory = Some(MemoryInfo {
+            min_pages: mem.initial,
+            max_pages: mem.maximum,
+        });
+    }
+    Ok(())
+}
+
+/// The global section: types and constant initial values.
+fn parse_globals(
+    m: &mut ModuleInfo,
+    reader: wasmparser::GlobalSectionReader<'_>,
+) -> Result<(), ModuleError> {
+    for g in reader {
+        let g = g.map_err(invalid)?;
+        let ty = ValType::from_wasm(g.ty.content_type)?;
+        let init = const_value(&g.init_expr, ty)?;
+        m.globals.push(GlobalInfo {
+            ty,
+            mutable: g.ty.mutable,
+            init,
+        });
+    }
+    Ok(())
+}
+
+/// The export section.
+fn parse_exports(
+    m: &mut ModuleInfo,
+    reader: wasmparser::ExportSectionReader<'_>,
+) -> Result<(), ModuleError> {
+    for e in reader {
+        let e = e.map_err(invalid)?;
+        let kind = match e.kind {
+            ExternalKind::Func | ExternalKind::FuncExact => ExportKind::Func,
+            ExternalKind::Memory => ExportKind::Memory,
+            ExternalKind::Table => ExportKind::Table,
+            ExternalKind::Global => ExportKind::Global,
+            ExternalKind::Tag => {
+                return Err(ModuleError::Unsupported("exported tags".into()));
+            }
+        };
+        m.exports.push(Export {
+            name: e.name.to_string(),
+            kind,
+            index: e.index,
+        });
+    }
+    Ok(())
+}
+
+/// The element section: active segments of function indices into table 0.
+fn parse_elements(
+    m: &mut ModuleInfo,
+    reader: wasmparser::ElementSectionReader<'_>,
+) -> Result<(), ModuleError> {
+    for el in reader {
+        let el = el.map_err(invalid)?;
+        let offset = match el.kind {
+            ElementKind::Active {
+                table_index,
+                offset_expr,
+            } => {
+                if table_index.unwrap_or(0) != 0 {
+                    return Err(ModuleError::Unsupported("multiple tables".into()));
+                }
+                const_value(&offset_expr, ValType::I32)? as u32
+            }
+            // Passive/declared segments are only usable by table.init/ref.func,
+            // which our feature set rejects during validation.
+            _ => continue,
+        };
+        let funcs = match el.items {
+            ElementItems::Functions(r) => r
+                .into_iter()
+                .map(|f| f.map(Some))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(invalid)?,
+            ElementItems::Expressions(..) => {
+                return Err(ModuleError::Unsupported("element expressions".into()));
+            }
+        };
+        m.elements.push(ElemSegment { offset, funcs });
+    }
+    Ok(())
+}
+
+/// The data section: active segments of memory 0, as ranges into the module's bytes.
+fn parse_data(
+    m: &mut ModuleInfo,
+    reader: wasmparser::DataSectionReader<'_>,
+) -> Result<(), ModuleError> {
+    for d in reader {
+        let d = d.map_err(invalid)?;
+        if let DataKind::Active {
+            memory_index: 0,
+            offset_expr,
+        } = d.kind
+        {
+            let offset = const_value(&offset_expr, ValType::I32)? as u32;
+            let end = d.range.end as usize;
+            m.data.push(DataSegment {
+                offset,
+                range: end - d.data.len()..end,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// A custom section: function names from the name section. A malformed name section only loses
+/// names; it never rejects the module.
+fn parse_custom(m: &mut ModuleInfo, c: &wasmparser::CustomSectionReader<'_>) {
+    if let wasmparser::KnownCustom::Name(names) = c.as_known() {
+        for sub in names.into_iter().flatten() {
+            if let wasmparser::Name::Function(map) = sub {
+                for n in map.into_iter().flatten() {
+                    m.names.insert(n.index, n.name.to_string());
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]
