@@ -477,29 +477,39 @@ fn parse_validated(bytes: Arc<[u8]>) -> Result<ModuleInfo, ModuleError> {
     };
     for payload in Parser::new(0).parse_all(&bytes) {
         match payload.map_err(invalid)? {
-            Payload::TypeSection(reader) => parse_types(&mut m, reader)?,
-            Payload::ImportSection(reader) => parse_imports(&mut m, reader)?,
-            Payload::FunctionSection(reader) => {
-                for t in reader {
-                    m.func_types.push(t.map_err(invalid)?);
-                }
-            }
-            Payload::TableSection(reader) => parse_tables(&mut m, reader)?,
-            Payload::MemorySection(reader) => parse_memories(&mut m, reader)?,
-            Payload::GlobalSection(reader) => parse_globals(&mut m, reader)?,
-            Payload::ExportSection(reader) => parse_exports(&mut m, reader)?,
+            Payload::TypeSection(reader) => each(reader, |x| parse_rec_group(&mut m, x))?,
+            Payload::ImportSection(reader) => parse_import_section(&mut m, reader)?,
+            Payload::FunctionSection(reader) => each(reader, |t| {
+                m.func_types.push(t);
+                Ok(())
+            })?,
+            Payload::TableSection(reader) => each(reader, |x| parse_table(&mut m, x))?,
+            Payload::MemorySection(reader) => each(reader, |x| parse_memory(&mut m, x))?,
+            Payload::GlobalSection(reader) => each(reader, |x| parse_global(&mut m, x))?,
+            Payload::ExportSection(reader) => each(reader, |x| parse_export(&mut m, x))?,
             Payload::StartSection { func, .. } => m.start = Some(func),
-            Payload::ElementSection(reader) => parse_elements(&mut m, reader)?,
-            Payload::DataSection(reader) => parse_data(&mut m, reader)?,
+            Payload::ElementSection(reader) => each(reader, |x| parse_element(&mut m, x))?,
+            Payload::DataSection(reader) => each(reader, |x| parse_data_segment(&mut m, x))?,
             Payload::CodeSectionEntry(body) => {
                 let r = body.range();
                 m.bodies.push(r.start as usize..r.end as usize);
             }
-            Payload::CustomSection(c) => parse_custom(&mut m, &c),
+            Payload::CustomSection(c) => parse_custom_section(&mut m, &c),
             _ => {}
         }
     }
     Ok(m)
+}
+
+/// Runs `f` on every entry of a section.
+fn each<'a, T: wasmparser::FromReader<'a>>(
+    reader: wasmparser::SectionLimited<'a, T>,
+    mut f: impl FnMut(T) -> Result<(), ModuleError>,
+) -> Result<(), ModuleError> {
+    for entry in reader {
+        f(entry.map_err(invalid)?)?;
+    }
+    Ok(())
 }
 
 /// A reader error as a [`ModuleError`].
@@ -507,44 +517,39 @@ fn invalid(e: wasmparser::BinaryReaderError) -> ModuleError {
     ModuleError::Invalid(e.to_string())
 }
 
-/// The type section: function types only, each with its canonical signature id (the index of
-/// the first equal type).
-fn parse_types(
-    m: &mut ModuleInfo,
-    reader: wasmparser::TypeSectionReader<'_>,
-) -> Result<(), ModuleError> {
-    for rec in reader {
-        for sub in rec.map_err(invalid)?.into_types() {
-            let f = match &sub.composite_type.inner {
-                wasmparser::CompositeInnerType::Func(f) => f,
-                _ => return Err(ModuleError::Unsupported("non-function types".into())),
-            };
-            let ty = FuncType {
-                params: f
-                    .params()
-                    .iter()
-                    .map(|t| ValType::from_wasm(*t))
-                    .collect::<Result<_, _>>()?,
-                results: f
-                    .results()
-                    .iter()
-                    .map(|t| ValType::from_wasm(*t))
-                    .collect::<Result<_, _>>()?,
-            };
-            let canon = m
-                .types
+/// A recursion group of the type section: function types only, each with its canonical
+/// signature id (the index of the first equal type).
+fn parse_rec_group(m: &mut ModuleInfo, rec: wasmparser::RecGroup) -> Result<(), ModuleError> {
+    for sub in rec.into_types() {
+        let f = match &sub.composite_type.inner {
+            wasmparser::CompositeInnerType::Func(f) => f,
+            _ => return Err(ModuleError::Unsupported("non-function types".into())),
+        };
+        let ty = FuncType {
+            params: f
+                .params()
                 .iter()
-                .position(|t| *t == ty)
-                .unwrap_or(m.types.len());
-            m.canonical_sig.push(canon as u32);
-            m.types.push(ty);
-        }
+                .map(|t| ValType::from_wasm(*t))
+                .collect::<Result<_, _>>()?,
+            results: f
+                .results()
+                .iter()
+                .map(|t| ValType::from_wasm(*t))
+                .collect::<Result<_, _>>()?,
+        };
+        let canon = m
+            .types
+            .iter()
+            .position(|t| *t == ty)
+            .unwrap_or(m.types.len());
+        m.canonical_sig.push(canon as u32);
+        m.types.push(ty);
     }
     Ok(())
 }
 
 /// The import section: function imports only.
-fn parse_imports(
+fn parse_import_section(
     m: &mut ModuleInfo,
     reader: wasmparser::ImportSectionReader<'_>,
 ) -> Result<(), ModuleError> {
@@ -576,141 +581,105 @@ fn parse_imports(
     Ok(())
 }
 
-/// The table section (the validator allows one table).
-fn parse_tables(
-    m: &mut ModuleInfo,
-    reader: wasmparser::TableSectionReader<'_>,
-) -> Result<(), ModuleError> {
-    for t in reader {
-        let t = t.map_err(invalid)?;
-        m.table = Some(TableInfo {
-            min: t.ty.initial,
-            max: t.ty.maximum,
-        });
-    }
+/// A table (the validator allows one).
+fn parse_table(m: &mut ModuleInfo, t: wasmparser::Table<'_>) -> Result<(), ModuleError> {
+    m.table = Some(TableInfo {
+        min: t.ty.initial,
+        max: t.ty.maximum,
+    });
     Ok(())
 }
 
-/// The memory section (the validator allows one memory).
-fn parse_memories(
-    m: &mut ModuleInfo,
-    reader: wasmparser::MemorySectionReader<'_>,
-) -> Result<(), ModuleError> {
-    for mem in reader {
-        let mem = mem.map_err(invalid)?;
-        m.memory = Some(MemoryInfo {
-            min_pages: mem.initial,
-            max_pages: mem.maximum,
-        });
-    }
+/// A memory (the validator allows one).
+fn parse_memory(m: &mut ModuleInfo, mem: wasmparser::MemoryType) -> Result<(), ModuleError> {
+    m.memory = Some(MemoryInfo {
+        min_pages: mem.initial,
+        max_pages: mem.maximum,
+    });
     Ok(())
 }
 
-/// The global section: types and constant initial values.
-fn parse_globals(
-    m: &mut ModuleInfo,
-    reader: wasmparser::GlobalSectionReader<'_>,
-) -> Result<(), ModuleError> {
-    for g in reader {
-        let g = g.map_err(invalid)?;
-        let ty = ValType::from_wasm(g.ty.content_type)?;
-        let init = const_value(&g.init_expr, ty)?;
-        m.globals.push(GlobalInfo {
-            ty,
-            mutable: g.ty.mutable,
-            init,
-        });
-    }
+/// A global: its type and constant initial value.
+fn parse_global(m: &mut ModuleInfo, g: wasmparser::Global<'_>) -> Result<(), ModuleError> {
+    let ty = ValType::from_wasm(g.ty.content_type)?;
+    let init = const_value(&g.init_expr, ty)?;
+    m.globals.push(GlobalInfo {
+        ty,
+        mutable: g.ty.mutable,
+        init,
+    });
     Ok(())
 }
 
-/// The export section.
-fn parse_exports(
-    m: &mut ModuleInfo,
-    reader: wasmparser::ExportSectionReader<'_>,
-) -> Result<(), ModuleError> {
-    for e in reader {
-        let e = e.map_err(invalid)?;
-        let kind = match e.kind {
-            ExternalKind::Func | ExternalKind::FuncExact => ExportKind::Func,
-            ExternalKind::Memory => ExportKind::Memory,
-            ExternalKind::Table => ExportKind::Table,
-            ExternalKind::Global => ExportKind::Global,
-            ExternalKind::Tag => {
-                return Err(ModuleError::Unsupported("exported tags".into()));
-            }
-        };
-        m.exports.push(Export {
-            name: e.name.to_string(),
-            kind,
-            index: e.index,
-        });
-    }
-    Ok(())
-}
-
-/// The element section: active segments of function indices into table 0.
-fn parse_elements(
-    m: &mut ModuleInfo,
-    reader: wasmparser::ElementSectionReader<'_>,
-) -> Result<(), ModuleError> {
-    for el in reader {
-        let el = el.map_err(invalid)?;
-        let offset = match el.kind {
-            ElementKind::Active {
-                table_index,
-                offset_expr,
-            } => {
-                if table_index.unwrap_or(0) != 0 {
-                    return Err(ModuleError::Unsupported("multiple tables".into()));
-                }
-                const_value(&offset_expr, ValType::I32)? as u32
-            }
-            // Passive/declared segments are only usable by table.init/ref.func,
-            // which our feature set rejects during validation.
-            _ => continue,
-        };
-        let funcs = match el.items {
-            ElementItems::Functions(r) => r
-                .into_iter()
-                .map(|f| f.map(Some))
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(invalid)?,
-            ElementItems::Expressions(..) => {
-                return Err(ModuleError::Unsupported("element expressions".into()));
-            }
-        };
-        m.elements.push(ElemSegment { offset, funcs });
-    }
-    Ok(())
-}
-
-/// The data section: active segments of memory 0, as ranges into the module's bytes.
-fn parse_data(
-    m: &mut ModuleInfo,
-    reader: wasmparser::DataSectionReader<'_>,
-) -> Result<(), ModuleError> {
-    for d in reader {
-        let d = d.map_err(invalid)?;
-        if let DataKind::Active {
-            memory_index: 0,
-            offset_expr,
-        } = d.kind
-        {
-            let offset = const_value(&offset_expr, ValType::I32)? as u32;
-            let end = d.range.end as usize;
-            m.data.push(DataSegment {
-                offset,
-                range: end - d.data.len()..end,
-            });
+/// An export.
+fn parse_export(m: &mut ModuleInfo, e: wasmparser::Export<'_>) -> Result<(), ModuleError> {
+    let kind = match e.kind {
+        ExternalKind::Func | ExternalKind::FuncExact => ExportKind::Func,
+        ExternalKind::Memory => ExportKind::Memory,
+        ExternalKind::Table => ExportKind::Table,
+        ExternalKind::Global => ExportKind::Global,
+        ExternalKind::Tag => {
+            return Err(ModuleError::Unsupported("exported tags".into()));
         }
+    };
+    m.exports.push(Export {
+        name: e.name.to_string(),
+        kind,
+        index: e.index,
+    });
+    Ok(())
+}
+
+/// An element segment: active segments of function indices into table 0 are kept.
+fn parse_element(m: &mut ModuleInfo, el: wasmparser::Element<'_>) -> Result<(), ModuleError> {
+    let offset = match el.kind {
+        ElementKind::Active {
+            table_index,
+            offset_expr,
+        } => {
+            if table_index.unwrap_or(0) != 0 {
+                return Err(ModuleError::Unsupported("multiple tables".into()));
+            }
+            const_value(&offset_expr, ValType::I32)? as u32
+        }
+        // Passive/declared segments are only usable by table.init/ref.func,
+        // which our feature set rejects during validation.
+        _ => return Ok(()),
+    };
+    let funcs = match el.items {
+        ElementItems::Functions(r) => r
+            .into_iter()
+            .map(|f| f.map(Some))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(invalid)?,
+        ElementItems::Expressions(..) => {
+            return Err(ModuleError::Unsupported("element expressions".into()));
+        }
+    };
+    m.elements.push(ElemSegment { offset, funcs });
+    Ok(())
+}
+
+/// A data segment: active segments of memory 0 are kept, as ranges into the module's bytes.
+fn parse_data_segment(m: &mut ModuleInfo, d: wasmparser::Data<'_>) -> Result<(), ModuleError> {
+    if let DataKind::Active {
+        memory_index: 0,
+        offset_expr,
+    } = d.kind
+    {
+        let offset = const_value(&offset_expr, ValType::I32)? as u32;
+        let end = d.range.end as usize;
+        m.data.push(DataSegment {
+            offset,
+            range: end - d.data.len()..end,
+        });
     }
     Ok(())
 }
 
 /// A custom section: function names from the name section. A malformed name section only loses
 /// names; it never rejects the module.
-fn parse_custom(m: &mut ModuleInfo, c: &wasmparser::CustomSectionReader<'_>) {
+fn parse_custom_section(m: &mut ModuleInfo, c: &wasmparser::CustomSectionReader<'_>) {
     if let wasmparser::KnownCustom::Name(names) = c.as_known() {
         for sub in names.into_iter().flatten() {
             if let wasmparser::Name::Function(map) = sub {
