@@ -42,7 +42,7 @@ pub use gojit_frontend::ValType;
 pub use gojit_frontend::module::FuncType;
 pub use gojit_frontend::traps::Trap;
 pub use instance::Instance;
-pub use linker::{HostCallback, HostFunc, HostReturn, IntoFunc, Linker, StderrCapture};
+pub use linker::{HostFunc, HostReturn, IntoFunc, Linker, StderrCapture};
 pub use module::{Module, read_module_file};
 pub use store::Store;
 pub use val::{Val, WasmParams, WasmResults, WasmTy};

@@ -20,7 +20,7 @@ use std::sync::Arc;
 /// Shared (`Arc`) because a module may import the same `(module, name)` more than once, and one
 /// [`Linker`] serves every store on every thread: state the function mutates lives in the store's
 /// data ([`Caller::data_mut`]).
-pub type HostCallback<T = ()> =
+pub(crate) type HostCallback<T = ()> =
     Arc<dyn Fn(&mut Caller<'_, T>, &mut [u64]) -> Result<(), HostError> + Send + Sync>;
 
 /// A host function with its wasm signature.

@@ -231,21 +231,9 @@ impl InstanceInner {
         }
         let ty = info.func_type(index);
         let mut slots = pack_args(&info.func_name(index), ty, args)?;
-        self.call_slots(index, &mut slots, data, mode)?;
-        Ok(unpack_results(ty, &slots))
-    }
-
-    /// Calls function `index` with arguments and results in `slots` (the caller checked the
-    /// types and sized `slots`).
-    pub(crate) fn call_slots(
-        &mut self,
-        index: u32,
-        slots: &mut [u64],
-        data: *mut (),
-        mode: CallMode,
-    ) -> Result<(), Error> {
         let entry = self.entry_position(index)?;
-        self.call_entry(entry, slots, data, mode)
+        self.call_entry(entry, &mut slots, data, mode)?;
+        Ok(unpack_results(ty, &slots))
     }
 
     /// Calls the function at position `entry` of the entry-point table (from
