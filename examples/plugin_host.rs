@@ -9,28 +9,41 @@
 //! It compiles the module once, gives it host functions (`host.on_event`, `host.tick`,
 //! `host.log`) next to WASI, calls exports with typed and untyped signatures, passes a string
 //! through linear memory, runs the seed scenario in both call modes, measures call throughput,
-//! and runs instances of the same module on several threads.
+//! and runs instances of the same module on several threads, all from one `Linker` built once:
+//! the state host functions use (WASI's included) lives in each store's data.
 
 use gojit::{CallMode, Caller, Config, Engine, Error, Instance, Linker, Module, Store, Val, wasi};
 use std::path::PathBuf;
 use std::time::Instant;
 
-/// The host state every host function can reach through `Caller::data_mut`.
-#[derive(Default)]
+/// The host state every host function can reach through `Caller::data_mut`: one per store.
 struct Plugin {
     events: Vec<i32>,
     logs: Vec<String>,
+    /// The WASI context of the store's guests.
+    wasi: wasi::WasiCtx,
 }
 
-/// The host functions the plugin imports, plus WASI (the Go runtime needs it), with the guest's
-/// stderr captured in `stderr` if given.
-fn linker(stderr: Option<wasi::SharedBuffer>) -> Linker<Plugin> {
-    let mut linker = Linker::new();
-    let mut ctx = wasi::WasiCtxBuilder::new().arg("plugin").inherit_stdio();
-    if let Some(buf) = stderr {
-        ctx = ctx.stderr(Box::new(buf));
+impl Plugin {
+    /// Fresh state, with the guest's stderr captured in `stderr` if given.
+    fn new(stderr: Option<wasi::SharedBuffer>) -> Plugin {
+        let mut ctx = wasi::WasiCtxBuilder::new().arg("plugin").inherit_stdio();
+        if let Some(buf) = stderr {
+            ctx = ctx.stderr(Box::new(buf));
+        }
+        Plugin {
+            events: Vec::new(),
+            logs: Vec::new(),
+            wasi: ctx.build(),
+        }
     }
-    wasi::add_to_linker(&mut linker, ctx.build());
+}
+
+/// The host functions the plugin imports, plus WASI (the Go runtime needs it). Built once: a
+/// `Linker` is `Send + Sync` and serves every store on every thread.
+fn linker() -> Linker<Plugin> {
+    let mut linker = Linker::new();
+    wasi::add_to_linker(&mut linker, |p: &mut Plugin| &mut p.wasi);
     // //go:wasmimport host on_event / func onEvent(v int32)
     linker.func_wrap(
         "host",
@@ -69,8 +82,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("loaded {} in {:.2?}", path.display(), t.elapsed());
 
     // Instantiation runs the reactor's `_initialize` (Go's runtime and package init).
-    let host_fns = linker(None);
-    let mut store = Store::new(&engine, Plugin::default());
+    let host_fns = std::sync::Arc::new(linker());
+    let mut store = Store::new(&engine, Plugin::new(None));
     let t = Instant::now();
     let instance = Instance::new(&mut store, &module, &host_fns)?;
     println!("instantiated (with _initialize) in {:.2?}", t.elapsed());
@@ -144,8 +157,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // sends on a nil channel: Go reports a deadlock (captured here from stderr), the call
     // returns the trap, and the instance refuses further calls.
     let stderr = wasi::SharedBuffer::new();
-    let mut store2 = Store::new(&engine, Plugin::default());
-    let broken = Instance::new(&mut store2, &module, &linker(Some(stderr.clone())))?;
+    let mut store2 = Store::new(&engine, Plugin::new(Some(stderr.clone())));
+    let broken = Instance::new(&mut store2, &module, &host_fns)?;
     let err = broken
         .call(&mut store2, "process", &[Val::I32(1)])
         .unwrap_err();
@@ -159,14 +172,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_err();
     println!("next call: {err}");
 
-    // One module, many threads: each thread has its own store and instance.
+    // One module and one linker, many threads: each thread has its own store and instance.
     let t = Instant::now();
     let threads: Vec<_> = (0..4)
         .map(|id| {
             let module = module.clone();
+            let host_fns = host_fns.clone();
             std::thread::spawn(move || -> Result<i64, Error> {
-                let mut store = Store::new(module.engine(), Plugin::default());
-                let instance = Instance::new(&mut store, &module, &linker(None))?;
+                let mut store = Store::new(module.engine(), Plugin::new(None));
+                let instance = Instance::new(&mut store, &module, &host_fns)?;
                 let add = instance.get_typed_func::<(i32, i32), i32>(&mut store, "add")?;
                 let mut sum = 0i64;
                 for i in 0..10_000 {

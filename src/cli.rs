@@ -152,10 +152,11 @@ fn run(args: RunArgs) -> ExitCode {
         Ok(b) => b,
         Err(e) => return fail(e),
     };
-    let mut config = Config {
-        lazy: !args.eager,
-        ..Config::default()
-    };
+    let (mut config, warnings) = Config::from_env();
+    for w in warnings {
+        eprintln!("gojit: warning: {w}");
+    }
+    config.lazy = !args.eager;
     if !args.no_cache {
         config.cache_dir = gojit::default_cache_dir();
     }
@@ -202,8 +203,8 @@ fn run(args: RunArgs) -> ExitCode {
         };
     }
     let mut linker = Linker::new();
-    wasi::add_to_linker(&mut linker, builder.build());
-    let mut store = Store::new(&engine, ());
+    wasi::add_to_linker(&mut linker, |ctx: &mut wasi::WasiCtx| ctx);
+    let mut store = Store::new(&engine, builder.build());
     // The guest's stderr (a Go panic's message) already went to our stderr: report the root
     // error only.
     let instance = match Instance::new(&mut store, &module, &linker) {
@@ -212,7 +213,7 @@ fn run(args: RunArgs) -> ExitCode {
     };
     let result = match &args.invoke {
         Some(name) => invoke(&mut store, instance, name, &args.args, args.park_until_idle),
-        None if module.info().exported_func("_start").is_some() => {
+        None if module.exported_func_type("_start").is_some() => {
             instance.call(&mut store, "_start", &[])
         }
         // A reactor: `_initialize` already ran at instantiation.
@@ -228,7 +229,7 @@ fn run(args: RunArgs) -> ExitCode {
             "gojit: module read and validated in {:.1?}; {} of {} functions from the code cache, {} interpreted first, compiled {} ({} of them tier-ups, {} OSR entries, entered {} times) in {:.1?}; total run {:.1?}",
             loaded,
             s.from_cache,
-            module.info().num_funcs(),
+            module.num_functions(),
             s.interpreted,
             s.functions,
             s.tiered_up,
@@ -281,7 +282,7 @@ fn failure_status(e: &Error, module: Option<&std::path::Path>) -> ExitCode {
 
 /// Calls export `name` with `args` parsed as its parameter types.
 fn invoke(
-    store: &mut Store<()>,
+    store: &mut Store<wasi::WasiCtx>,
     instance: Instance,
     name: &str,
     args: &[String],
@@ -332,11 +333,11 @@ fn compile(args: CompileArgs) -> ExitCode {
         Err(e) => return fail(e),
     };
     let start = Instant::now();
-    let info = match gojit::ModuleInfo::parse(bytes) {
+    let info = match gojit_frontend::ModuleInfo::parse(bytes) {
         Ok(m) => m,
         Err(e) => return fail(format!("{}: {e}", args.module.display())),
     };
-    let opts = gojit::jit::IsaOptions {
+    let opts = gojit_jit::IsaOptions {
         verify: args.verify,
         baseline: args.baseline,
         // As the runtime compiles on this host (no null checks where stubs exist).
@@ -344,8 +345,8 @@ fn compile(args: CompileArgs) -> ExitCode {
         ..Default::default()
     };
     let compiler = match &args.target {
-        Some(t) => gojit::jit::Compiler::for_triple(t, &opts),
-        None => gojit::jit::Compiler::host(&opts),
+        Some(t) => gojit_jit::Compiler::for_triple(t, &opts),
+        None => gojit_jit::Compiler::host(&opts),
     };
     let compiler = match compiler {
         Ok(c) => c,

@@ -10,8 +10,8 @@
 //! let engine = Engine::new(Config::default())?;
 //! let module = Module::new(&engine, std::fs::read("hello.wasm")?)?;
 //! let mut linker = Linker::new();
-//! wasi::add_to_linker(&mut linker, wasi::WasiCtxBuilder::new().arg("hello.wasm").build());
-//! let mut store = Store::new(&engine, ());
+//! wasi::add_to_linker(&mut linker, |ctx: &mut wasi::WasiCtx| ctx);
+//! let mut store = Store::new(&engine, wasi::WasiCtxBuilder::new().arg("hello.wasm").build());
 //! let instance = Instance::new(&mut store, &module, &linker)?;
 //! match instance.call(&mut store, "_start", &[]) {
 //!     Ok(_) | Err(gojit::Error::Exit(0)) => {}
@@ -23,12 +23,9 @@
 #![forbid(unsafe_code)]
 
 pub use gojit_runtime::{
-    CallMode, Caller, CompileStats, Config, DEFAULT_STACK_BYTES, Engine, Error, Func, GuestMemory,
-    HostError, HostFunc, IDLE_ROUND_LIMIT, Instance, IntoFunc, Linker, MAX_STACK_BYTES,
-    MIN_STACK_BYTES, MemoryAccessError, Module, ModuleInfo, Store, StringError, Tiers, Trap,
-    TypedFunc, Val, ValType, WasmParams, WasmResults, WasmTy, default_cache_dir, host,
-    read_module_file, translate_options, wasi,
+    CallMode, Caller, CompileStats, Config, DEFAULT_STACK_BYTES, Engine, Error, MAX_STACK_BYTES,
+    MIN_STACK_BYTES, Func, FuncType, GuestMemory, HostError,
+    HostFunc, IDLE_ROUND_LIMIT, Instance, IntoFunc, Linker, MemoryAccessError, Module,
+    StderrCapture, Store, StringError, Tiers, Trap, TypedFunc, Val, ValType, WasmParams,
+    WasmResults, WasmTy, default_cache_dir, read_module_file, translate_options, wasi,
 };
-
-/// The compiler layer, for tools that compile without running (e.g. `gojit compile`).
-pub use gojit_jit as jit;

@@ -53,7 +53,7 @@ impl Backend for Gojit {
         let config = gojit::Config {
             lazy: self.lazy,
             interpreter_budget: self.interpreter,
-            ..gojit::Config::default()
+            ..gojit::Config::from_env().0
         };
         let engine = gojit::Engine::new(config).map_err(|e| e.to_string())?;
         let module = gojit::Module::new(&engine, wasm).map_err(|e| e.to_string())?;

@@ -1,6 +1,6 @@
 //! Embedding API: re-entrant calls, failures inside exports (panic, deadlock, trap, exit) and
 //! what happens to the instance afterwards, the per-store memory limit, many instances of one
-//! module on several threads, and `gojit run --invoke`.
+//! module on several threads (one linker serving them all), and `gojit run --invoke`.
 //!
 //! Fixtures: `tests/go/embed/misc` and `tests/go/embed/cli`, Go reactors built with
 //! `-buildmode=c-shared`.
@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 fn module() -> &'static Module {
     static M: OnceLock<Module> = OnceLock::new();
     M.get_or_init(|| {
-        let engine = Engine::new(Config::default()).expect("engine");
+        let engine = Engine::new(Config::from_env().0).expect("engine");
         Module::new(
             &engine,
             std::fs::read(common::embed_reactor("misc")).expect("read"),
@@ -37,28 +37,28 @@ struct Host {
     errors: Vec<String>,
     notes: Vec<String>,
     host_calls: u64,
+    wasi: wasi::WasiCtx,
 }
 
-impl Default for Host {
-    fn default() -> Self {
+impl Host {
+    /// The state of a store whose guests write their stderr to `stderr`.
+    fn new(stderr: &wasi::SharedBuffer) -> Self {
         Host {
             target: "double",
             errors: Vec::new(),
             notes: Vec::new(),
             host_calls: 0,
+            wasi: wasi::WasiCtxBuilder::new()
+                .arg("misc")
+                .stderr(Box::new(stderr.clone()))
+                .build(),
         }
     }
 }
 
-fn linker(stderr: &wasi::SharedBuffer) -> Linker<Host> {
+fn linker() -> Linker<Host> {
     let mut l = Linker::<Host>::new();
-    wasi::add_to_linker(
-        &mut l,
-        wasi::WasiCtxBuilder::new()
-            .arg("misc")
-            .stderr(Box::new(stderr.clone()))
-            .build(),
-    );
+    wasi::add_to_linker(&mut l, |h: &mut Host| &mut h.wasi);
     // call_back(v) = target(v) + 1, by a re-entrant export call.
     l.func_wrap("host", "call_back", |c: &mut Caller<'_, Host>, v: i32| {
         c.data_mut().host_calls += 1;
@@ -121,11 +121,11 @@ impl Guest {
 
     fn with_limit(pages: Option<u64>) -> Guest {
         let stderr = wasi::SharedBuffer::new();
-        let mut store = Store::new(module().engine(), Host::default());
+        let mut store = Store::new(module().engine(), Host::new(&stderr));
         if let Some(p) = pages {
             store.limit_memory_pages(p);
         }
-        let instance = Instance::new(&mut store, module(), &linker(&stderr)).expect("instantiate");
+        let instance = Instance::new(&mut store, module(), &linker()).expect("instantiate");
         Guest {
             store,
             instance,
@@ -252,9 +252,10 @@ fn panic_in_a_host_function_is_an_error() {
 /// saying it is unusable, and the other instances are unaffected.
 fn failing_export(export: &str, check: impl Fn(&Error, &str)) {
     let stderr = wasi::SharedBuffer::new();
-    let mut store = Store::new(module().engine(), Host::default());
-    let healthy = Instance::new(&mut store, module(), &linker(&wasi::SharedBuffer::new())).unwrap();
-    let victim = Instance::new(&mut store, module(), &linker(&stderr)).unwrap();
+    // Both instances share the store's WASI context, so its stderr; only the victim writes.
+    let mut store = Store::new(module().engine(), Host::new(&stderr));
+    let healthy = Instance::new(&mut store, module(), &linker()).unwrap();
+    let victim = Instance::new(&mut store, module(), &linker()).unwrap();
     let mut other = Guest::new();
     assert_eq!(
         victim
@@ -293,7 +294,7 @@ fn failing_export(export: &str, check: impl Fn(&Error, &str)) {
     );
     assert_eq!(other.add(5, 6).unwrap(), 11);
     // A new instance in the same store works as well.
-    let fresh = Instance::new(&mut store, module(), &linker(&wasi::SharedBuffer::new())).unwrap();
+    let fresh = Instance::new(&mut store, module(), &linker()).unwrap();
     assert_eq!(
         fresh
             .call(&mut store, "add", &[Val::I32(1), Val::I32(1)])
@@ -347,15 +348,13 @@ fn panic_in_start_carries_gos_message() {
     let module = Module::new(module().engine(), std::fs::read(wasm).unwrap()).unwrap();
     let stderr = wasi::SharedBuffer::new();
     let mut linker = Linker::new();
-    wasi::add_to_linker(
-        &mut linker,
-        wasi::WasiCtxBuilder::new()
-            .args(["progs", "panic"])
-            .stdout(Box::new(wasi::SharedBuffer::new()))
-            .stderr(Box::new(stderr.clone()))
-            .build(),
-    );
-    let mut store = Store::new(module.engine(), ());
+    wasi::add_to_linker(&mut linker, |ctx: &mut wasi::WasiCtx| ctx);
+    let ctx = wasi::WasiCtxBuilder::new()
+        .args(["progs", "panic"])
+        .stdout(Box::new(wasi::SharedBuffer::new()))
+        .stderr(Box::new(stderr.clone()))
+        .build();
+    let mut store = Store::new(module.engine(), ctx);
     let instance = Instance::new(&mut store, &module, &linker).unwrap();
     let err = instance.call(&mut store, "_start", &[]).unwrap_err();
     assert_eq!(err.exit_code(), Some(2), "{err:?}");
@@ -431,7 +430,7 @@ fn os_exit_in_export() {
 
 #[test]
 fn memory_limit_makes_go_report_out_of_memory() {
-    let min = module().info().memory.expect("memory").min_pages;
+    let min = module().memory_min_pages().expect("memory");
     // Without a limit, 64 MiB are fine.
     let mut g = Guest::new();
     let alloc = |g: &mut Guest, n: i32| {
@@ -466,6 +465,83 @@ fn memory_limit_makes_go_report_out_of_memory() {
     assert_eq!(alloc(&mut other, 100).unwrap(), 100);
 }
 
+/// One `Linker` (WASI and a host function), built once and shared by 4 threads that instantiate
+/// from it at the same time: each store has its own WASI arguments and captured stdout, and
+/// each instance sees only its own.
+#[test]
+fn one_linker_serves_four_threads_each_with_its_own_wasi() {
+    struct State {
+        wasi: wasi::WasiCtx,
+        host_calls: u32,
+    }
+    let wasm = common::build_go(
+        &common::repo_root().join("tests/go/progs"),
+        "wasip1",
+        "wasm",
+        &[],
+        "progs.wasm",
+    );
+    let module = Module::new(module().engine(), std::fs::read(wasm).unwrap()).unwrap();
+    let mut linker = Linker::<State>::new();
+    wasi::add_to_linker(&mut linker, |s: &mut State| &mut s.wasi);
+    linker.func_wrap("host", "unused", |c: &mut Caller<'_, State>, v: i32| {
+        c.data_mut().host_calls += 1;
+        v
+    });
+    let linker = &linker;
+    let module = &module;
+    let barrier = &std::sync::Barrier::new(4);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..4)
+            .map(|t| {
+                s.spawn(move || {
+                    let stdout = wasi::SharedBuffer::new();
+                    let wasi = wasi::WasiCtxBuilder::new()
+                        .args(["progs", "args", &format!("thread-{t}")])
+                        .env("GOJIT_A", &format!("value-{t}"))
+                        .stdout(Box::new(stdout.clone()))
+                        .stderr(Box::new(wasi::SharedBuffer::new()))
+                        .build();
+                    let mut store = Store::new(
+                        module.engine(),
+                        State {
+                            wasi,
+                            host_calls: 0,
+                        },
+                    );
+                    barrier.wait();
+                    let instance = Instance::new(&mut store, module, linker).unwrap();
+                    match instance.call(&mut store, "_start", &[]) {
+                        Ok(_) | Err(Error::Exit(0)) => {}
+                        Err(e) => panic!("thread {t}: {e}"),
+                    }
+                    (t, String::from_utf8_lossy(&stdout.contents()).into_owned())
+                })
+            })
+            .collect();
+        for h in handles {
+            let (t, out) = h.join().expect("thread panicked");
+            // The subtest prints the arguments after its own name.
+            assert!(out.contains("argc=1\n"), "thread {t}: {out}");
+            assert!(
+                out.contains(&format!("arg[0]=\"thread-{t}\"")),
+                "thread {t}: {out}"
+            );
+            assert!(
+                out.contains(&format!("lookup GOJIT_A = \"value-{t}\", true")),
+                "thread {t}: {out}"
+            );
+            for other in (0..4).filter(|&o| o != t) {
+                assert!(
+                    !out.contains(&format!("thread-{other}"))
+                        && !out.contains(&format!("value-{other}")),
+                    "thread {t} saw thread {other}'s arguments or environment: {out}"
+                );
+            }
+        }
+    });
+}
+
 /// 8 threads x 1,000 calls, each thread with its own store and instance of one shared module.
 #[test]
 fn eight_threads_share_one_module() {
@@ -475,8 +551,8 @@ fn eight_threads_share_one_module() {
             .map(|t| {
                 s.spawn(move || {
                     let stderr = wasi::SharedBuffer::new();
-                    let mut store = Store::new(module.engine(), Host::default());
-                    let inst = Instance::new(&mut store, module, &linker(&stderr)).unwrap();
+                    let mut store = Store::new(module.engine(), Host::new(&stderr));
+                    let inst = Instance::new(&mut store, module, &linker()).unwrap();
                     let add = inst
                         .get_typed_func::<(i32, i32), i32>(&mut store, "add")
                         .unwrap();
@@ -642,10 +718,11 @@ fn second_instance_compiles_what_the_first_interpreted() {
         std::fs::read(common::embed_reactor("misc")).expect("read"),
     )
     .expect("module");
+    let linker = linker();
     let instantiate = || {
         let stderr = wasi::SharedBuffer::new();
-        let mut store = Store::new(&engine, Host::default());
-        let instance = Instance::new(&mut store, &module, &linker(&stderr)).expect("instantiate");
+        let mut store = Store::new(&engine, Host::new(&stderr));
+        let instance = Instance::new(&mut store, &module, &linker).expect("instantiate");
         let add = instance
             .get_typed_func::<(i32, i32), i32>(&mut store, "add")
             .expect("add");

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 fn engine() -> &'static Engine {
     static E: OnceLock<Engine> = OnceLock::new();
-    E.get_or_init(|| Engine::new(Config::default()).expect("engine"))
+    E.get_or_init(|| Engine::new(Config::from_env().0).expect("engine"))
 }
 
 /// The compiled fixture, shared by every test of this file (compiled lazily, once).
@@ -35,6 +35,7 @@ fn module(name: &'static str) -> Module {
 /// Host state: every `on_event` value and every `note`, in order.
 #[derive(Default)]
 struct Host {
+    wasi: wasi::WasiCtx,
     events: Vec<i32>,
     notes: Vec<String>,
 }
@@ -48,13 +49,11 @@ struct Guest {
 fn instantiate(name: &'static str) -> Guest {
     let stderr = wasi::SharedBuffer::new();
     let mut linker = Linker::<Host>::new();
-    wasi::add_to_linker(
-        &mut linker,
-        wasi::WasiCtxBuilder::new()
-            .arg(name)
-            .stderr(Box::new(stderr.clone()))
-            .build(),
-    );
+    wasi::add_to_linker(&mut linker, |h: &mut Host| &mut h.wasi);
+    let wasi = wasi::WasiCtxBuilder::new()
+        .arg(name)
+        .stderr(Box::new(stderr.clone()))
+        .build();
     linker.func_wrap("host", "on_event", |c: &mut Caller<'_, Host>, v: i32| {
         c.data_mut().events.push(v);
     });
@@ -69,7 +68,11 @@ fn instantiate(name: &'static str) -> Guest {
     );
     linker.func_wrap("host", "call_back", |_: &mut Caller<'_, Host>, v: i32| v);
     linker.func_wrap("host", "descend", |_: &mut Caller<'_, Host>, v: i32| v);
-    let mut store = Store::new(engine(), Host::default());
+    let host = Host {
+        wasi,
+        ..Host::default()
+    };
+    let mut store = Store::new(engine(), host);
     let instance = Instance::new(&mut store, &module(name), &linker).expect("instantiate");
     Guest {
         store,

@@ -18,7 +18,7 @@ use gojit::{
 
 fn module() -> (Engine, Module) {
     let wasm = common::embed_reactor("types");
-    let engine = Engine::new(Config::default()).expect("engine");
+    let engine = Engine::new(Config::from_env().0).expect("engine");
     let module = Module::new(&engine, std::fs::read(wasm).expect("read fixture")).expect("module");
     (engine, module)
 }
@@ -29,15 +29,24 @@ struct Log {
     calls: Vec<String>,
     reports: Vec<String>,
     strings: Vec<Vec<u8>>,
+    wasi: wasi::WasiCtx,
 }
 
 fn fail(e: gojit::MemoryAccessError) -> HostError {
     HostError::Failed(e.to_string())
 }
 
+/// A fresh log, with the WASI context the guests of its store use.
+fn log() -> Log {
+    Log {
+        wasi: wasi::WasiCtxBuilder::new().arg("types").build(),
+        ..Log::default()
+    }
+}
+
 fn linker() -> Linker<Log> {
     let mut l = Linker::<Log>::new();
-    wasi::add_to_linker(&mut l, wasi::WasiCtxBuilder::new().arg("types").build());
+    wasi::add_to_linker(&mut l, |log: &mut Log| &mut log.wasi);
     l.func_wrap("host", "imp_bool", |c: &mut Caller<'_, Log>, b: bool| {
         c.data_mut().calls.push(format!("bool {b}"));
         !b
@@ -206,7 +215,7 @@ const F64_EDGES: [u64; 8] = [
 #[test]
 fn go_exports_called_from_rust() {
     let (engine, module) = module();
-    let mut store = Store::new(&engine, Log::default());
+    let mut store = Store::new(&engine, log());
     let inst = Instance::new(&mut store, &module, &linker()).expect("instantiate");
     let s = &mut store;
 
@@ -576,7 +585,7 @@ fn fnv1a(b: &[u8]) -> u32 {
 #[test]
 fn go_strings_through_guest_memory() {
     let (engine, module) = module();
-    let mut store = Store::new(&engine, Log::default());
+    let mut store = Store::new(&engine, log());
     let s = &mut store;
     let inst = Instance::new(s, &module, &linker()).unwrap();
     let buf = inst
@@ -640,21 +649,23 @@ fn go_strings_through_guest_memory() {
     bytes[8..10].copy_from_slice(&[0xff, 0xfe]);
     let mut log = Log::default();
     let mut slots = [1, 2, 3, 0, 0, 8, 2, 5];
-    let err = (imp_mix.callback)(
-        &mut Caller::with_data(GuestMemory::new(&mut bytes), &mut log),
-        &mut slots,
-    )
-    .unwrap_err();
+    let err = imp_mix
+        .call_with(
+            &mut Caller::with_data(GuestMemory::new(&mut bytes), &mut log),
+            &mut slots,
+        )
+        .unwrap_err();
     assert!(
         matches!(&err, HostError::Failed(m) if m.contains("0x8+2 is not valid UTF-8")),
         "{err}"
     );
     slots[5] = 63;
-    let err = (imp_mix.callback)(
-        &mut Caller::with_data(GuestMemory::new(&mut bytes), &mut log),
-        &mut slots,
-    )
-    .unwrap_err();
+    let err = imp_mix
+        .call_with(
+            &mut Caller::with_data(GuestMemory::new(&mut bytes), &mut log),
+            &mut slots,
+        )
+        .unwrap_err();
     assert!(
         matches!(&err, HostError::Failed(m) if m.contains("outside linear memory")),
         "{err}"
@@ -665,7 +676,7 @@ fn go_strings_through_guest_memory() {
 #[test]
 fn rust_imports_called_from_go() {
     let (engine, module) = module();
-    let mut store = Store::new(&engine, Log::default());
+    let mut store = Store::new(&engine, log());
     let inst = Instance::new(&mut store, &module, &linker()).expect("instantiate");
     let run = inst
         .get_typed_func::<(), i32>(&mut store, "run_import_checks")
@@ -721,14 +732,14 @@ fn import_signature_mismatch_is_a_link_error() {
     let (engine, module) = module();
     let mut l = linker();
     l.func_wrap("host", "imp_i64", |_: &mut Caller<'_, Log>, v: i32| v);
-    let mut store = Store::new(&engine, Log::default());
+    let mut store = Store::new(&engine, log());
     let err = Instance::new(&mut store, &module, &l).expect_err("link error");
     assert!(
         matches!(&err, gojit::Error::Link(m) if m.contains("host::imp_i64")),
         "{err:?}"
     );
     let mut l = Linker::<Log>::new();
-    wasi::add_to_linker(&mut l, wasi::WasiCtxBuilder::new().build());
+    wasi::add_to_linker(&mut l, |log: &mut Log| &mut log.wasi);
     let err = Instance::new(&mut store, &module, &l).expect_err("link error");
     assert!(
         matches!(&err, gojit::Error::Link(m) if m.contains("unknown import host::")),

@@ -13,7 +13,7 @@ use gojit::translate_options::GoOptimizations;
 use gojit::{Config, Engine, Instance, Linker, Module, Store, Val, wasi};
 
 struct Guest {
-    store: Store<()>,
+    store: Store<wasi::WasiCtx>,
     instance: Instance,
     module: Module,
 }
@@ -21,11 +21,11 @@ struct Guest {
 fn guest(wasm: &[u8], go: GoOptimizations) -> Guest {
     let engine = Engine::new(Config {
         go_optimizations: go,
-        ..Config::default()
+        ..Config::from_env().0
     })
     .unwrap();
     let module = Module::new(&engine, wasm.to_vec()).unwrap();
-    let mut store = Store::new(&engine, ());
+    let mut store = Store::new(&engine, wasi::WasiCtxBuilder::new().build());
     let instance = instantiate(&mut store, &module);
     Guest {
         store,
@@ -34,9 +34,9 @@ fn guest(wasm: &[u8], go: GoOptimizations) -> Guest {
     }
 }
 
-fn instantiate(store: &mut Store<()>, module: &Module) -> Instance {
+fn instantiate(store: &mut Store<wasi::WasiCtx>, module: &Module) -> Instance {
     let mut linker = Linker::new();
-    wasi::add_to_linker(&mut linker, wasi::WasiCtxBuilder::new().build());
+    wasi::add_to_linker(&mut linker, |ctx: &mut wasi::WasiCtx| ctx);
     Instance::new(store, module, &linker).unwrap()
 }
 

@@ -178,7 +178,7 @@ fn loading_is_linear_in_the_number_of_types() {
     let started = Instant::now();
     let module = gojit::Module::new(&engine, bytes).expect("a valid module");
     let took = started.elapsed();
-    assert_eq!(module.info().types.len(), 100_000);
+    assert_eq!(module.num_functions(), 1);
     assert!(took < Duration::from_secs(3), "loading took {took:?}");
 
     let bytes = many_types(100_000, true);

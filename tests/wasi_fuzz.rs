@@ -209,7 +209,8 @@ impl Rng {
 
 /// One context's worth of state: the linker (holding the WASI context) and guest memory.
 struct Guest {
-    linker: Linker,
+    linker: Linker<wasi::WasiCtx>,
+    ctx: wasi::WasiCtx,
     mem: Vec<u8>,
 }
 
@@ -237,15 +238,19 @@ fn new_guest(sandbox: &Path, rng: &mut Rng) -> Guest {
         .preopened_dir(sandbox, "/sandbox")
         .expect("preopen sandbox")
         .build();
+    let mut ctx = ctx;
     let mut linker = Linker::new();
-    wasi::add_to_linker(&mut linker, ctx);
+    wasi::add_to_linker(&mut linker, |ctx: &mut wasi::WasiCtx| ctx);
     let mut mem = vec![0u8; MEM];
     // Seed the table with a few open descriptors (5: a file read-write, 6: a directory, 7: a
     // file read-only, 8: an accepted connection); random calls then work on them too.
     let _ = std::fs::create_dir_all(sandbox.join("seed-dir"));
-    let call = |name: &str, args: &mut [u64], mem: &mut Vec<u8>| {
+    let mut call = |name: &str, args: &mut [u64], mem: &mut Vec<u8>| {
         let f = linker.get(wasi::MODULE, name).unwrap().clone();
-        let _ = (f.callback)(&mut Caller::new(GuestMemory::new(mem)), args);
+        let _ = f.call_with(
+            &mut Caller::with_data(GuestMemory::new(mem), &mut ctx),
+            args,
+        );
     };
     // (Created afresh: random calls may have removed or replaced anything in the sandbox.)
     for (path, oflags, rights) in [("seed-rw", 9, 66), ("seed-dir", 2, 0), ("seed-ro", 1, 2)] {
@@ -261,7 +266,7 @@ fn new_guest(sandbox: &Path, rng: &mut Rng) -> Guest {
         let at = PATHS as usize + 64 * i;
         mem[at..at + p.len()].copy_from_slice(p.as_bytes());
     }
-    Guest { linker, mem }
+    Guest { linker, ctx, mem }
 }
 
 /// Fills `slots` for a function with parameter roles `spec`; may also write iovec arrays and
@@ -448,14 +453,18 @@ fn random_calls_never_panic_and_always_return_an_errno() {
             .get(wasi::MODULE, name)
             .unwrap_or_else(|| panic!("{name} is not defined"))
             .clone();
-        let mut slots = arguments(&mut rng, spec, func.params.len(), &mut guest.mem);
+        let mut slots = arguments(&mut rng, spec, func.params().len(), &mut guest.mem);
         if name == "poll_oneoff" {
             defuse_poll(&mut rng, &slots, &mut guest.mem);
         }
         let args = slots.clone();
         let mem = &mut guest.mem;
+        let ctx = &mut guest.ctx;
         let outcome = catch_unwind(AssertUnwindSafe(|| {
-            (func.callback)(&mut Caller::new(GuestMemory::new(mem)), &mut slots)
+            func.call_with(
+                &mut Caller::with_data(GuestMemory::new(mem), ctx),
+                &mut slots,
+            )
         }));
         let what = match outcome {
             Err(_) => panic!("call #{call}: {name}{args:?} panicked (seed {seed})"),
@@ -478,8 +487,8 @@ fn random_calls_never_panic_and_always_return_an_errno() {
         if name == "fd_fdstat_set_flags" {
             let mut reset = [args[0], 4];
             let f = guest.linker.get(wasi::MODULE, name).unwrap().clone();
-            let _ = (f.callback)(
-                &mut Caller::new(GuestMemory::new(&mut guest.mem)),
+            let _ = f.call_with(
+                &mut Caller::with_data(GuestMemory::new(&mut guest.mem), &mut guest.ctx),
                 &mut reset,
             );
         }

@@ -48,7 +48,7 @@ fn spawn_guest(
         let status = (|| -> Result<i32, String> {
             let config = Config {
                 verify: false,
-                ..Config::default()
+                ..Config::from_env().0
             };
             let engine = Engine::new(config).map_err(|e| e.to_string())?;
             let bytes = std::fs::read(&wasm).map_err(|e| e.to_string())?;
@@ -62,8 +62,8 @@ fn spawn_guest(
                 .map_err(|e| e.to_string())?
                 .build();
             let mut linker = Linker::new();
-            wasi::add_to_linker(&mut linker, ctx);
-            let mut store = Store::new(&engine, ());
+            wasi::add_to_linker(&mut linker, |ctx: &mut wasi::WasiCtx| ctx);
+            let mut store = Store::new(&engine, ctx);
             let instance =
                 Instance::new(&mut store, &module, &linker).map_err(|e| e.to_string())?;
             match instance.call(&mut store, "_start", &[]) {

@@ -466,7 +466,6 @@ fn const_value(expr: &ConstExpr<'_>, ty: ValType) -> Result<u64, ModuleError> {
 }
 
 fn parse_validated(bytes: Arc<[u8]>, cancel: &AtomicBool) -> Result<ModuleInfo, ModuleError> {
-    let invalid = |e: wasmparser::BinaryReaderError| ModuleError::Invalid(e.to_string());
     let mut m = ModuleInfo {
         bytes: bytes.clone(),
         types: Vec::new(),
@@ -492,180 +491,220 @@ fn parse_validated(bytes: Arc<[u8]>, cancel: &AtomicBool) -> Result<ModuleInfo, 
         }
         match payload.map_err(invalid)? {
             Payload::TypeSection(reader) => {
-                for rec in reader {
-                    for sub in rec.map_err(invalid)?.into_types() {
-                        let f = match &sub.composite_type.inner {
-                            wasmparser::CompositeInnerType::Func(f) => f,
-                            _ => return Err(ModuleError::Unsupported("non-function types".into())),
-                        };
-                        let ty = FuncType {
-                            params: f
-                                .params()
-                                .iter()
-                                .map(|t| ValType::from_wasm(*t))
-                                .collect::<Result<_, _>>()?,
-                            results: f
-                                .results()
-                                .iter()
-                                .map(|t| ValType::from_wasm(*t))
-                                .collect::<Result<_, _>>()?,
-                        };
-                        let next = m.types.len() as u32;
-                        let canon = *first_of_type.entry(ty.clone()).or_insert(next);
-                        m.canonical_sig.push(canon);
-                        m.types.push(ty);
-                    }
-                }
+                each(reader, |x| parse_rec_group(&mut m, &mut first_of_type, x))?
             }
-            Payload::ImportSection(reader) => {
-                for imp in reader.into_imports() {
-                    let imp = imp.map_err(invalid)?;
-                    match imp.ty {
-                        TypeRef::Func(type_index) => {
-                            m.imports.push(FuncImport {
-                                module: imp.module.to_string(),
-                                name: imp.name.to_string(),
-                                type_index,
-                            });
-                            m.func_types.push(type_index);
-                        }
-                        other => {
-                            let what = match other {
-                                TypeRef::Memory(_) => "memory",
-                                TypeRef::Table(_) => "table",
-                                TypeRef::Global(_) => "global",
-                                _ => "non-function",
-                            };
-                            return Err(ModuleError::Unsupported(format!(
-                                "imported {what} `{}::{}` (only function imports are supported)",
-                                imp.module, imp.name
-                            )));
-                        }
-                    }
-                }
-            }
-            Payload::FunctionSection(reader) => {
-                for t in reader {
-                    m.func_types.push(t.map_err(invalid)?);
-                }
-            }
-            Payload::TableSection(reader) => {
-                for t in reader {
-                    let t = t.map_err(invalid)?;
-                    m.table = Some(TableInfo {
-                        min: t.ty.initial,
-                        max: t.ty.maximum,
-                    });
-                }
-            }
-            Payload::MemorySection(reader) => {
-                for mem in reader {
-                    let mem = mem.map_err(invalid)?;
-                    m.memory = Some(MemoryInfo {
-                        min_pages: mem.initial,
-                        max_pages: mem.maximum,
-                    });
-                }
-            }
-            Payload::GlobalSection(reader) => {
-                for g in reader {
-                    let g = g.map_err(invalid)?;
-                    let ty = ValType::from_wasm(g.ty.content_type)?;
-                    let init = const_value(&g.init_expr, ty)?;
-                    m.globals.push(GlobalInfo {
-                        ty,
-                        mutable: g.ty.mutable,
-                        init,
-                    });
-                }
-            }
-            Payload::ExportSection(reader) => {
-                for e in reader {
-                    let e = e.map_err(invalid)?;
-                    let kind = match e.kind {
-                        ExternalKind::Func | ExternalKind::FuncExact => ExportKind::Func,
-                        ExternalKind::Memory => ExportKind::Memory,
-                        ExternalKind::Table => ExportKind::Table,
-                        ExternalKind::Global => ExportKind::Global,
-                        ExternalKind::Tag => {
-                            return Err(ModuleError::Unsupported("exported tags".into()));
-                        }
-                    };
-                    m.exports.push(Export {
-                        name: e.name.to_string(),
-                        kind,
-                        index: e.index,
-                    });
-                }
-            }
+            Payload::ImportSection(reader) => parse_import_section(&mut m, reader)?,
+            Payload::FunctionSection(reader) => each(reader, |t| {
+                m.func_types.push(t);
+                Ok(())
+            })?,
+            Payload::TableSection(reader) => each(reader, |x| parse_table(&mut m, x))?,
+            Payload::MemorySection(reader) => each(reader, |x| parse_memory(&mut m, x))?,
+            Payload::GlobalSection(reader) => each(reader, |x| parse_global(&mut m, x))?,
+            Payload::ExportSection(reader) => each(reader, |x| parse_export(&mut m, x))?,
             Payload::StartSection { func, .. } => m.start = Some(func),
-            Payload::ElementSection(reader) => {
-                for el in reader {
-                    let el = el.map_err(invalid)?;
-                    let offset = match el.kind {
-                        ElementKind::Active {
-                            table_index,
-                            offset_expr,
-                        } => {
-                            if table_index.unwrap_or(0) != 0 {
-                                return Err(ModuleError::Unsupported("multiple tables".into()));
-                            }
-                            const_value(&offset_expr, ValType::I32)? as u32
-                        }
-                        // Passive/declared segments are only usable by table.init/ref.func,
-                        // which our feature set rejects during validation.
-                        _ => continue,
-                    };
-                    let funcs = match el.items {
-                        ElementItems::Functions(r) => r
-                            .into_iter()
-                            .map(|f| f.map(Some))
-                            .collect::<Result<Vec<_>, _>>()
-                            .map_err(invalid)?,
-                        ElementItems::Expressions(..) => {
-                            return Err(ModuleError::Unsupported("element expressions".into()));
-                        }
-                    };
-                    m.elements.push(ElemSegment { offset, funcs });
-                }
-            }
-            Payload::DataSection(reader) => {
-                for d in reader {
-                    let d = d.map_err(invalid)?;
-                    if let DataKind::Active {
-                        memory_index: 0,
-                        offset_expr,
-                    } = d.kind
-                    {
-                        let offset = const_value(&offset_expr, ValType::I32)? as u32;
-                        let end = d.range.end as usize;
-                        m.data.push(DataSegment {
-                            offset,
-                            range: end - d.data.len()..end,
-                        });
-                    }
-                }
-            }
+            Payload::ElementSection(reader) => each(reader, |x| parse_element(&mut m, x))?,
+            Payload::DataSection(reader) => each(reader, |x| parse_data_segment(&mut m, x))?,
             Payload::CodeSectionEntry(body) => {
                 let r = body.range();
                 m.bodies.push(r.start as usize..r.end as usize);
             }
-            Payload::CustomSection(c) => {
-                if let wasmparser::KnownCustom::Name(names) = c.as_known() {
-                    // A malformed name section only loses names; it never rejects the module.
-                    for sub in names.into_iter().flatten() {
-                        if let wasmparser::Name::Function(map) = sub {
-                            for n in map.into_iter().flatten() {
-                                m.names.insert(n.index, n.name.to_string());
-                            }
-                        }
-                    }
-                }
-            }
+            Payload::CustomSection(c) => parse_custom_section(&mut m, &c),
             _ => {}
         }
     }
     Ok(m)
+}
+
+/// Runs `f` on every entry of a section.
+fn each<'a, T: wasmparser::FromReader<'a>>(
+    reader: wasmparser::SectionLimited<'a, T>,
+    mut f: impl FnMut(T) -> Result<(), ModuleError>,
+) -> Result<(), ModuleError> {
+    for entry in reader {
+        f(entry.map_err(invalid)?)?;
+    }
+    Ok(())
+}
+
+/// A reader error as a [`ModuleError`].
+fn invalid(e: wasmparser::BinaryReaderError) -> ModuleError {
+    ModuleError::Invalid(e.to_string())
+}
+
+/// A recursion group of the type section: function types only, each with its canonical
+/// signature id (the index of the first equal type, found in `first_of_type`).
+fn parse_rec_group(
+    m: &mut ModuleInfo,
+    first_of_type: &mut HashMap<FuncType, u32>,
+    rec: wasmparser::RecGroup,
+) -> Result<(), ModuleError> {
+    for sub in rec.into_types() {
+        let f = match &sub.composite_type.inner {
+            wasmparser::CompositeInnerType::Func(f) => f,
+            _ => return Err(ModuleError::Unsupported("non-function types".into())),
+        };
+        let ty = FuncType {
+            params: f
+                .params()
+                .iter()
+                .map(|t| ValType::from_wasm(*t))
+                .collect::<Result<_, _>>()?,
+            results: f
+                .results()
+                .iter()
+                .map(|t| ValType::from_wasm(*t))
+                .collect::<Result<_, _>>()?,
+        };
+        let next = m.types.len() as u32;
+        let canon = *first_of_type.entry(ty.clone()).or_insert(next);
+        m.canonical_sig.push(canon);
+        m.types.push(ty);
+    }
+    Ok(())
+}
+
+/// The import section: function imports only.
+fn parse_import_section(
+    m: &mut ModuleInfo,
+    reader: wasmparser::ImportSectionReader<'_>,
+) -> Result<(), ModuleError> {
+    for imp in reader.into_imports() {
+        let imp = imp.map_err(invalid)?;
+        match imp.ty {
+            TypeRef::Func(type_index) => {
+                m.imports.push(FuncImport {
+                    module: imp.module.to_string(),
+                    name: imp.name.to_string(),
+                    type_index,
+                });
+                m.func_types.push(type_index);
+            }
+            other => {
+                let what = match other {
+                    TypeRef::Memory(_) => "memory",
+                    TypeRef::Table(_) => "table",
+                    TypeRef::Global(_) => "global",
+                    _ => "non-function",
+                };
+                return Err(ModuleError::Unsupported(format!(
+                    "imported {what} `{}::{}` (only function imports are supported)",
+                    imp.module, imp.name
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A table (the validator allows one).
+fn parse_table(m: &mut ModuleInfo, t: wasmparser::Table<'_>) -> Result<(), ModuleError> {
+    m.table = Some(TableInfo {
+        min: t.ty.initial,
+        max: t.ty.maximum,
+    });
+    Ok(())
+}
+
+/// A memory (the validator allows one).
+fn parse_memory(m: &mut ModuleInfo, mem: wasmparser::MemoryType) -> Result<(), ModuleError> {
+    m.memory = Some(MemoryInfo {
+        min_pages: mem.initial,
+        max_pages: mem.maximum,
+    });
+    Ok(())
+}
+
+/// A global: its type and constant initial value.
+fn parse_global(m: &mut ModuleInfo, g: wasmparser::Global<'_>) -> Result<(), ModuleError> {
+    let ty = ValType::from_wasm(g.ty.content_type)?;
+    let init = const_value(&g.init_expr, ty)?;
+    m.globals.push(GlobalInfo {
+        ty,
+        mutable: g.ty.mutable,
+        init,
+    });
+    Ok(())
+}
+
+/// An export.
+fn parse_export(m: &mut ModuleInfo, e: wasmparser::Export<'_>) -> Result<(), ModuleError> {
+    let kind = match e.kind {
+        ExternalKind::Func | ExternalKind::FuncExact => ExportKind::Func,
+        ExternalKind::Memory => ExportKind::Memory,
+        ExternalKind::Table => ExportKind::Table,
+        ExternalKind::Global => ExportKind::Global,
+        ExternalKind::Tag => {
+            return Err(ModuleError::Unsupported("exported tags".into()));
+        }
+    };
+    m.exports.push(Export {
+        name: e.name.to_string(),
+        kind,
+        index: e.index,
+    });
+    Ok(())
+}
+
+/// An element segment: active segments of function indices into table 0 are kept.
+fn parse_element(m: &mut ModuleInfo, el: wasmparser::Element<'_>) -> Result<(), ModuleError> {
+    let offset = match el.kind {
+        ElementKind::Active {
+            table_index,
+            offset_expr,
+        } => {
+            if table_index.unwrap_or(0) != 0 {
+                return Err(ModuleError::Unsupported("multiple tables".into()));
+            }
+            const_value(&offset_expr, ValType::I32)? as u32
+        }
+        // Passive/declared segments are only usable by table.init/ref.func,
+        // which our feature set rejects during validation.
+        _ => return Ok(()),
+    };
+    let funcs = match el.items {
+        ElementItems::Functions(r) => r
+            .into_iter()
+            .map(|f| f.map(Some))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(invalid)?,
+        ElementItems::Expressions(..) => {
+            return Err(ModuleError::Unsupported("element expressions".into()));
+        }
+    };
+    m.elements.push(ElemSegment { offset, funcs });
+    Ok(())
+}
+
+/// A data segment: active segments of memory 0 are kept, as ranges into the module's bytes.
+fn parse_data_segment(m: &mut ModuleInfo, d: wasmparser::Data<'_>) -> Result<(), ModuleError> {
+    if let DataKind::Active {
+        memory_index: 0,
+        offset_expr,
+    } = d.kind
+    {
+        let offset = const_value(&offset_expr, ValType::I32)? as u32;
+        let end = d.range.end as usize;
+        m.data.push(DataSegment {
+            offset,
+            range: end - d.data.len()..end,
+        });
+    }
+    Ok(())
+}
+
+/// A custom section: function names from the name section. A malformed name section only loses
+/// names; it never rejects the module.
+fn parse_custom_section(m: &mut ModuleInfo, c: &wasmparser::CustomSectionReader<'_>) {
+    if let wasmparser::KnownCustom::Name(names) = c.as_known() {
+        for sub in names.into_iter().flatten() {
+            if let wasmparser::Name::Function(map) = sub {
+                for n in map.into_iter().flatten() {
+                    m.names.insert(n.index, n.name.to_string());
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]

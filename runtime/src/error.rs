@@ -1,13 +1,17 @@
 //! The runtime's error type: one enum whose variants say which stage failed, with the trap or the
 //! exit status as data, so the CLI can map each to its exit code.
 
+#![forbid(unsafe_code)]
+
 use gojit_frontend::ModuleError;
 use gojit_frontend::traps::Trap;
 use gojit_jit::JitError;
 use std::fmt;
 
-/// Anything that can go wrong loading, linking or running a module.
+/// Anything that can go wrong loading, linking or running a module. Non-exhaustive: match the
+/// variants you handle and keep a wildcard arm.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Error {
     /// The bytes are not a module gojit can run (malformed, invalid, or needing a feature).
     Module(ModuleError),
@@ -121,7 +125,22 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Module(e) => Some(e),
+            Error::Compile(e) => Some(e),
+            Error::WithStderr { error, .. } => Some(&**error),
+            Error::Link(_)
+            | Error::Trap { .. }
+            | Error::Exit(_)
+            | Error::Host(_)
+            | Error::Call(_)
+            | Error::Resource(_)
+            | Error::Config(_) => None,
+        }
+    }
+}
 
 impl From<ModuleError> for Error {
     fn from(e: ModuleError) -> Self {
@@ -132,5 +151,46 @@ impl From<ModuleError> for Error {
 impl From<JitError> for Error {
     fn from(e: JitError) -> Self {
         Error::Compile(e)
+    }
+}
+
+/// Why a host function stopped the guest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HostError {
+    /// The guest asked to exit with this status (`proc_exit`).
+    Exit(i32),
+    /// The host function failed; the message names what went wrong.
+    Failed(String),
+}
+
+impl fmt::Display for HostError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HostError::Exit(code) => write!(f, "exit status {code}"),
+            HostError::Failed(msg) => f.write_str(msg),
+        }
+    }
+}
+
+impl std::error::Error for HostError {}
+
+#[cfg(test)]
+mod tests {
+    use super::Error;
+    use gojit_frontend::traps::Trap;
+    use std::error::Error as _;
+
+    #[test]
+    fn source_is_the_cause() {
+        let trap = Error::Trap {
+            trap: Trap::Unreachable,
+            func: None,
+        };
+        assert!(trap.source().is_none());
+        let with = trap.clone().with_stderr(Some("panic: x\n".into()));
+        assert_eq!(
+            with.source().and_then(|e| e.downcast_ref::<Error>()),
+            Some(&trap)
+        );
     }
 }

@@ -1,194 +1,141 @@
-//! Typed values at the Rust/wasm boundary: [`WasmTy`] for one value, [`WasmParams`] and
-//! [`WasmResults`] for tuples of them (typed export calls), and [`IntoFunc`] for Rust closures
-//! registered as host functions with `Linker::func_wrap`.
-//!
-//! All of them map to the one array convention the runtime uses: each value in an 8-byte slot
-//! (32-bit values zero-extended, floats as their bits).
-//!
-//! How Go's `//go:wasmexport`/`//go:wasmimport` types arrive: `bool` is an `i32` (0 or 1);
-//! `int32`/`uint32` are `i32`; `int64`/`uint64` are `i64`; `float32`/`float64` are `f32`/`f64`;
-//! `unsafe.Pointer`, `uintptr` and pointers are `i32` guest addresses; a `string` parameter is two
-//! `i32`s (pointer, length).
+//! [`Func`] and [`TypedFunc`]: exported functions, called untyped or with a static signature;
+//! [`CallMode`]: how an export call treats the module's other goroutines.
 
-use crate::Error;
-use crate::host::{Caller, HostError, HostFunc};
+#![forbid(unsafe_code)]
+
+use crate::error::Error;
+use crate::instance::Instance;
+use crate::store::Store;
+use crate::val::{Val, WasmParams, WasmResults};
 use gojit_frontend::ValType;
+use std::marker::PhantomData;
 
-/// A Rust type that is one wasm value.
-pub trait WasmTy: Copy + 'static {
-    /// Its wasm type.
-    const TYPE: ValType;
-    /// As an 8-byte slot.
-    fn to_slot(self) -> u64;
-    /// From an 8-byte slot.
-    fn from_slot(slot: u64) -> Self;
+/// An exported function, called with untyped [`Val`]s.
+#[derive(Clone, Copy, Debug)]
+pub struct Func {
+    instance: Instance,
+    index: u32,
+    /// Its position in the instance's entry-point table.
+    entry: u32,
 }
 
-macro_rules! wasm_ty {
-    ($t:ty, $vt:ident, |$v:ident| $to:expr, |$s:ident| $from:expr) => {
-        impl WasmTy for $t {
-            const TYPE: ValType = ValType::$vt;
-            fn to_slot(self) -> u64 {
-                let $v = self;
-                $to
-            }
-            fn from_slot($s: u64) -> Self {
-                $from
-            }
+impl Func {
+    pub(crate) fn new(instance: Instance, index: u32, entry: u32) -> Func {
+        Func {
+            instance,
+            index,
+            entry,
         }
-    };
-}
-
-wasm_ty!(i32, I32, |v| u64::from(v as u32), |s| s as u32 as i32);
-wasm_ty!(u32, I32, |v| u64::from(v), |s| s as u32);
-wasm_ty!(i64, I64, |v| v as u64, |s| s as i64);
-wasm_ty!(u64, I64, |v| v, |s| s);
-wasm_ty!(f32, F32, |v| u64::from(v.to_bits()), |s| f32::from_bits(
-    s as u32
-));
-wasm_ty!(f64, F64, |v| v.to_bits(), |s| f64::from_bits(s));
-wasm_ty!(bool, I32, |v| u64::from(v), |s| s as u32 != 0);
-
-/// A tuple of wasm values passed to an export.
-pub trait WasmParams: 'static {
-    /// The wasm types, in order.
-    fn types() -> Vec<ValType>;
-    /// Stores the values into `slots[0..n]`.
-    fn store(self, slots: &mut [u64]);
-}
-
-/// A tuple of wasm values returned by an export.
-pub trait WasmResults: 'static {
-    /// The wasm types, in order.
-    fn types() -> Vec<ValType>;
-    /// Loads the values from `slots[0..n]`.
-    fn load(slots: &[u64]) -> Self;
-}
-
-impl<A: WasmTy> WasmParams for A {
-    fn types() -> Vec<ValType> {
-        vec![A::TYPE]
     }
-    fn store(self, slots: &mut [u64]) {
-        slots[0] = self.to_slot();
+
+    /// Calls the function in the store's call mode.
+    ///
+    /// # Errors
+    /// As [`Instance::call`].
+    pub fn call<T: 'static>(&self, store: &mut Store<T>, args: &[Val]) -> Result<Vec<Val>, Error> {
+        let mode = store.call_mode;
+        let data = store.data_ptr();
+        store
+            .inner(&self.instance)?
+            .call_index_with(self.index, args, data, mode)
+    }
+
+    /// The function's wasm type.
+    pub fn ty<T: 'static>(&self, store: &Store<T>) -> gojit_frontend::module::FuncType {
+        store.instances[self.instance.index]
+            .module
+            .info
+            .func_type(self.index)
+            .clone()
     }
 }
 
-impl<A: WasmTy> WasmResults for A {
-    fn types() -> Vec<ValType> {
-        vec![A::TYPE]
-    }
-    fn load(slots: &[u64]) -> Self {
-        A::from_slot(slots[0])
+/// An exported function with a statically known signature: `P` is a [`WasmParams`] tuple (or a
+/// single value), `R` a [`WasmResults`] one.
+pub struct TypedFunc<P, R> {
+    func: Func,
+    slots: usize,
+    _marker: PhantomData<fn(P) -> R>,
+}
+
+impl<P, R> Clone for TypedFunc<P, R> {
+    fn clone(&self) -> Self {
+        *self
     }
 }
 
-macro_rules! tuples {
-    ($($n:ident $i:tt),*) => {
-        impl<$($n: WasmTy),*> WasmParams for ($($n,)*) {
-            fn types() -> Vec<ValType> {
-                vec![$($n::TYPE),*]
-            }
-            #[allow(unused_variables, reason = "the empty tuple stores nothing")]
-            fn store(self, slots: &mut [u64]) {
-                $(slots[$i] = self.$i.to_slot();)*
-            }
+impl<P, R> Copy for TypedFunc<P, R> {}
+
+impl<P: WasmParams, R: WasmResults> TypedFunc<P, R> {
+    /// `func`, whose type the caller checked against `P` and `R`; `slots` is
+    /// max(params, results, 1).
+    pub(crate) fn new(func: Func, slots: usize) -> Self {
+        TypedFunc {
+            func,
+            slots,
+            _marker: PhantomData,
         }
-
-        impl<$($n: WasmTy),*> WasmResults for ($($n,)*) {
-            fn types() -> Vec<ValType> {
-                vec![$($n::TYPE),*]
-            }
-            #[allow(unused_variables, clippy::unused_unit, reason = "the empty tuple loads nothing")]
-            fn load(slots: &[u64]) -> Self {
-                ($($n::from_slot(slots[$i]),)*)
-            }
-        }
-    };
-}
-
-tuples!();
-tuples!(A 0);
-tuples!(A 0, B 1);
-tuples!(A 0, B 1, C 2);
-tuples!(A 0, B 1, C 2, D 3);
-tuples!(A 0, B 1, C 2, D 3, E 4);
-tuples!(A 0, B 1, C 2, D 3, E 4, F 5);
-tuples!(A 0, B 1, C 2, D 3, E 4, F 5, G 6);
-tuples!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
-
-/// What a host closure may return: nothing, one value, or a `Result` of those.
-pub trait HostReturn: 'static {
-    /// The wasm result types.
-    fn types() -> Vec<ValType>;
-    /// Writes the result to slot 0, or reports the host error.
-    fn store(self, slots: &mut [u64]) -> Result<(), HostError>;
-}
-
-impl HostReturn for () {
-    fn types() -> Vec<ValType> {
-        vec![]
     }
-    fn store(self, _: &mut [u64]) -> Result<(), HostError> {
-        Ok(())
-    }
-}
 
-impl<A: WasmTy> HostReturn for A {
-    fn types() -> Vec<ValType> {
-        vec![A::TYPE]
+    /// Calls the function in the store's call mode.
+    ///
+    /// # Errors
+    /// As [`Instance::call`].
+    pub fn call<T: 'static>(&self, store: &mut Store<T>, params: P) -> Result<R, Error> {
+        let mut slots = [0u64; 16];
+        let slots = if self.slots <= 16 {
+            &mut slots[..self.slots]
+        } else {
+            return Err(Error::Call("too many parameters".into()));
+        };
+        params.store(slots);
+        let mode = store.call_mode;
+        let data = store.data_ptr();
+        store
+            .inner(&self.func.instance)?
+            .call_entry(self.func.entry, slots, data, mode)?;
+        Ok(R::load(slots))
     }
-    fn store(self, slots: &mut [u64]) -> Result<(), HostError> {
-        slots[0] = self.to_slot();
-        Ok(())
+
+    /// Calls the function with an explicit call mode (overriding the store's).
+    ///
+    /// # Errors
+    /// As [`Instance::call`].
+    pub fn call_with_mode<T: 'static>(
+        &self,
+        store: &mut Store<T>,
+        params: P,
+        mode: CallMode,
+    ) -> Result<R, Error> {
+        let saved = store.call_mode;
+        store.call_mode = mode;
+        let r = self.call(store, params);
+        store.call_mode = saved;
+        r
+    }
+
+    /// The untyped function.
+    pub fn func(&self) -> Func {
+        self.func
     }
 }
 
-impl<R: HostReturn> HostReturn for Result<R, HostError> {
-    fn types() -> Vec<ValType> {
-        R::types()
-    }
-    fn store(self, slots: &mut [u64]) -> Result<(), HostError> {
-        self?.store(slots)
-    }
+/// How export calls treat goroutines other than the export's own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum CallMode {
+    /// Go's own semantics: the call returns when the exported function returns; other
+    /// goroutines run only while it blocks or yields.
+    #[default]
+    Go,
+    /// The call returns only when every goroutine is parked (blocked on a channel, lock, timer
+    /// or I/O): work the export handed to other goroutines is done when it returns. Pending
+    /// timers do not hold the call.
+    ParkUntilIdle,
 }
 
-/// A Rust closure usable as a host function with store data `T`.
-pub trait IntoFunc<T, Params, Results> {
-    /// The host function, with its wasm signature derived from the closure's types.
-    fn into_func(self) -> HostFunc<T>;
-}
-
-macro_rules! into_func {
-    ($($n:ident $i:tt),*) => {
-        impl<T: 'static, Func, R, $($n: WasmTy),*> IntoFunc<T, ($($n,)*), R> for Func
-        where
-            Func: Fn(&mut Caller<'_, T>, $($n),*) -> R + 'static,
-            R: HostReturn,
-        {
-            fn into_func(self) -> HostFunc<T> {
-                HostFunc::new(
-                    vec![$($n::TYPE),*],
-                    R::types(),
-                    move |caller: &mut Caller<'_, T>, slots: &mut [u64]| {
-                        let r = self(caller, $($n::from_slot(slots[$i])),*);
-                        r.store(slots)
-                    },
-                )
-            }
-        }
-    };
-}
-
-into_func!();
-into_func!(A 0);
-into_func!(A 0, B 1);
-into_func!(A 0, B 1, C 2);
-into_func!(A 0, B 1, C 2, D 3);
-into_func!(A 0, B 1, C 2, D 3, E 4);
-into_func!(A 0, B 1, C 2, D 3, E 4, F 5);
-into_func!(A 0, B 1, C 2, D 3, E 4, F 5, G 6);
-into_func!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
+/// How many scheduler rounds a park-until-idle call may take before it is reported as never
+/// becoming idle (a goroutine that busy-yields forever would otherwise hold the call).
+pub const IDLE_ROUND_LIMIT: u32 = 100_000;
 
 /// Checks a typed signature against the function's wasm type.
 pub(crate) fn check_signature(

@@ -1,44 +1,53 @@
 //! gojit's runtime: linear memory, instances, calls into compiled code, traps, guest stacks, and
 //! host modules (WASI preview1). Its public surface is the embedding API: [`Engine`],
-//! [`Module`], [`Linker`], [`Instance`], [`Val`], [`Error`].
+//! [`Module`], [`Linker`], [`Store`], [`Instance`], [`Func`], [`Val`], [`Error`].
 //!
-//! `unsafe` is confined to `memory` (the linear-memory reservation), `stack` (guest stacks),
-//! `signals` (fault handling), `instance` (entering compiled code), `vm` (the builtins) and
-//! `host` (the typed side of a host call: store data and memory from the calling instance).
+//! Layers, from the top:
+//! - the public API, one type (or one tight family) per file: `config`, `engine`, `module`,
+//!   `store`, `instance`, `func`, `val`, `linker`, `caller`, `error` — all
+//!   `#![forbid(unsafe_code)]`;
+//! - `wasi`: the `wasi_snapshot_preview1` host module, written against the public API only;
+//! - the tiering layer: `code` (a module's compiled code, tier-up, the code cache), `interp`
+//!   (the interpreter tier);
+//! - `vm`: the core that touches raw instance memory, vmctx, signals, the guest stack, the lazy
+//!   stubs, the builtins and the host-call glue.
+//!
+//! `unsafe` lives in `vm` only, apart from the interpreter (`interp`, which reads memory,
+//! globals and the table through vmctx as compiled code does, and calls compiled code) and code
+//! memory (the `gojit-jit` crate); `docs/ARCHITECTURE.md` says why for each.
 
-mod cache;
+mod caller;
 mod code;
+mod config;
 mod engine;
 mod error;
-pub mod func;
-mod go_helpers;
-mod go_kernels;
-pub mod host;
+mod func;
 mod instance;
 mod interp;
-mod lazy_stubs;
-mod memory;
-mod signals;
-mod stack;
+mod linker;
+mod module;
 mod store;
 mod val;
 mod vm;
 pub mod wasi;
 
-pub use cache::default_cache_dir;
+pub use caller::{Caller, GuestMemory, MemoryAccessError, StringError};
 pub use code::CompileStats;
-pub use engine::{
-    Config, DEFAULT_STACK_BYTES, DEFAULT_TIER_UP_BUDGET, Engine, MAX_STACK_BYTES, MIN_STACK_BYTES,
-    Module, Tiers, read_module_file,
+pub use code::cache::default_cache_dir;
+pub use config::{
+    Config, DEFAULT_STACK_BYTES, DEFAULT_TIER_UP_BUDGET, MAX_STACK_BYTES, MIN_STACK_BYTES, Tiers,
 };
-pub use error::Error;
-pub use func::{IntoFunc, WasmParams, WasmResults, WasmTy};
+pub use engine::Engine;
+pub use error::{Error, HostError};
+pub use func::{CallMode, Func, IDLE_ROUND_LIMIT, TypedFunc};
+pub use gojit_frontend::ValType;
+pub use gojit_frontend::module::FuncType;
 pub use gojit_frontend::traps::Trap;
-pub use gojit_frontend::{ModuleInfo, ValType};
-pub use host::{Caller, GuestMemory, HostError, HostFunc, Linker, MemoryAccessError, StringError};
-pub use instance::{CallMode, IDLE_ROUND_LIMIT};
-pub use store::{Func, Instance, Store, TypedFunc};
-pub use val::Val;
+pub use instance::Instance;
+pub use linker::{HostFunc, HostReturn, IntoFunc, Linker, StderrCapture};
+pub use module::{Module, read_module_file};
+pub use store::Store;
+pub use val::{Val, WasmParams, WasmResults, WasmTy};
 
 /// Translator options an embedder may set through [`Config`].
 pub mod translate_options {

@@ -13,7 +13,7 @@ fn run(
     let engine = Engine::new(Config {
         go_optimizations: go,
         verify: true,
-        ..Config::default()
+        ..Config::from_env().0
     })
     .unwrap();
     let module = Module::new(&engine, wat::parse_file(wat).unwrap()).unwrap();

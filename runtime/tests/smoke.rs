@@ -10,7 +10,7 @@ fn instance(wat: &str, lazy: bool) -> (Store<()>, Instance) {
         lazy,
         verify: true,
         max_stack_bytes: 64 << 20,
-        ..Config::default()
+        ..Config::from_env().0
     };
     let engine = Engine::new(config).unwrap();
     let module = Module::new(&engine, wat::parse_str(wat).unwrap()).unwrap();
@@ -132,7 +132,7 @@ fn stack_exhaustion_is_a_trap_and_poisons() {
 
 #[test]
 fn host_functions_and_exit() {
-    let engine = Engine::new(Config::default()).unwrap();
+    let engine = Engine::new(Config::from_env().0).unwrap();
     let wat = r#"(module
         (import "env" "double" (func $double (param i64) (result i64)))
         (import "env" "exit" (func $exit (param i32)))
@@ -179,7 +179,7 @@ fn modules_are_shared_across_threads() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<Module>();
     assert_send_sync::<Engine>();
-    let engine = Engine::new(Config::default()).unwrap();
+    let engine = Engine::new(Config::from_env().0).unwrap();
     let module = Module::new(&engine, wat::parse_str(MODULE).unwrap()).unwrap();
     let handles: Vec<_> = (0..4)
         .map(|t| {
@@ -234,7 +234,7 @@ fn hot_functions_tier_up_and_keep_their_results() {
             tier_up_budget: 50,
             background_compile,
             verify: true,
-            ..Config::default()
+            ..Config::from_env().0
         };
         let engine = Engine::new(config).unwrap();
         let module = Module::new(&engine, wat::parse_str(HOT).unwrap()).unwrap();
@@ -316,7 +316,7 @@ fn osr_at_a_conditional_back_edge_only_when_taken() {
                 background_compile: false,
                 verify: true,
                 interpreter_budget,
-                ..Config::default()
+                ..Config::from_env().0
             };
             let engine = Engine::new(config).unwrap();
             let module = Module::new(&engine, wasm.clone()).unwrap();
@@ -370,7 +370,7 @@ fn trap_in_osr_code(interpreter_budget: Option<u32>) {
         background_compile: false,
         verify: true,
         interpreter_budget,
-        ..Config::default()
+        ..Config::from_env().0
     };
     let engine = Engine::new(config).unwrap();
     let module = Module::new(&engine, wat::parse_str(LOOP).unwrap()).unwrap();

@@ -59,7 +59,9 @@ pub const ROOT: u64 = 3;
 /// A sandbox preopened at fd 3 (`/sandbox`), next to `outside/secret.txt` that must stay out of
 /// reach; stdin reads `stdin-data`, stdout/stderr are captured.
 pub struct Sandbox {
-    pub linker: Linker,
+    pub linker: Linker<wasi::WasiCtx>,
+    /// The WASI context (what a store's data holds).
+    pub ctx: wasi::WasiCtx,
     pub mem: Vec<u8>,
     /// Host path of the preopened directory.
     pub root: PathBuf,
@@ -110,9 +112,10 @@ impl Sandbox {
             .preopened_dir(&root, "/sandbox")
             .unwrap();
         let mut linker = Linker::new();
-        wasi::add_to_linker(&mut linker, f(builder).build());
+        wasi::add_to_linker(&mut linker, |ctx: &mut wasi::WasiCtx| ctx);
         Sandbox {
             linker,
+            ctx: f(builder).build(),
             mem: vec![0; MEM],
             root,
             outside,
@@ -132,8 +135,8 @@ impl Sandbox {
         if slots.is_empty() {
             slots.push(0);
         }
-        (f.callback)(
-            &mut Caller::new(GuestMemory::new(&mut self.mem)),
+        f.call_with(
+            &mut Caller::with_data(GuestMemory::new(&mut self.mem), &mut self.ctx),
             &mut slots,
         )?;
         assert!(slots[0] <= 76, "{name}: {} is not an errno", slots[0]);

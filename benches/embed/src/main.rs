@@ -118,6 +118,8 @@ mod stub {
 struct Host {
     events: u64,
     last_event: i32,
+    /// gojit's own WASI context, made on the first WASI call of a store linked with it.
+    gojit_wasi: Option<gojit::wasi::WasiCtx>,
 }
 
 mod gj {
@@ -140,7 +142,9 @@ mod gj {
         l.func_wrap("host", "tick", |_: &mut Caller<'_, Host>, i: i32| i & 1);
         l.func_wrap("host", "log", |_: &mut Caller<'_, Host>, _: i32, _: i32| {});
         if real_wasi {
-            gojit::wasi::add_to_linker(&mut l, gojit::wasi::WasiCtxBuilder::new().build());
+            gojit::wasi::add_to_linker(&mut l, |h: &mut Host| {
+                h.gojit_wasi.get_or_insert_with(Default::default)
+            });
             return l;
         }
         let w = "wasi_snapshot_preview1";

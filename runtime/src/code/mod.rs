@@ -2,9 +2,12 @@
 //!
 //! Compiled code is instance-independent (everything per-instance is reached through vmctx), so
 //! a [`ModuleCode`] holds one code pointer per function for every instance: vmctx's `func_ptrs`
-//! points at [`ModuleCode::func_ptrs`]. A null slot means "not compiled yet"; the first caller
-//! compiles under the code lock and publishes with a release store, so every thread either sees
-//! null (and compiles or waits for the lock) or a pointer to finished code.
+//! points at [`ModuleCode::func_ptrs`]. Until a function is compiled its slot holds its lazy
+//! stub on x86-64 hosts (`vm::lazy_stubs`: the stub interprets or compiles the call), and null
+//! elsewhere (compiled code checks for null and calls `lazy_compile`); a per-function state says
+//! which. The first caller compiles and publishes with a release store, so every thread either
+//! sees the stub or null (and compiles, or waits for the thread compiling it) or a pointer to
+//! finished code.
 //!
 //! With tiering, the first code of a function is the baseline tier's (quick to compile); when
 //! that code reports the function hot (`Builtin::TierUp`), the optimizing tier recompiles it in
@@ -16,13 +19,14 @@
 //! published functions are also recorded in a fixed-size, write-once registry (one slot per
 //! function and tier and per entry trampoline) that it scans lock-free.
 
+pub(crate) mod cache;
 mod perf_map;
 mod tiers;
 
 use crate::Error;
-use crate::cache::CodeCache;
+use crate::code::cache::CodeCache;
 use crate::interp::{Interp, InterpFunc};
-use crate::lazy_stubs::LazyStubs;
+use crate::vm::lazy_stubs::LazyStubs;
 use gojit_frontend::ModuleInfo;
 use gojit_frontend::traps::Trap;
 use gojit_jit::{CodeMemory, CompiledFunction, Compiler, FuncCode, RawCode};

@@ -296,13 +296,13 @@ pub(crate) fn run(m: &Machine<'_>, f: &InterpFunc, frame: &mut [u64]) -> Result<
             }
             Op::MemoryGrow => {
                 let delta = frame[sp - 1] as u32;
-                frame[sp - 1] = u64::from(crate::vm::memory_grow(m.vmctx, delta));
+                frame[sp - 1] = u64::from(crate::vm::builtins::memory_grow(m.vmctx, delta));
             }
             Op::MemoryCopy => {
                 let len = pop!() as u32;
                 let src = pop!() as u32;
                 let dst = pop!() as u32;
-                if crate::vm::memory_copy(m.vmctx, dst, src, len) != 0 {
+                if crate::vm::builtins::memory_copy(m.vmctx, dst, src, len) != 0 {
                     return Err(Trap::MemoryOutOfBounds);
                 }
             }
@@ -310,7 +310,7 @@ pub(crate) fn run(m: &Machine<'_>, f: &InterpFunc, frame: &mut [u64]) -> Result<
                 let len = pop!() as u32;
                 let value = pop!() as u32;
                 let dst = pop!() as u32;
-                if crate::vm::memory_fill(m.vmctx, dst, value, len) != 0 {
+                if crate::vm::builtins::memory_fill(m.vmctx, dst, value, len) != 0 {
                     return Err(Trap::MemoryOutOfBounds);
                 }
             }

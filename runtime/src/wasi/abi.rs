@@ -196,46 +196,41 @@ pub(crate) fn timestamp(secs: i64, nsecs: i64) -> u64 {
         .saturating_add(nsecs.max(0) as u64)
 }
 
+/// The WASI filetype of a file type: std's and cap-std's answer the same questions (with their
+/// own `FileTypeExt` in scope).
+macro_rules! wasi_filetype {
+    ($ft:expr) => {{
+        let ft = $ft;
+        if ft.is_dir() {
+            filetype::DIRECTORY
+        } else if ft.is_file() {
+            filetype::REGULAR_FILE
+        } else if ft.is_symlink() {
+            filetype::SYMBOLIC_LINK
+        } else if ft.is_char_device() {
+            filetype::CHARACTER_DEVICE
+        } else if ft.is_block_device() {
+            filetype::BLOCK_DEVICE
+        } else if ft.is_socket() {
+            // Stream or datagram cannot be told from the file type; stream is far more common.
+            filetype::SOCKET_STREAM
+        } else {
+            // FIFOs have no preview-1 filetype (wasmtime reports them as unknown too).
+            filetype::UNKNOWN
+        }
+    }};
+}
+
 /// The WASI filetype of a host file type.
 pub(crate) fn filetype_of(ft: &std::fs::FileType) -> u8 {
     use std::os::unix::fs::FileTypeExt;
-    if ft.is_dir() {
-        filetype::DIRECTORY
-    } else if ft.is_file() {
-        filetype::REGULAR_FILE
-    } else if ft.is_symlink() {
-        filetype::SYMBOLIC_LINK
-    } else if ft.is_char_device() {
-        filetype::CHARACTER_DEVICE
-    } else if ft.is_block_device() {
-        filetype::BLOCK_DEVICE
-    } else if ft.is_socket() {
-        // Stream or datagram cannot be told from the file type; stream is far more common.
-        filetype::SOCKET_STREAM
-    } else {
-        // FIFOs have no preview-1 filetype (wasmtime reports them as unknown too).
-        filetype::UNKNOWN
-    }
+    wasi_filetype!(ft)
 }
 
 /// The WASI filetype of a cap-std file type.
 pub(crate) fn cap_filetype_of(ft: &cap_std::fs::FileType) -> u8 {
     use cap_std::fs::FileTypeExt;
-    if ft.is_dir() {
-        filetype::DIRECTORY
-    } else if ft.is_file() {
-        filetype::REGULAR_FILE
-    } else if ft.is_symlink() {
-        filetype::SYMBOLIC_LINK
-    } else if ft.is_char_device() {
-        filetype::CHARACTER_DEVICE
-    } else if ft.is_block_device() {
-        filetype::BLOCK_DEVICE
-    } else if ft.is_socket() {
-        filetype::SOCKET_STREAM
-    } else {
-        filetype::UNKNOWN
-    }
+    wasi_filetype!(ft)
 }
 
 /// A [`Filestat`] from host metadata.

@@ -7,12 +7,10 @@
 //! pointers must point into the caller's buffer and every string must be NUL-terminated.
 //! `environ_get` is skipped when the count is 0.
 
-use super::{Errno, I32, WasiCtx, arg32, check_range, define};
-use crate::host::{GuestMemory, Linker};
-use std::cell::RefCell;
-use std::rc::Rc;
+use super::{Errno, GetCtx, I32, WasiCtx, arg32, check_range, define};
+use crate::{GuestMemory, Linker};
 
-pub(super) fn add<T: 'static>(linker: &mut Linker<T>, ctx: &Rc<RefCell<WasiCtx>>) {
+pub(super) fn add<T: 'static>(linker: &mut Linker<T>, ctx: &impl GetCtx<T>) {
     define(linker, ctx, "args_sizes_get", &[I32, I32], args_sizes_get);
     define(linker, ctx, "args_get", &[I32, I32], args_get);
     define(

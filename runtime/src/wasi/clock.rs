@@ -10,13 +10,11 @@
 //! (realtime) call it for every scheduler tick and timer check, so it is a single
 //! `clock_gettime` (a vDSO call on Linux) and two bounds-checked stores.
 
-use super::{Errno, I32, I64, WasiCtx, arg32, define};
-use crate::host::{GuestMemory, Linker};
+use super::{Errno, GetCtx, I32, I64, WasiCtx, arg32, define};
+use crate::{GuestMemory, Linker};
 use nix::time::ClockId;
-use std::cell::RefCell;
-use std::rc::Rc;
 
-pub(super) fn add<T: 'static>(linker: &mut Linker<T>, ctx: &Rc<RefCell<WasiCtx>>) {
+pub(super) fn add<T: 'static>(linker: &mut Linker<T>, ctx: &impl GetCtx<T>) {
     define(linker, ctx, "clock_res_get", &[I32, I32], clock_res_get);
     define(
         linker,

@@ -7,7 +7,7 @@
 //! of the filesystem", `ErrorKind::PermissionDenied`, also produced for absolute paths and for
 //! symlinks that point outside a preopened directory): like wasmtime we report it as `EPERM`.
 
-use crate::host::MemoryAccessError;
+use crate::MemoryAccessError;
 use std::fmt;
 use std::io;
 

@@ -8,15 +8,14 @@
 
 use super::abi::{Fdstat, fdflags, filetype, rights};
 use super::{
-    Desc, Errno, I32, I64, Input, Output, WasiCtx, arg32, arg64, check_range, define, read_iovecs,
+    Desc, Errno, GetCtx, I32, I64, Input, Output, WasiCtx, arg32, arg64, check_range, define,
+    read_iovecs,
 };
-use crate::host::{GuestMemory, Linker};
-use std::cell::RefCell;
+use crate::{GuestMemory, Linker};
 use std::io::{self, IoSlice, Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::FileExt;
-use std::rc::Rc;
 
-pub(super) fn add<T: 'static>(linker: &mut Linker<T>, ctx: &Rc<RefCell<WasiCtx>>) {
+pub(super) fn add<T: 'static>(linker: &mut Linker<T>, ctx: &impl GetCtx<T>) {
     define(linker, ctx, "fd_read", &[I32, I32, I32, I32], fd_read);
     define(linker, ctx, "fd_write", &[I32, I32, I32, I32], fd_write);
     define(
@@ -220,7 +219,12 @@ fn fd_read(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, args: &[u64]) -> Result
 }
 
 /// Records the first `n` bytes of the buffers `iovs` (checked by `read_iovecs`) in `tail`.
-fn record_written(tail: &super::OutputTail, mem: &GuestMemory<'_>, iovs: &[(u32, u32)], n: u32) {
+fn record_written(
+    tail: &mut super::OutputTail,
+    mem: &GuestMemory<'_>,
+    iovs: &[(u32, u32)],
+    n: u32,
+) {
     let mut left = n;
     for &(ptr, len) in iovs {
         if left == 0 {
@@ -277,7 +281,7 @@ fn fd_write(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, args: &[u64]) -> Resul
             _ => return Err(Errno::BADF),
         };
         if fd == 2 {
-            record_written(&ctx.stderr_tail, mem, &iovs, n);
+            record_written(&mut ctx.stderr_tail, mem, &iovs, n);
         }
         n
     };

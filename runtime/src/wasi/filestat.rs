@@ -3,16 +3,15 @@
 
 use super::abi::{self, Filestat, filetype, fstflags};
 use super::{
-    Desc, DirDesc, Errno, I32, I64, Input, Output, WasiCtx, arg32, arg64, check_range, define,
+    Desc, DirDesc, Errno, GetCtx, I32, I64, Input, Output, WasiCtx, arg32, arg64, check_range,
+    define,
 };
-use crate::host::{GuestMemory, Linker};
-use std::cell::RefCell;
+use crate::{GuestMemory, Linker};
 use std::fs::{File, FileTimes};
 use std::os::unix::ffi::OsStrExt;
-use std::rc::Rc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-pub(super) fn add<T: 'static>(linker: &mut Linker<T>, ctx: &Rc<RefCell<WasiCtx>>) {
+pub(super) fn add<T: 'static>(linker: &mut Linker<T>, ctx: &impl GetCtx<T>) {
     define(linker, ctx, "fd_filestat_get", &[I32, I32], fd_filestat_get);
     define(
         linker,

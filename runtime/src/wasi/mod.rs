@@ -35,10 +35,10 @@ mod sock;
 
 pub use errno::Errno;
 
-use crate::host::{Caller, GuestMemory, HostError, Linker};
-use gojit_frontend::module::ValType;
+use crate::ValType;
+use crate::{Caller, GuestMemory, HostError, Linker, StderrCapture};
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
 use std::fs::File;
 use std::io::{self, IsTerminal, Read, Write};
@@ -319,7 +319,15 @@ impl Write for SharedBuffer {
     }
 }
 
-/// The state behind the WASI functions of one instance.
+impl Default for WasiCtx {
+    /// `WasiCtxBuilder::new().build()`: no arguments, no environment, inherited stdio.
+    fn default() -> Self {
+        WasiCtxBuilder::new().build()
+    }
+}
+
+/// The state behind the WASI functions of one store (its instances share it): kept in the
+/// store's data, where [`add_to_linker`]'s accessor finds it.
 pub struct WasiCtx {
     pub(crate) args: Vec<String>,
     pub(crate) env: Vec<(String, String)>,
@@ -331,17 +339,14 @@ pub struct WasiCtx {
 /// The last [`OutputTail::CAPACITY`] bytes the guest wrote to its stderr. Go prints a panic's
 /// message and traceback, or a fatal error (`all goroutines are asleep - deadlock!`), to fd 2
 /// right before it exits or traps, so the error of that guest call carries the text
-/// ([`crate::Error::stderr`]). Shared between the WASI context (which records) and the instances
-/// linked with it (which read what a failing call wrote).
-#[derive(Clone, Default)]
-pub(crate) struct OutputTail(Rc<TailBuf>);
-
+/// ([`crate::Error::stderr`]): [`add_to_linker`] hands it to the linker as the store's
+/// [`StderrCapture`].
 #[derive(Default)]
-struct TailBuf {
-    /// Bytes ever written (a call remembers it at its start, see [`OutputTail::mark`]).
-    total: std::cell::Cell<u64>,
+pub(crate) struct OutputTail {
+    /// Bytes ever written (a call remembers it at its start, see [`StderrCapture::position`]).
+    total: u64,
     /// The last `CAPACITY` of them.
-    bytes: RefCell<std::collections::VecDeque<u8>>,
+    bytes: VecDeque<u8>,
 }
 
 impl OutputTail {
@@ -349,31 +354,29 @@ impl OutputTail {
     pub(crate) const CAPACITY: usize = 8 << 10;
 
     /// Appends `data`, dropping the oldest bytes beyond [`OutputTail::CAPACITY`].
-    pub(crate) fn record(&self, data: &[u8]) {
-        let tail = &self.0;
-        tail.total.set(tail.total.get() + data.len() as u64);
+    pub(crate) fn record(&mut self, data: &[u8]) {
+        self.total += data.len() as u64;
         let data = &data[data.len().saturating_sub(Self::CAPACITY)..];
-        let mut bytes = tail.bytes.borrow_mut();
-        let excess = (bytes.len() + data.len()).saturating_sub(Self::CAPACITY);
-        bytes.drain(..excess);
-        bytes.extend(data);
+        let excess = (self.bytes.len() + data.len()).saturating_sub(Self::CAPACITY);
+        self.bytes.drain(..excess);
+        self.bytes.extend(data);
     }
+}
 
-    /// A position in the stream: how many bytes were written so far.
-    pub(crate) fn mark(&self) -> u64 {
-        self.0.total.get()
+impl StderrCapture for OutputTail {
+    fn position(&self) -> u64 {
+        self.total
     }
 
     /// What was written after `mark` (at most the last [`OutputTail::CAPACITY`] bytes, as lossy
     /// UTF-8), or `None` if nothing was.
-    pub(crate) fn since(&self, mark: u64) -> Option<String> {
-        let written = self.0.total.get().checked_sub(mark)?;
+    fn since(&self, mark: u64) -> Option<String> {
+        let written = self.total.checked_sub(mark)?;
         if written == 0 {
             return None;
         }
-        let bytes = self.0.bytes.borrow();
-        let n = (written as usize).min(bytes.len());
-        let (a, b) = bytes.as_slices();
+        let n = (written as usize).min(self.bytes.len());
+        let (a, b) = self.bytes.as_slices();
         let mut text: Vec<u8> = a.iter().chain(b).copied().collect();
         text.drain(..text.len() - n);
         Some(String::from_utf8_lossy(&text).into_owned())
@@ -505,15 +508,21 @@ pub(crate) const I32: ValType = ValType::I32;
 /// `i64` parameter type.
 pub(crate) const I64: ValType = ValType::I64;
 
+/// How the WASI functions reach their [`WasiCtx`] in the store's data (a closure without
+/// state, e.g. `|state: &mut MyState| &mut state.wasi`).
+pub trait GetCtx<T>: Fn(&mut T) -> &mut WasiCtx + Copy + Send + Sync + 'static {}
+
+impl<T, F: Fn(&mut T) -> &mut WasiCtx + Copy + Send + Sync + 'static> GetCtx<T> for F {}
+
 /// Defines `name` with parameters `params` and one `i32` errno result, running `body`.
 pub(crate) fn define<T: 'static>(
     linker: &mut Linker<T>,
-    ctx: &Rc<RefCell<WasiCtx>>,
+    ctx: &impl GetCtx<T>,
     name: &'static str,
     params: &[ValType],
     body: WasiFn,
 ) {
-    let ctx = Rc::clone(ctx);
+    let get = *ctx;
     let nparams = params.len();
     linker.define(
         MODULE,
@@ -527,10 +536,8 @@ pub(crate) fn define<T: 'static>(
                     args.len()
                 )));
             }
-            let mut ctx = ctx.try_borrow_mut().map_err(|_| {
-                HostError::Failed(format!("{MODULE}::{name}: re-entrant WASI call"))
-            })?;
-            let errno = match body(&mut ctx, caller.memory(), args) {
+            let (data, memory) = caller.data_and_memory();
+            let errno = match body(get(data), memory, args) {
                 Ok(()) => Errno::SUCCESS,
                 Err(errno) => errno,
             };
@@ -610,12 +617,29 @@ pub(crate) fn read_iovecs(
     Ok(iovs)
 }
 
-/// Registers every `wasi_snapshot_preview1` function on `linker`, all sharing `ctx`. Instances
-/// linked with it attach what the guest wrote to stderr during a call that traps or exits with a
-/// non-zero status to that call's error ([`crate::Error::stderr`]).
-pub fn add_to_linker<T: 'static>(linker: &mut Linker<T>, ctx: WasiCtx) {
-    linker.stderr_tail = Some(ctx.stderr_tail.clone());
-    let ctx = Rc::new(RefCell::new(ctx));
+/// Registers every `wasi_snapshot_preview1` function on `linker`; each reaches its [`WasiCtx`]
+/// in the store's data through `ctx` (`|state: &mut MyState| &mut state.wasi`, or `|c| c` when
+/// the store's data is the context itself), so one linker serves every store, each with its own
+/// arguments, environment, streams and descriptors. Instances linked with it attach what the
+/// guest wrote to stderr during a call that traps or exits with a non-zero status to that
+/// call's error ([`crate::Error::stderr`]).
+///
+/// ```no_run
+/// use gojit_runtime::{Config, Engine, Instance, Linker, Module, Store, wasi};
+/// struct State {
+///     wasi: wasi::WasiCtx,
+/// }
+/// let engine = Engine::new(Config::default())?;
+/// let module = Module::new(&engine, std::fs::read("hello.wasm")?)?;
+/// let mut linker = Linker::new();
+/// wasi::add_to_linker(&mut linker, |s: &mut State| &mut s.wasi);
+/// let wasi = wasi::WasiCtxBuilder::new().arg("hello.wasm").build();
+/// let mut store = Store::new(&engine, State { wasi });
+/// let instance = Instance::new(&mut store, &module, &linker)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn add_to_linker<T: 'static>(linker: &mut Linker<T>, ctx: impl GetCtx<T>) {
+    linker.capture_stderr(move |data: &mut T| -> &dyn StderrCapture { &ctx(data).stderr_tail });
     args::add(linker, &ctx);
     clock::add(linker, &ctx);
     random::add(linker, &ctx);

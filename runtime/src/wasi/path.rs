@@ -16,18 +16,17 @@
 use super::abi::{self, Filestat, LOOKUP_SYMLINK_FOLLOW, fdflags, oflags, rights};
 use super::filestat::{TimeSpec, file_times};
 use super::{
-    Desc, DirDesc, Errno, FileDesc, I32, I64, WasiCtx, arg32, arg64, check_range, define, read_path,
+    Desc, DirDesc, Errno, FileDesc, GetCtx, I32, I64, WasiCtx, arg32, arg64, check_range, define,
+    read_path,
 };
-use crate::host::{GuestMemory, Linker};
+use crate::{GuestMemory, Linker};
 use cap_fs_ext::{
     DirExt, FollowSymlinks, OpenOptionsFollowExt, OpenOptionsMaybeDirExt, SystemTimeSpec,
 };
 use cap_std::fs::OpenOptionsExt;
-use std::cell::RefCell;
 use std::os::unix::ffi::OsStrExt;
-use std::rc::Rc;
 
-pub(super) fn add<T: 'static>(linker: &mut Linker<T>, ctx: &Rc<RefCell<WasiCtx>>) {
+pub(super) fn add<T: 'static>(linker: &mut Linker<T>, ctx: &impl GetCtx<T>) {
     define(
         linker,
         ctx,

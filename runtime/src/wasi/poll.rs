@@ -7,15 +7,13 @@
 //! with individual subscriptions are reported in their events, never as the call's errno.
 
 use super::clock::{self, MONOTONIC, REALTIME};
-use super::{Desc, Errno, I32, Input, Output, WasiCtx, arg32, check_range, define};
-use crate::host::{GuestMemory, Linker};
+use super::{Desc, Errno, GetCtx, I32, Input, Output, WasiCtx, arg32, check_range, define};
+use crate::{GuestMemory, Linker};
 use nix::poll::{PollFd, PollFlags, PollTimeout};
-use std::cell::RefCell;
 use std::os::fd::AsFd;
-use std::rc::Rc;
 use std::time::Duration;
 
-pub(super) fn add<T: 'static>(linker: &mut Linker<T>, ctx: &Rc<RefCell<WasiCtx>>) {
+pub(super) fn add<T: 'static>(linker: &mut Linker<T>, ctx: &impl GetCtx<T>) {
     define(
         linker,
         ctx,

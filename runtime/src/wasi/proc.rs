@@ -1,11 +1,9 @@
 //! Process control: `proc_exit`, `proc_raise`, `sched_yield`.
 
-use super::{Errno, I32, MODULE, WasiCtx, define};
-use crate::host::{GuestMemory, HostError, Linker};
-use std::cell::RefCell;
-use std::rc::Rc;
+use super::{Errno, GetCtx, I32, MODULE, WasiCtx, define};
+use crate::{GuestMemory, HostError, Linker};
 
-pub(super) fn add<T: 'static>(linker: &mut Linker<T>, ctx: &Rc<RefCell<WasiCtx>>) {
+pub(super) fn add<T: 'static>(linker: &mut Linker<T>, ctx: &impl GetCtx<T>) {
     // proc_exit has no result, so it does not go through `define`.
     linker.define(MODULE, "proc_exit", &[I32], &[], proc_exit);
     define(linker, ctx, "proc_raise", &[I32], proc_raise);
@@ -21,10 +19,7 @@ pub(super) fn add<T: 'static>(linker: &mut Linker<T>, ctx: &Rc<RefCell<WasiCtx>>
 /// statuses ≥ 126; a native Go binary can exit with any status, so we don't).
 /// Go: `runtime.exit` *is* this import (`runtime/os_wasip1.go`): end of `main` (0), `os.Exit(n)`,
 /// fatal errors and unrecovered panics (2).
-fn proc_exit<T>(
-    _caller: &mut crate::host::Caller<'_, T>,
-    args: &mut [u64],
-) -> Result<(), HostError> {
+fn proc_exit<T>(_caller: &mut crate::Caller<'_, T>, args: &mut [u64]) -> Result<(), HostError> {
     let code = args.first().copied().unwrap_or(0) as u32;
     Err(HostError::Exit(code as i32))
 }

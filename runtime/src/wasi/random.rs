@@ -1,11 +1,9 @@
 //! Randomness: `random_get`.
 
-use super::{Errno, I32, WasiCtx, arg32, define};
-use crate::host::{GuestMemory, Linker};
-use std::cell::RefCell;
-use std::rc::Rc;
+use super::{Errno, GetCtx, I32, WasiCtx, arg32, define};
+use crate::{GuestMemory, Linker};
 
-pub(super) fn add<T: 'static>(linker: &mut Linker<T>, ctx: &Rc<RefCell<WasiCtx>>) {
+pub(super) fn add<T: 'static>(linker: &mut Linker<T>, ctx: &impl GetCtx<T>) {
     define(linker, ctx, "random_get", &[I32, I32], random_get);
 }
 

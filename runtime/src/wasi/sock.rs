@@ -30,15 +30,15 @@
 //! (the standard library sets it to `SIG_IGN` before `main`), so no signal kills the host.
 
 use super::abi::{Fdstat, Filestat, fdflags, filetype, rights};
-use super::{Desc, Errno, I32, WasiCtx, arg32, check_range, define, read_iovecs, write_bytes};
-use crate::host::{GuestMemory, Linker};
-use std::cell::RefCell;
+use super::{
+    Desc, Errno, GetCtx, I32, WasiCtx, arg32, check_range, define, read_iovecs, write_bytes,
+};
+use crate::{GuestMemory, Linker};
 use std::io::{self, IoSlice, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::os::fd::{AsFd, BorrowedFd};
-use std::rc::Rc;
 
-pub(super) fn add<T: 'static>(linker: &mut Linker<T>, ctx: &Rc<RefCell<WasiCtx>>) {
+pub(super) fn add<T: 'static>(linker: &mut Linker<T>, ctx: &impl GetCtx<T>) {
     define(linker, ctx, "sock_accept", &[I32, I32, I32], sock_accept);
     define(
         linker,

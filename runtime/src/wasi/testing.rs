@@ -1,7 +1,7 @@
 //! Test support: calls the registered callbacks directly on a `Vec<u8>` linear memory.
 
 use super::{Errno, MODULE, WasiCtx, add_to_linker};
-use crate::host::{Caller, GuestMemory, HostError, Linker};
+use crate::{Caller, GuestMemory, HostError, Linker};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -15,18 +15,20 @@ pub(crate) const DATA: u32 = 40_000;
 /// A guest address outside the test memory.
 pub(crate) const BAD_PTR: u64 = 0xFFFF_FF00;
 
-/// A linker with WASI registered, plus a linear memory to call it on.
+/// A linker with WASI registered, plus a WASI context and a linear memory to call it on.
 pub(crate) struct Harness {
-    pub(crate) linker: Linker,
+    pub(crate) linker: Linker<WasiCtx>,
+    pub(crate) ctx: WasiCtx,
     pub(crate) mem: Vec<u8>,
 }
 
 impl Harness {
     pub(crate) fn new(ctx: WasiCtx) -> Harness {
         let mut linker = Linker::new();
-        add_to_linker(&mut linker, ctx);
+        add_to_linker(&mut linker, |ctx: &mut WasiCtx| ctx);
         Harness {
             linker,
+            ctx,
             mem: vec![0; MEM_SIZE],
         }
     }
@@ -41,8 +43,8 @@ impl Harness {
         if slots.is_empty() {
             slots.push(0);
         }
-        (f.callback)(
-            &mut Caller::new(GuestMemory::new(&mut self.mem)),
+        f.call_with(
+            &mut Caller::with_data(GuestMemory::new(&mut self.mem), &mut self.ctx),
             &mut slots,
         )?;
         Ok(slots)

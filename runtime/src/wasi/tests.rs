@@ -71,9 +71,9 @@ fn every_function_is_defined_with_its_exact_signature() {
             .linker
             .get(MODULE, name)
             .unwrap_or_else(|| panic!("{name} missing"));
-        assert_eq!(f.params, params, "{name} params");
+        assert_eq!(f.params(), params, "{name} params");
         let results: &[ValType] = if has_result { &[I32] } else { &[] };
-        assert_eq!(f.results, results, "{name} results");
+        assert_eq!(f.results(), results, "{name} results");
     }
     // The go:wasmimport declarations of Go 1.27 that name these functions all match.
     assert!(h.linker.get(MODULE, "fd_fdstat_get").is_some());
@@ -82,11 +82,14 @@ fn every_function_is_defined_with_its_exact_signature() {
 
 #[test]
 fn too_few_argument_slots_is_a_host_error_not_a_panic() {
-    let h = Harness::new(WasiCtxBuilder::new().build());
+    let mut h = Harness::new(WasiCtxBuilder::new().build());
     let f = h.linker.get(MODULE, "fd_write").unwrap();
     let mut mem = vec![0u8; 64];
     let mut args = [1u64, 0];
-    let r = (f.callback)(&mut Caller::new(GuestMemory::new(&mut mem)), &mut args);
+    let r = f.call_with(
+        &mut Caller::with_data(GuestMemory::new(&mut mem), &mut h.ctx),
+        &mut args,
+    );
     assert!(matches!(r, Err(HostError::Failed(msg)) if msg.contains("fd_write")));
 }
 
@@ -169,12 +172,14 @@ fn stderr_tail_keeps_what_fd_2_got_since_a_mark() {
             .stderr(Box::new(err.clone()))
             .build(),
     );
-    let tail = h.linker.stderr_tail.clone().expect("add_to_linker sets it");
-    assert_eq!(tail.since(tail.mark()), None);
+    fn tail(h: &Harness) -> &OutputTail {
+        &h.ctx.stderr_tail
+    }
+    assert_eq!(tail(&h).since(tail(&h).position()), None);
     h.put(1000, b"before\npanic: boom\n");
     h.iovec(100, 1000, 7);
     assert_eq!(h.call("fd_write", &[2, 100, 1, 200]), Errno::SUCCESS);
-    let mark = tail.mark();
+    let mark = tail(&h).position();
     assert_eq!(mark, 7);
     // Two iovecs, one empty: the bytes after the mark, in order.
     h.iovec(100, 1007, 0);
@@ -182,20 +187,20 @@ fn stderr_tail_keeps_what_fd_2_got_since_a_mark() {
     assert_eq!(h.call("fd_write", &[2, 100, 2, 200]), Errno::SUCCESS);
     // stdout is not recorded.
     assert_eq!(h.call("fd_write", &[1, 108, 1, 200]), Errno::SUCCESS);
-    assert_eq!(tail.since(mark).as_deref(), Some("panic: boom\n"));
-    assert_eq!(tail.since(0).as_deref(), Some("before\npanic: boom\n"));
+    assert_eq!(tail(&h).since(mark).as_deref(), Some("panic: boom\n"));
+    assert_eq!(tail(&h).since(0).as_deref(), Some("before\npanic: boom\n"));
     // The text still reaches the stream itself.
     assert_eq!(err.contents(), b"before\npanic: boom\n");
 }
 
 #[test]
 fn stderr_tail_is_bounded() {
-    let tail = OutputTail::default();
+    let mut tail = OutputTail::default();
     let big: Vec<u8> = (0..3 * OutputTail::CAPACITY)
         .map(|i| b'a' + (i % 26) as u8)
         .collect();
     tail.record(&big[..100]);
-    let mark = tail.mark();
+    let mark = tail.position();
     for chunk in big[100..].chunks(1000) {
         tail.record(chunk);
     }
@@ -204,18 +209,18 @@ fn stderr_tail_is_bounded() {
     assert_eq!(since.len(), OutputTail::CAPACITY);
     assert_eq!(since.as_bytes(), &big[big.len() - OutputTail::CAPACITY..]);
     // Less than the capacity since the mark: exactly that.
-    let mark = tail.mark();
+    let mark = tail.position();
     tail.record(b"xyz");
     assert_eq!(tail.since(mark).as_deref(), Some("xyz"));
     // A single write larger than the capacity keeps its end.
-    let mark = tail.mark();
+    let mark = tail.position();
     tail.record(&big);
     assert_eq!(
         tail.since(mark).expect("written").as_bytes(),
         &big[big.len() - OutputTail::CAPACITY..]
     );
     // Invalid UTF-8 is shown lossily rather than dropped.
-    let mark = tail.mark();
+    let mark = tail.position();
     tail.record(&[b'o', b'k', 0xff]);
     assert_eq!(tail.since(mark).as_deref(), Some("ok\u{fffd}"));
 }

@@ -80,7 +80,7 @@ std::arch::global_asm!(
     "ret",
     ".size gojit_lazy_stub_entry, . - gojit_lazy_stub_entry",
     ".popsection",
-    lazy_enter = sym crate::vm::lazy_enter,
+    lazy_enter = sym crate::vm::builtins::lazy_enter,
 );
 
 // SAFETY: declares the symbol the `global_asm!` above defines; Rust only takes its address

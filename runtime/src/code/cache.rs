@@ -82,7 +82,7 @@ impl CodeCache {
 
     /// The cached functions, or nothing if there is no valid cache file.
     pub(crate) fn load(&self, num_funcs: u32) -> Vec<RawCode> {
-        crate::engine::read_module_file(&self.path)
+        crate::module::read_module_file(&self.path)
             .ok()
             .and_then(|b| self.parse(&b, num_funcs))
             .unwrap_or_default()

@@ -10,7 +10,7 @@
 //! the default action), so host crashes stay crashes.
 
 use crate::code::ModuleCode;
-use crate::instance::Outcome;
+use crate::vm::instance::Outcome;
 use corosensei::trap::CoroutineTrapHandler;
 use gojit_frontend::traps::Trap;
 use std::cell::Cell;

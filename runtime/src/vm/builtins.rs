@@ -1,32 +1,78 @@
 //! The builtins compiled code calls (see `gojit_frontend::builtins`): `extern "C"` shims that
-//! find the instance through vmctx and call safe Rust. No panic may unwind into compiled code, so
-//! each shim catches panics; a builtin that must stop the guest suspends the guest coroutine with
-//! the error (`terminate`), and the host side abandons the guest stack.
+//! find the instance through vmctx and call safe Rust. Their table comes from the one list of
+//! builtins (`gojit_frontend::for_each_builtin!`), which fixes each shim's type. No panic may
+//! unwind into compiled code, so each shim catches panics: a panic stops the guest with an error
+//! naming the builtin, except in `memory_grow` (the growth fails) and the tier-up requests (the
+//! code stays as it is). A builtin that must stop the guest suspends the guest coroutine with the
+//! error (`terminate`), and the host side abandons the guest stack.
 
+use super::go_helpers;
+use super::go_kernels;
 use crate::Error;
-use crate::go_helpers;
-use crate::go_kernels;
-use crate::host::HostError;
-use crate::instance::{InstanceInner, Suspend};
+use crate::error::HostError;
+use crate::vm::instance::{InstanceInner, Suspend};
 use gojit_frontend::builtins::Builtin;
 use gojit_frontend::traps::Trap;
 use gojit_frontend::vmctx;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-/// The address compiled code calls for builtin `b`.
-pub(crate) fn builtin_address(b: Builtin) -> usize {
-    match b {
-        Builtin::MemoryGrow => memory_grow as *const () as usize,
-        Builtin::MemoryCopy => memory_copy as *const () as usize,
-        Builtin::MemoryFill => memory_fill as *const () as usize,
-        Builtin::LazyCompile => lazy_compile as *const () as usize,
-        Builtin::HostCall => host_call as *const () as usize,
-        Builtin::Memchr => memchr as *const () as usize,
-        Builtin::Memcmp => memcmp as *const () as usize,
-        Builtin::Memeqbody => memeqbody as *const () as usize,
-        Builtin::GoKernel => go_kernel as *const () as usize,
-        Builtin::TierUp => tier_up as *const () as usize,
-        Builtin::TierUpOsr => tier_up_osr as *const () as usize,
+/// The Rust type of a builtin parameter of [`gojit_frontend::for_each_builtin!`].
+macro_rules! rust_param {
+    (i32) => { u32 };
+    (i64) => { i64 };
+    (ptr) => { *mut u64 };
+}
+
+/// The Rust type of a builtin result of [`gojit_frontend::for_each_builtin!`].
+macro_rules! rust_ret {
+    (i32) => { u32 };
+    (i64) => { i64 };
+    (ptr) => { *const u8 };
+    (()) => { () };
+}
+
+/// The table of shims, from the one list of builtins: each shim (the function named like the
+/// builtin) must have exactly the `extern "C"` type the list gives, or this does not compile.
+macro_rules! builtin_table {
+    ($($(#[$doc:meta])* $variant:ident $name:ident($($param:ident: $pty:tt),*) -> $ret:tt;)*) => {
+        /// The address compiled code calls for builtin `b`.
+        pub(crate) fn builtin_address(b: Builtin) -> usize {
+            match b {
+                $(Builtin::$variant => {
+                    let shim: extern "C" fn(*mut u64 $(, rust_param!($pty))*) -> rust_ret!($ret) =
+                        $name;
+                    shim as usize
+                })*
+            }
+        }
+
+        /// The Cranelift types of each shim's Rust signature (parameters, results), derived
+        /// from the shim's own function type, for the test against the CLIF signatures.
+        #[cfg(test)]
+        pub(crate) fn rust_signature(b: Builtin) -> (Vec<ClifTy>, Vec<ClifTy>) {
+            match b {
+                $(Builtin::$variant => signature_of(
+                    $name as extern "C" fn(*mut u64 $(, builtin_table!(@any $param))*) -> _,
+                ),)*
+            }
+        }
+    };
+    (@any $param:ident) => { _ };
+}
+
+gojit_frontend::for_each_builtin!(builtin_table);
+
+/// Runs the body of a builtin shim: a panic must not unwind into compiled code, so it stops the
+/// guest with an error naming the builtin.
+#[inline(always)]
+fn guarded<R>(vmctx: *mut u64, name: &'static str, body: impl FnOnce() -> R) -> R {
+    match catch_unwind(AssertUnwindSafe(body)) {
+        Ok(r) => r,
+        Err(_) => {
+            // SAFETY: called by compiled code of this instance with its vmctx, during its call.
+            let inst = unsafe { instance(vmctx) };
+            terminate(inst, Error::Host(format!("the {name} builtin panicked")))
+        }
     }
 }
 
@@ -82,29 +128,34 @@ fn range(start: u32, len: u32) -> std::ops::Range<usize> {
 }
 
 pub(crate) extern "C" fn memory_copy(vmctx: *mut u64, dst: u32, src: u32, len: u32) -> u32 {
-    // SAFETY: called by compiled code of this instance with its vmctx.
-    let inst = unsafe { instance(vmctx) };
-    let Some(mem) = inst.memory.as_mut() else {
-        return 1;
-    };
-    if !in_bounds(dst, len, mem.size()) || !in_bounds(src, len, mem.size()) {
-        return 1;
-    }
-    mem.bytes_mut().copy_within(range(src, len), dst as usize);
-    0
+    guarded(vmctx, "memory_copy", || {
+        // SAFETY: called by compiled code of this instance with its vmctx.
+        let inst = unsafe { instance(vmctx) };
+        let Some(mem) = inst.memory.as_mut() else {
+            return 1;
+        };
+        if !in_bounds(dst, len, mem.size()) || !in_bounds(src, len, mem.size()) {
+            return 1;
+        }
+        mem.bytes_mut()
+            .copy_within(range(src, len), dst as usize);
+        0
+    })
 }
 
 pub(crate) extern "C" fn memory_fill(vmctx: *mut u64, dst: u32, value: u32, len: u32) -> u32 {
-    // SAFETY: called by compiled code of this instance with its vmctx.
-    let inst = unsafe { instance(vmctx) };
-    let Some(mem) = inst.memory.as_mut() else {
-        return 1;
-    };
-    if !in_bounds(dst, len, mem.size()) {
-        return 1;
-    }
-    mem.bytes_mut()[range(dst, len)].fill(value as u8);
-    0
+    guarded(vmctx, "memory_fill", || {
+        // SAFETY: called by compiled code of this instance with its vmctx.
+        let inst = unsafe { instance(vmctx) };
+        let Some(mem) = inst.memory.as_mut() else {
+            return 1;
+        };
+        if !in_bounds(dst, len, mem.size()) {
+            return 1;
+        }
+        mem.bytes_mut()[range(dst, len)].fill(value as u8);
+        0
+    })
 }
 
 /// Linear memory of the instance owning `vmctx` (empty if it has none).
@@ -120,18 +171,24 @@ unsafe fn memory<'a>(vmctx: *mut u64) -> &'a [u8] {
 }
 
 extern "C" fn memchr(vmctx: *mut u64, s: u32, c: u32, n: u32) -> i64 {
-    // SAFETY: called by compiled code of this instance with its vmctx.
-    go_helpers::memchr(unsafe { memory(vmctx) }, s, c, n)
+    guarded(vmctx, "memchr", || {
+        // SAFETY: called by compiled code of this instance with its vmctx.
+        go_helpers::memchr(unsafe { memory(vmctx) }, s, c, n)
+    })
 }
 
 extern "C" fn memcmp(vmctx: *mut u64, a: u32, b: u32, n: u32) -> i64 {
-    // SAFETY: called by compiled code of this instance with its vmctx.
-    go_helpers::memcmp(unsafe { memory(vmctx) }, a, b, n)
+    guarded(vmctx, "memcmp", || {
+        // SAFETY: called by compiled code of this instance with its vmctx.
+        go_helpers::memcmp(unsafe { memory(vmctx) }, a, b, n)
+    })
 }
 
 extern "C" fn memeqbody(vmctx: *mut u64, a: i64, b: i64, n: i64) -> i64 {
-    // SAFETY: called by compiled code of this instance with its vmctx.
-    go_helpers::memeqbody(unsafe { memory(vmctx) }, a, b, n)
+    guarded(vmctx, "memeqbody", || {
+        // SAFETY: called by compiled code of this instance with its vmctx.
+        go_helpers::memeqbody(unsafe { memory(vmctx) }, a, b, n)
+    })
 }
 
 /// Linear memory of the instance owning `vmctx`, writable (empty if it has none).
@@ -147,8 +204,10 @@ unsafe fn memory_mut<'a>(vmctx: *mut u64) -> &'a mut [u8] {
 }
 
 extern "C" fn go_kernel(vmctx: *mut u64, kernel: u32, sp: u32) -> u32 {
-    // SAFETY: called by compiled code of this instance with its vmctx.
-    u32::from(go_kernels::run(unsafe { memory_mut(vmctx) }, kernel, sp))
+    guarded(vmctx, "go_kernel", || {
+        // SAFETY: called by compiled code of this instance with its vmctx.
+        u32::from(go_kernels::run(unsafe { memory_mut(vmctx) }, kernel, sp))
+    })
 }
 
 /// Carries a raw pointer to the parent stack; the pointee is only used there while the guest
@@ -295,4 +354,85 @@ pub(crate) unsafe fn host_call_failed(
     // Everything this frame owns is in `err`, which goes to the host: the guest stack below is
     // abandoned without dropping anything.
     terminate(inst, err)
+}
+
+/// A Cranelift type as the signature test compares it.
+#[cfg(test)]
+pub(crate) type ClifTy = cranelift_codegen::ir::Type;
+
+/// A Rust type at the builtin boundary, as Cranelift sees it on a 64-bit host.
+#[cfg(test)]
+trait AbiTy {
+    const CLIF: Option<ClifTy>;
+}
+
+#[cfg(test)]
+mod abi_ty {
+    use super::{AbiTy, ClifTy};
+    use cranelift_codegen::ir::types;
+    impl AbiTy for u32 {
+        const CLIF: Option<ClifTy> = Some(types::I32);
+    }
+    impl AbiTy for i64 {
+        const CLIF: Option<ClifTy> = Some(types::I64);
+    }
+    impl AbiTy for *mut u64 {
+        const CLIF: Option<ClifTy> = Some(types::I64);
+    }
+    impl AbiTy for *const u8 {
+        const CLIF: Option<ClifTy> = Some(types::I64);
+    }
+    impl AbiTy for () {
+        const CLIF: Option<ClifTy> = None;
+    }
+}
+
+/// The Cranelift types of an `extern "C"` function type's parameters and results.
+#[cfg(test)]
+trait SignatureOf {
+    fn types() -> (Vec<ClifTy>, Vec<ClifTy>);
+}
+
+#[cfg(test)]
+macro_rules! signature_of_arity {
+    ($($p:ident),*) => {
+        impl<$($p: AbiTy,)* R: AbiTy> SignatureOf for extern "C" fn($($p),*) -> R {
+            fn types() -> (Vec<ClifTy>, Vec<ClifTy>) {
+                (vec![$($p::CLIF.expect("a parameter has a type")),*], R::CLIF.into_iter().collect())
+            }
+        }
+    };
+}
+
+#[cfg(test)]
+signature_of_arity!(A);
+#[cfg(test)]
+signature_of_arity!(A, B);
+#[cfg(test)]
+signature_of_arity!(A, B, C);
+#[cfg(test)]
+signature_of_arity!(A, B, C, D);
+
+#[cfg(test)]
+fn signature_of<F: SignatureOf>(_: F) -> (Vec<ClifTy>, Vec<ClifTy>) {
+    F::types()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rust_signature;
+    use cranelift_codegen::ir::types;
+    use cranelift_codegen::isa::CallConv;
+    use gojit_frontend::builtins::Builtin;
+
+    /// Every shim's Rust signature is the CLIF signature compiled code calls it with.
+    #[test]
+    fn every_builtin_shim_has_its_clif_signature() {
+        for b in Builtin::ALL {
+            let clif = b.signature(types::I64, CallConv::SystemV);
+            let params: Vec<_> = clif.params.iter().map(|p| p.value_type).collect();
+            let returns: Vec<_> = clif.returns.iter().map(|p| p.value_type).collect();
+            assert_eq!(rust_signature(b), (params, returns), "{}", b.name());
+        }
+    }
 }

@@ -1,0 +1,132 @@
+//! [`Module`]: a validated module and its compiled code, ready to instantiate;
+//! [`read_module_file`] reads one from disk.
+
+#![forbid(unsafe_code)]
+
+use crate::code::cache::CodeCache;
+use crate::code::{CompileStats, ModuleCode, Tiering};
+use crate::config::Tiers;
+use crate::engine::{Engine, cache_fingerprint};
+use crate::error::Error;
+use gojit_frontend::ModuleInfo;
+use gojit_frontend::module::FuncType;
+use std::sync::Arc;
+
+/// A validated module and its compiled code, shared by all its instances. Cheap to clone;
+/// `Send + Sync`, so one module can be instantiated on many threads.
+#[derive(Clone)]
+pub struct Module {
+    pub(crate) engine: Engine,
+    pub(crate) info: Arc<ModuleInfo>,
+    pub(crate) code: Arc<ModuleCode>,
+}
+
+impl Module {
+    /// Parses and validates `bytes` (and compiles every function if the engine is not lazy).
+    ///
+    /// # Errors
+    /// [`Error::Module`] naming what is wrong with the bytes; [`Error::Compile`] if eager
+    /// compilation fails.
+    pub fn new(engine: &Engine, bytes: impl Into<Arc<[u8]>>) -> Result<Module, Error> {
+        let bytes: Arc<[u8]> = bytes.into();
+        let cache = engine
+            .config
+            .cache_dir
+            .as_ref()
+            .map(|dir| CodeCache::new(dir, &bytes, &cache_fingerprint(engine)));
+        let cached = cache.as_ref().map(|c| c.load(u32::MAX)).unwrap_or_default();
+        // A cache file exists only for bytes this gojit version validated before (its key is a
+        // hash of the bytes and the compiler), so they need not be validated again.
+        let info = Arc::new(if cached.is_empty() {
+            ModuleInfo::parse(bytes)?
+        } else {
+            ModuleInfo::parse_prevalidated(bytes)?
+        });
+        let background = engine.config.lazy && engine.config.background_compile;
+        let tiered = engine.config.lazy && engine.config.tiers != Tiers::Optimized;
+        let tiering = Tiering {
+            baseline: tiered.then(|| engine.baseline.clone()),
+            tier_up: engine.config.tiers == Tiers::Both,
+            budget: engine.config.tier_up_budget,
+            interpreter: engine.config.interpreter_budget,
+        };
+        let code = ModuleCode::new(
+            engine.compiler.clone(),
+            tiering,
+            info.clone(),
+            cache,
+            cached,
+            background,
+        );
+        if !engine.config.lazy {
+            code.compile_all()?;
+        }
+        Ok(Module {
+            engine: engine.clone(),
+            info,
+            code,
+        })
+    }
+
+    /// The type of the exported function `name`, if the module exports one by that name.
+    pub fn exported_func_type(&self, name: &str) -> Option<&FuncType> {
+        self.info
+            .exported_func(name)
+            .map(|index| self.info.func_type(index))
+    }
+
+    /// How many functions the module has, imports included.
+    pub fn num_functions(&self) -> u32 {
+        self.info.num_funcs()
+    }
+
+    /// The initial size of the module's linear memory in 64 KiB pages (`None`: no memory).
+    pub fn memory_min_pages(&self) -> Option<u64> {
+        self.info.memory.map(|m| m.min_pages)
+    }
+
+    /// Saves the code compiled so far to the engine's code cache (if it has one and anything
+    /// new was compiled), after compiling what only ran interpreted. The first run of a module
+    /// (no cache file and no marker for it yet) writes only a marker that it was seen, so a
+    /// module that runs once pays nothing for the cache. Returns whether a cache file was
+    /// written.
+    ///
+    /// # Errors
+    /// The I/O error if the cache file cannot be written.
+    pub fn persist_code_cache(&self) -> std::io::Result<bool> {
+        self.code.persist()
+    }
+
+    /// How many functions have been compiled so far, and how long that took.
+    pub fn compile_stats(&self) -> CompileStats {
+        self.code.stats()
+    }
+
+    /// The engine the module was compiled with.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+}
+
+/// Reads a module file into shared bytes in one copy (reading into a `Vec` and converting it
+/// to an `Arc<[u8]>` would copy the whole module a second time; Go test binaries are 3–25 MB).
+///
+/// # Errors
+/// The I/O error of opening or reading `path`.
+pub fn read_module_file(path: &std::path::Path) -> std::io::Result<Arc<[u8]>> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let len = usize::try_from(file.metadata()?.len())
+        .map_err(|_| std::io::Error::other("file too large"))?;
+    let mut bytes = crate::vm::alloc::zeroed_bytes(len);
+    let buf = Arc::get_mut(&mut bytes).expect("a fresh Arc is unique");
+    file.read_exact(buf)?;
+    // The file grew while we read it: read the rest the slow way.
+    let mut rest = Vec::new();
+    file.read_to_end(&mut rest)?;
+    if rest.is_empty() {
+        Ok(bytes)
+    } else {
+        Ok(bytes.iter().copied().chain(rest).collect())
+    }
+}
