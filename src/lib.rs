@@ -23,9 +23,9 @@
 #![forbid(unsafe_code)]
 
 pub use gojit_runtime::{
-    CallMode, Caller, CompileStats, Config, DEFAULT_STACK_BYTES, Engine, Error, MAX_STACK_BYTES,
-    MIN_STACK_BYTES, Func, FuncType, GuestMemory, HostError,
-    HostFunc, IDLE_ROUND_LIMIT, Instance, IntoFunc, Linker, MemoryAccessError, Module,
-    StderrCapture, Store, StringError, Tiers, Trap, TypedFunc, Val, ValType, WasmParams,
-    WasmResults, WasmTy, default_cache_dir, read_module_file, translate_options, wasi,
+    CallMode, Caller, CompileStats, Config, DEFAULT_STACK_BYTES, Engine, Error, Func, FuncType,
+    GuestMemory, HostError, HostFunc, IDLE_ROUND_LIMIT, Instance, IntoFunc, Linker,
+    MAX_STACK_BYTES, MIN_STACK_BYTES, MemoryAccessError, Module, StderrCapture, Store, StringError,
+    Tiers, Trap, TypedFunc, Val, ValType, WasmParams, WasmResults, WasmTy, default_cache_dir,
+    read_module_file, translate_options, wasi,
 };

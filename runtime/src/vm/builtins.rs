@@ -137,8 +137,7 @@ pub(crate) extern "C" fn memory_copy(vmctx: *mut u64, dst: u32, src: u32, len: u
         if !in_bounds(dst, len, mem.size()) || !in_bounds(src, len, mem.size()) {
             return 1;
         }
-        mem.bytes_mut()
-            .copy_within(range(src, len), dst as usize);
+        mem.bytes_mut().copy_within(range(src, len), dst as usize);
         0
     })
 }
