@@ -57,6 +57,12 @@ struct RunArgs {
     /// Size in bytes of the native stack guest code runs on (reserved, committed as used).
     #[arg(long, value_name = "BYTES")]
     max_stack: Option<usize>,
+    /// Stop the guest once this much time has passed since it was loaded (instantiation, the
+    /// start function, `_initialize` and `_start` or --invoke): it traps `interrupted` (exit
+    /// 134), whether it computes or waits. E.g. `500ms`, `2s`, `1.5m`, `1h`; a bare number is
+    /// seconds.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    timeout: Option<std::time::Duration>,
     /// Call this export of a reactor (after `_initialize`) with the arguments parsed as its
     /// parameter types, and print its result, instead of running `_start`.
     #[arg(long, value_name = "NAME")]
@@ -163,6 +169,8 @@ fn run(args: RunArgs) -> ExitCode {
     if let Some(s) = args.max_stack {
         config.max_stack_bytes = s;
     }
+    // Only with a timeout: the checks cost a little at every loop iteration.
+    config.interruptible = args.timeout.is_some();
     let engine = match Engine::new(config) {
         Ok(e) => e,
         Err(e) => return fail(e),
@@ -205,6 +213,11 @@ fn run(args: RunArgs) -> ExitCode {
     let mut linker = Linker::new();
     wasi::add_to_linker(&mut linker, |ctx: &mut wasi::WasiCtx| ctx);
     let mut store = Store::new(&engine, builder.build());
+    if let Some(t) = args.timeout
+        && let Err(e) = store.set_deadline(t)
+    {
+        return fail(e);
+    }
     // The guest's stderr (a Go panic's message) already went to our stderr: report the root
     // error only.
     let instance = match Instance::new(&mut store, &module, &linker) {
@@ -325,6 +338,34 @@ fn invoke(
         store.set_call_mode(CallMode::ParkUntilIdle);
     }
     func.call(store, &vals)
+}
+
+/// A duration such as `500ms`, `2s`, `1.5m` or `1h` (units `ns`, `us`, `ms`, `s`, `m`, `h`; a
+/// bare number is seconds).
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration (e.g. 500ms, 2s, 1.5m)"))?;
+    let seconds_per_unit = match unit.trim() {
+        "ns" => 1e-9,
+        "us" | "µs" => 1e-6,
+        "ms" => 1e-3,
+        "" | "s" => 1.0,
+        "m" => 60.0,
+        "h" => 3600.0,
+        other => {
+            return Err(format!(
+                "unknown unit `{other}` in `{text}` (ns, us, ms, s, m, h)"
+            ));
+        }
+    };
+    std::time::Duration::try_from_secs_f64(value * seconds_per_unit)
+        .map_err(|e| format!("`{text}`: {e}"))
 }
 
 fn compile(args: CompileArgs) -> ExitCode {

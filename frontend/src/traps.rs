@@ -27,11 +27,13 @@ pub enum Trap {
     BadSignature,
     /// A function could not be compiled when first called (lazy compilation).
     CompileError,
+    /// The host interrupted the guest (an interrupt handle, or the store's deadline passed).
+    Interrupted,
 }
 
 impl Trap {
     /// Every trap kind.
-    pub const ALL: [Trap; 10] = [
+    pub const ALL: [Trap; 11] = [
         Trap::StackOverflow,
         Trap::MemoryOutOfBounds,
         Trap::Unreachable,
@@ -42,6 +44,7 @@ impl Trap {
         Trap::IndirectCallToNull,
         Trap::BadSignature,
         Trap::CompileError,
+        Trap::Interrupted,
     ];
 
     /// The Cranelift trap code compiled code uses for this trap.
@@ -57,6 +60,7 @@ impl Trap {
             Trap::IndirectCallToNull => TrapCode::unwrap_user(3),
             Trap::BadSignature => TrapCode::unwrap_user(4),
             Trap::CompileError => TrapCode::unwrap_user(5),
+            Trap::Interrupted => TrapCode::unwrap_user(6),
         }
     }
 
@@ -78,6 +82,7 @@ impl Trap {
             Trap::IndirectCallToNull => "uninitialized element",
             Trap::BadSignature => "indirect call type mismatch",
             Trap::CompileError => "function failed to compile",
+            Trap::Interrupted => "interrupted",
         }
     }
 }

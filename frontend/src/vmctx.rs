@@ -18,8 +18,11 @@
 //!  64  tier_budgets       *mut i32    per function index: what baseline code may still run
 //!                                     (calls plus loop back-edges) before it asks for the
 //!                                     optimizing tier (`Builtin::TierUp`)
-//!  72  builtins[..]       fn ptrs     one per `Builtin`, in declaration order
-//!  72 + 8*NUM_BUILTINS    globals[..] one 8-byte slot per wasm global (i32/f32 in the low half)
+//!  72  interrupt          u64         nonzero once the host interrupted the store (written by
+//!                                     other threads; code compiled with interrupt checks traps
+//!                                     `Interrupted` at a backward branch that finds it set)
+//!  80  builtins[..]       fn ptrs     one per `Builtin`, in declaration order
+//!  80 + 8*NUM_BUILTINS    globals[..] one 8-byte slot per wasm global (i32/f32 in the low half)
 //! ```
 //!
 //! Globals live inline so that Go's `SP` (global 0) is one load away from vmctx; a later pinned-
@@ -46,8 +49,16 @@ pub const DISPATCHES: i32 = 56;
 /// Offset of the pointer to the per-function tier-up budgets (`i32` each, shared by all
 /// instances of a module, decremented without synchronization: they are estimates).
 pub const TIER_BUDGETS: i32 = 64;
+/// Offset of the interrupt flag: nonzero once the host has interrupted the instance's store.
+/// Compiled code with interrupt checks loads it at every backward branch; function entries need
+/// no check of their own, because an interrupt also sets [`STACK_LIMIT`] to
+/// [`INTERRUPTED_STACK_LIMIT`], which fails the stack check of every prologue.
+pub const INTERRUPT: i32 = 72;
 /// Offset of the first builtin function pointer.
-pub const BUILTINS: i32 = 72;
+pub const BUILTINS: i32 = 80;
+/// The stack limit an interrupt stores: above any stack pointer, so that the next function
+/// prologue's stack check traps, and small enough that adding a frame size cannot wrap it.
+pub const INTERRUPTED_STACK_LIMIT: u64 = 1 << 62;
 /// Offset of global 0; global `i` is at `GLOBALS + 8 * i`.
 pub const GLOBALS: i32 = BUILTINS + 8 * Builtin::COUNT as i32;
 

@@ -54,6 +54,7 @@ fn render(wat_path: &Path) -> Result<String, String> {
                 tier_up_counters,
                 lazy_call_stubs: tier_up_counters,
                 osr_entry: None,
+                interrupt_checks: false,
             },
             &mut ctx,
         )

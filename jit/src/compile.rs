@@ -64,6 +64,7 @@ impl Compiler {
                 tier_up_counters: opts.baseline,
                 lazy_call_stubs: opts.lazy_call_stubs,
                 osr_entry: None,
+                interrupt_checks: opts.interrupt_checks,
             },
         })
     }
@@ -81,6 +82,7 @@ impl Compiler {
                 tier_up_counters: opts.baseline,
                 lazy_call_stubs: opts.lazy_call_stubs,
                 osr_entry: None,
+                interrupt_checks: opts.interrupt_checks,
             },
         })
     }

@@ -25,6 +25,9 @@ pub struct IsaOptions {
     /// The runtime fills uncompiled functions' slots with compiling stubs (see
     /// `TranslateOptions::lazy_call_stubs`), so calls need no null check.
     pub lazy_call_stubs: bool,
+    /// Check the interrupt flag at every backward branch (see
+    /// `gojit_frontend::translate::TranslateOptions::interrupt_checks`).
+    pub interrupt_checks: bool,
 }
 
 impl Default for IsaOptions {
@@ -35,6 +38,7 @@ impl Default for IsaOptions {
             go: Default::default(),
             baseline: false,
             lazy_call_stubs: false,
+            interrupt_checks: false,
         }
     }
 }

@@ -347,6 +347,13 @@ impl<'a, T> Caller<'a, T> {
         (self.data, &mut self.memory)
     }
 
+    /// The store's interrupt handle, if the engine is [`crate::Config::interruptible`] and this
+    /// is a guest call: a host function that blocks should poll its
+    /// [`crate::InterruptHandle::wake_fd`] and return once the store is interrupted.
+    pub fn interrupt_handle(&self) -> Option<crate::InterruptHandle> {
+        self.instance.as_ref()?.interrupt_handle()
+    }
+
     /// Calls the calling instance's export `name` re-entrantly (export → host import → export).
     /// It runs on the current goroutine's stack, as Go expects for a nested wasmexport call.
     ///

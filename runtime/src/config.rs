@@ -42,6 +42,11 @@ pub struct Config {
     /// (`None`: compile every function on its first call). Also settable with
     /// `GOJIT_INTERP=N` (`0` turns the interpreter off).
     pub interpreter_budget: Option<u32>,
+    /// Compile checks that let a host stop a running guest: [`crate::Store::set_deadline`] and
+    /// [`crate::InterruptHandle`] need it (default off: the code has no checks at all). On,
+    /// every backward branch loads and tests a flag (function entries are checked through the
+    /// stack limit they already test).
+    pub interruptible: bool,
 }
 
 /// The code tiers of lazy compilation.
@@ -88,6 +93,7 @@ impl Default for Config {
             tiers: Tiers::Both,
             tier_up_budget: DEFAULT_TIER_UP_BUDGET,
             interpreter_budget: Some(crate::interp::DEFAULT_BUDGET),
+            interruptible: false,
         }
     }
 }

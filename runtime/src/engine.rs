@@ -38,6 +38,7 @@ impl Engine {
             verify: config.verify,
             go: config.go_optimizations,
             lazy_call_stubs: crate::vm::lazy_stubs::SUPPORTED,
+            interrupt_checks: config.interruptible,
             ..IsaOptions::default()
         };
         let compiler = Compiler::host(&opts)?;

@@ -161,6 +161,9 @@ pub enum HostError {
     Exit(i32),
     /// The host function failed; the message names what went wrong.
     Failed(String),
+    /// The guest traps (e.g. [`Trap::Interrupted`]: the store was interrupted while the host
+    /// function waited).
+    Trap(Trap),
 }
 
 impl fmt::Display for HostError {
@@ -168,6 +171,7 @@ impl fmt::Display for HostError {
         match self {
             HostError::Exit(code) => write!(f, "exit status {code}"),
             HostError::Failed(msg) => f.write_str(msg),
+            HostError::Trap(trap) => write!(f, "{trap}"),
         }
     }
 }

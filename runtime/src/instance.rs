@@ -36,7 +36,13 @@ impl Instance {
     ) -> Result<Instance, Error> {
         let data = store.data_ptr();
         module.code.instance_created();
-        let inner = InstanceInner::new(module, linker, store.max_memory_pages, data)?;
+        let inner = InstanceInner::new(
+            module,
+            linker,
+            store.max_memory_pages,
+            data,
+            store.interrupt.clone(),
+        )?;
         store.instances.push(inner);
         Ok(Instance {
             store: store.id,

@@ -4,7 +4,7 @@
 //!
 //! Layers, from the top:
 //! - the public API, one type (or one tight family) per file: `config`, `engine`, `module`,
-//!   `store`, `instance`, `func`, `val`, `linker`, `caller`, `error` — all
+//!   `store`, `instance`, `interrupt`, `func`, `val`, `linker`, `caller`, `error` — all
 //!   `#![forbid(unsafe_code)]`;
 //! - `wasi`: the `wasi_snapshot_preview1` host module, written against the public API only;
 //! - the tiering layer: `code` (a module's compiled code, tier-up, the code cache), `interp`
@@ -24,6 +24,7 @@ mod error;
 mod func;
 mod instance;
 mod interp;
+mod interrupt;
 mod linker;
 mod module;
 mod store;
@@ -44,6 +45,7 @@ pub use gojit_frontend::ValType;
 pub use gojit_frontend::module::FuncType;
 pub use gojit_frontend::traps::Trap;
 pub use instance::Instance;
+pub use interrupt::InterruptHandle;
 pub use linker::{HostFunc, HostReturn, IntoFunc, Linker, StderrCapture};
 pub use module::{Module, read_module_file};
 pub use store::Store;

@@ -8,8 +8,12 @@ use crate::engine::Engine;
 use crate::error::Error;
 use crate::func::CallMode;
 use crate::instance::Instance;
+use crate::interrupt::InterruptHandle;
 use crate::vm::instance::InstanceInner;
+use crate::vm::interrupt::InterruptState;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 static NEXT_STORE_ID: AtomicU64 = AtomicU64::new(1);
 
@@ -26,6 +30,8 @@ pub struct Store<T> {
     pub(crate) instances: Vec<Box<InstanceInner>>,
     pub(crate) call_mode: CallMode,
     pub(crate) max_memory_pages: u64,
+    /// Interrupt state shared with handles and the deadline timer (interruptible engines).
+    pub(crate) interrupt: Option<Arc<InterruptState>>,
 }
 
 impl<T: 'static> Store<T> {
@@ -38,6 +44,10 @@ impl<T: 'static> Store<T> {
             instances: Vec::new(),
             call_mode: CallMode::default(),
             max_memory_pages: engine.config().max_memory_pages,
+            interrupt: engine
+                .config()
+                .interruptible
+                .then(|| Arc::new(InterruptState::default())),
         }
     }
 
@@ -71,6 +81,58 @@ impl<T: 'static> Store<T> {
     /// `memory.grow` beyond it fails, which Go reports as out of memory.
     pub fn limit_memory_pages(&mut self, pages: u64) {
         self.max_memory_pages = pages.min(gojit_frontend::vmctx::MAX_MEMORY_PAGES);
+    }
+
+    /// A handle that interrupts this store's guests from any thread (see [`InterruptHandle`]).
+    ///
+    /// # Errors
+    /// [`Error::Config`] unless the engine is [`crate::Config::interruptible`].
+    pub fn interrupt_handle(&self) -> Result<InterruptHandle, Error> {
+        Ok(InterruptHandle {
+            state: Arc::clone(self.interrupt_state()?),
+        })
+    }
+
+    /// Interrupts this store's guests once `after` has passed from now: a running call traps
+    /// with [`crate::Trap::Interrupted`] within about a millisecond of the deadline, in any code
+    /// tier and while it waits in `poll_oneoff` or a read of stdin. Replaces an earlier
+    /// deadline, and ends an interrupt that has already happened (see
+    /// [`Store::clear_interrupt`]), so a store can be given a fresh deadline per request.
+    ///
+    /// # Errors
+    /// [`Error::Config`] unless the engine is [`crate::Config::interruptible`].
+    pub fn set_deadline(&mut self, after: Duration) -> Result<(), Error> {
+        let state = self.interrupt_state()?;
+        state.clear();
+        // A deadline too far to represent is no deadline.
+        if let Some(when) = Instant::now().checked_add(after) {
+            state.set_deadline(when);
+        }
+        Ok(())
+    }
+
+    /// Cancels the deadline set by [`Store::set_deadline`], if it has not passed yet.
+    pub fn cancel_deadline(&mut self) {
+        if let Some(state) = &self.interrupt {
+            state.cancel_deadline();
+        }
+    }
+
+    /// Ends an interrupt (and cancels a pending deadline): calls run normally again. An
+    /// instance whose call was interrupted stays unusable (its guest stopped mid-way); new
+    /// instances and instances that were idle can be used.
+    pub fn clear_interrupt(&mut self) {
+        if let Some(state) = &self.interrupt {
+            state.clear();
+        }
+    }
+
+    fn interrupt_state(&self) -> Result<&Arc<InterruptState>, Error> {
+        self.interrupt.as_ref().ok_or_else(|| {
+            Error::Config(
+                "interruption is not enabled: build the engine with Config::interruptible".into(),
+            )
+        })
     }
 
     pub(crate) fn data_ptr(&mut self) -> *mut () {

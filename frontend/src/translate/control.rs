@@ -195,6 +195,7 @@ impl FuncTranslator<'_, '_> {
                 let target = self.threaded(relative_depth).unwrap_or(target);
                 let a = args(self.peekn(n));
                 let osr_ok = self.osr_possible(relative_depth, n);
+                self.interrupt_check_if_backward(&[target]);
                 self.tier_tick_if_backward(target, osr_ok);
                 self.builder.ins().jump(target, &a);
                 self.reachable = false;
@@ -205,6 +206,9 @@ impl FuncTranslator<'_, '_> {
                 let target = self.threaded(relative_depth).unwrap_or(target);
                 let a = args(self.peekn(n));
                 let next = self.builder.create_block();
+                // Checked whether or not the branch is taken: no block split, and an interrupt
+                // only fires one iteration earlier.
+                self.interrupt_check_if_backward(&[target]);
                 if self.ticks_backward_branch(target) {
                     // The tick runs only where the branch is taken: one that moves the call
                     // into OSR code resumes at the loop's header, which is right only then
@@ -230,11 +234,14 @@ impl FuncTranslator<'_, '_> {
                 let a = args(self.peekn(n));
                 let mut table = Vec::with_capacity(depths.len());
                 let mut target0 = None;
+                let mut targets = vec![default];
                 for d in depths {
                     let (target, _) = self.branch_to(d);
                     target0.get_or_insert(target);
+                    targets.push(target);
                     table.push(self.builder.func.dfg.block_call(target, &a));
                 }
+                self.interrupt_check_if_backward(&targets);
                 let default = self.builder.func.dfg.block_call(default, &a);
                 let jt = self
                     .builder

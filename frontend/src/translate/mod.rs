@@ -18,6 +18,7 @@ mod go_intrinsics;
 mod go_kernels;
 mod go_mulhi;
 mod go_sp;
+mod interrupt;
 mod memory;
 mod numeric;
 mod tier;
@@ -111,6 +112,9 @@ pub struct TranslateOptions {
     /// function `(vmctx, locals: ptr) -> results` that starts at the block the site names,
     /// with the wasm locals read from `locals` (see `tier.rs`).
     pub osr_entry: Option<u32>,
+    /// Check the interrupt flag (`vmctx::INTERRUPT`) at every backward branch, so that a host
+    /// can stop a guest that loops forever (see `interrupt.rs`). Off, the code has no check.
+    pub interrupt_checks: bool,
 }
 
 /// The `UserFuncName` namespace gojit uses for wasm functions (index = wasm function index).

@@ -152,6 +152,22 @@ impl Machine<'_> {
         }
     }
 
+    /// Whether the host has interrupted the store (checked at backward branches, as compiled
+    /// code with interrupt checks does; calls check the stack limit, which an interrupt raises).
+    #[inline]
+    fn interrupted(&self) -> bool {
+        // SAFETY: the live instance's vmctx; other threads write this word, so it is read
+        // atomically (see `vm::interrupt`).
+        unsafe {
+            std::sync::atomic::AtomicU64::from_ptr(
+                self.vmctx
+                    .add(gojit_frontend::vmctx::INTERRUPT as usize / 8),
+            )
+        }
+        .load(std::sync::atomic::Ordering::Relaxed)
+            != 0
+    }
+
     /// A backward branch to the loop at `site`: spends a unit of the budget; once the loop is
     /// hot, returns the optimized OSR entry to move the call into, if it is ready.
     fn back_edge(&self, site: u32) -> Option<*const u8> {
@@ -188,6 +204,9 @@ pub(crate) fn run(m: &Machine<'_>, f: &InterpFunc, frame: &mut [u64]) -> Result<
     macro_rules! take {
         ($t:expr) => {{
             let t: super::ops::BrTarget = $t;
+            if t.back_site != super::ops::BrTarget::FORWARD && m.interrupted() {
+                return Err(Trap::Interrupted);
+            }
             if t.back_site != super::ops::BrTarget::FORWARD
                 && let Some(code) = m.back_edge(t.back_site)
                 && t.height == 0

@@ -170,8 +170,12 @@ pub(crate) unsafe fn call_from_stub(
     f: &InterpFunc,
     regs: *mut u64,
 ) -> Result<(), Trap> {
-    // SAFETY: the live instance's vmctx.
-    let limit = unsafe { *vmctx.add(vmctx::STACK_LIMIT as usize / 8) } as usize;
+    // SAFETY: the live instance's vmctx; an interrupt writes this word from another thread, so
+    // it is read atomically (see `vm::interrupt`).
+    let limit = unsafe {
+        std::sync::atomic::AtomicU64::from_ptr(vmctx.add(vmctx::STACK_LIMIT as usize / 8))
+    }
+    .load(std::sync::atomic::Ordering::Relaxed) as usize;
     let here = &limit as *const usize as usize;
     if here < limit.saturating_add(STACK_MARGIN) {
         return Err(Trap::StackOverflow);

@@ -337,6 +337,10 @@ pub(crate) unsafe fn host_call_failed(
         Ok(Ok(())) => return,
         Ok(Err(HostError::Exit(code))) => Error::Exit(code),
         Ok(Err(HostError::Failed(m))) => Error::Host(format!("{}::{}: {m}", imp.module, imp.name)),
+        Ok(Err(HostError::Trap(trap))) => Error::Trap {
+            trap,
+            func: Some(format!("{}::{}", imp.module, imp.name)),
+        },
         Err(payload) => {
             let what = payload
                 .downcast_ref::<&str>()

@@ -102,6 +102,15 @@ impl<'a> CallerInstance<'a> {
         unsafe { &mut *self.inst }.call_export_nested(name, args)
     }
 
+    /// The store's interrupt handle (interruptible engines).
+    pub(crate) fn interrupt_handle(&self) -> Option<crate::InterruptHandle> {
+        // SAFETY: as in `call_export`; only reads the instance's interrupt state.
+        let inner = unsafe { &*self.inst };
+        inner.interrupt_state().map(|state| crate::InterruptHandle {
+            state: Arc::clone(state),
+        })
+    }
+
     /// The instance's linear memory as it is now (a nested call may have grown it).
     pub(crate) fn memory(&mut self) -> &'a mut [u8] {
         // SAFETY: as in `call_export`; the caller replaces its old view of memory with this one.

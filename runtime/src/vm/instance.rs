@@ -15,6 +15,7 @@
 use super::builtins;
 use super::go_scheduler::{GoScheduler, find_go_scheduler};
 use super::host_call::{RawHostFn, StderrHook};
+use super::interrupt::{InterruptState, VmctxPtr};
 use super::memory::LinearMemory;
 use super::signals::{self, Activation};
 use super::stack::GuestStack;
@@ -30,6 +31,7 @@ use gojit_frontend::module::ModuleInfo;
 use gojit_frontend::traps::Trap;
 use gojit_frontend::vmctx::{self, TableEntry};
 use std::rc::Rc;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicPtr, Ordering};
 
 /// How the guest coroutine ended: asked to finish (the instance is dropped), or a trap.
@@ -114,6 +116,17 @@ pub(crate) struct InstanceInner {
     /// Where the store's data records the guest's stderr (from the linker): a failing call's
     /// error carries what the call wrote.
     stderr: Option<StderrHook>,
+    /// The store's interrupt state (interruptible engines only), with this vmctx registered.
+    interrupt: Option<Arc<InterruptState>>,
+}
+
+impl Drop for InstanceInner {
+    fn drop(&mut self) {
+        // Before the vmctx is freed: no interrupt may write to it afterwards.
+        if let Some(state) = &self.interrupt {
+            state.unregister(VmctxPtr::new(self.vmctx.as_mut_ptr()));
+        }
+    }
 }
 
 impl InstanceInner {
@@ -124,6 +137,7 @@ impl InstanceInner {
         linker: &Linker<T>,
         max_pages: u64,
         data: *mut (),
+        interrupt: Option<Arc<InterruptState>>,
     ) -> Result<Box<InstanceInner>, Error> {
         let info = module.info.clone();
         let mut imports = Vec::with_capacity(info.imports.len());
@@ -198,9 +212,16 @@ impl InstanceInner {
             yielder: std::ptr::null(),
             stop: None,
             stderr: linker.stderr.clone().map(StderrHook::new::<T>),
+            interrupt: None,
         });
         inner.init_data(&info)?;
         inner.init_vmctx(&info);
+        if let Some(state) = interrupt {
+            // Registered before any guest code runs, so a deadline bounds the start function
+            // and `_initialize` too.
+            state.register(VmctxPtr::new(inner.vmctx.as_mut_ptr()));
+            inner.interrupt = Some(state);
+        }
         if let Some(start) = info.start {
             inner.call_index(start, &[], data)?;
         }
@@ -397,6 +418,26 @@ impl InstanceInner {
         }
     }
 
+    /// A stack overflow of an interrupted store is the interrupt: raising the stack limit is how
+    /// an interrupt stops function entries.
+    fn interrupted_error(&self, e: Error) -> Error {
+        match e {
+            Error::Trap {
+                trap: Trap::StackOverflow,
+                func,
+            } if self.interrupt.as_ref().is_some_and(|s| s.is_interrupted()) => Error::Trap {
+                trap: Trap::Interrupted,
+                func,
+            },
+            e => e,
+        }
+    }
+
+    /// The store's interrupt state, if the engine is interruptible.
+    pub(crate) fn interrupt_state(&self) -> Option<&Arc<InterruptState>> {
+        self.interrupt.as_ref()
+    }
+
     pub(crate) fn poison(&mut self, why: String) {
         self.poisoned.get_or_insert(why);
     }
@@ -420,7 +461,12 @@ impl InstanceInner {
         self.guest = None;
         let stack =
             GuestStack::new(self.module.engine.config.max_stack_bytes).map_err(Error::Resource)?;
-        self.set_word(vmctx::STACK_LIMIT, stack.limit_for_guest() as u64);
+        let limit = stack.limit_for_guest() as u64;
+        match &self.interrupt {
+            // Another thread may raise the limit to interrupt: the state owns the word.
+            Some(state) => state.set_stack_limit(VmctxPtr::new(self.vmctx.as_mut_ptr()), limit),
+            None => self.set_word(vmctx::STACK_LIMIT, limit),
+        }
         let guard = stack.guard();
         let stack_range = guard.start..stack_top(&stack);
         let vmctx_ptr = self.vmctx.as_mut_ptr();
@@ -514,6 +560,7 @@ impl InstanceInner {
                 "the guest coroutine finished unexpectedly".into(),
             )),
         };
+        let outcome = outcome.map_err(|e| self.interrupted_error(e));
         if let Err(e) = &outcome {
             self.poison(match e {
                 Error::Exit(_) => "exit".to_string(),

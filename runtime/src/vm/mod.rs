@@ -8,6 +8,7 @@ pub(crate) mod go_kernels;
 pub(crate) mod go_scheduler;
 pub(crate) mod host_call;
 pub(crate) mod instance;
+pub(crate) mod interrupt;
 pub(crate) mod lazy_stubs;
 pub(crate) mod memory;
 pub(crate) mod signals;

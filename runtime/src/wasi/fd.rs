@@ -9,14 +9,14 @@
 use super::abi::{Fdstat, fdflags, filetype, rights};
 use super::{
     Desc, Errno, GetCtx, I32, I64, Input, Output, WasiCtx, arg32, arg64, check_range, define,
-    read_iovecs,
+    define_waiting, read_iovecs,
 };
-use crate::{GuestMemory, Linker};
+use crate::{GuestMemory, InterruptHandle, Linker};
 use std::io::{self, IoSlice, Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::FileExt;
 
 pub(super) fn add<T: 'static>(linker: &mut Linker<T>, ctx: &impl GetCtx<T>) {
-    define(linker, ctx, "fd_read", &[I32, I32, I32, I32], fd_read);
+    define_waiting(linker, ctx, "fd_read", &[I32, I32, I32, I32], fd_read);
     define(linker, ctx, "fd_write", &[I32, I32, I32, I32], fd_write);
     define(
         linker,
@@ -114,22 +114,38 @@ fn gather<'m>(mem: &'m GuestMemory<'_>, iovs: &[(u32, u32)]) -> Vec<IoSlice<'m>>
 /// `O_NONBLOCK`): `EAGAIN` waits for readiness with poll(2) and retries, as wasmtime's blocking
 /// stream operations do. The guest never sees `EAGAIN` on stdio, consistent with stdio not
 /// reporting `NONBLOCK`.
-struct HostStream<'a>(&'a std::fs::File);
+/// An inherited host stream (stdin/stdout/stderr), with the store's interrupt wake descriptor
+/// when reads must end at an interrupt (see `vm::interrupt`).
+struct HostStream<'a>(&'a std::fs::File, Option<std::os::fd::BorrowedFd<'a>>);
 
 impl HostStream<'_> {
+    /// Waits until the stream is ready for `flags`; an error (`ErrorKind::TimedOut`) if the
+    /// store is interrupted first.
     fn wait(&self, flags: nix::poll::PollFlags) -> io::Result<()> {
         use std::os::fd::AsFd;
-        let mut fds = [nix::poll::PollFd::new(self.0.as_fd(), flags)];
-        match nix::poll::poll(&mut fds, nix::poll::PollTimeout::NONE) {
-            Ok(_) | Err(nix::errno::Errno::EINTR) => Ok(()),
-            Err(e) => Err(io::Error::from(e)),
+        let mut fds = vec![nix::poll::PollFd::new(self.0.as_fd(), flags)];
+        if let Some(wake) = self.1 {
+            fds.push(nix::poll::PollFd::new(wake, nix::poll::PollFlags::POLLIN));
         }
+        match nix::poll::poll(&mut fds, nix::poll::PollTimeout::NONE) {
+            Ok(_) | Err(nix::errno::Errno::EINTR) => {}
+            Err(e) => return Err(io::Error::from(e)),
+        }
+        if fds.get(1).is_some_and(|w| w.any().unwrap_or(false)) {
+            return Err(io::Error::new(io::ErrorKind::TimedOut, "interrupted"));
+        }
+        Ok(())
     }
 }
 
 impl Read for HostStream<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         loop {
+            if self.1.is_some() {
+                // A blocking read could not be interrupted: wait for data (or the interrupt)
+                // first.
+                self.wait(nix::poll::PollFlags::POLLIN)?;
+            }
             match (&*self.0).read(buf) {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     self.wait(nix::poll::PollFlags::POLLIN)?
@@ -196,7 +212,16 @@ fn write_stream(w: &mut dyn Write, mut bufs: &mut [IoSlice<'_>]) -> Result<u32, 
 /// read rights; `ENOTCONN` for a listening socket; `EFAULT` if the iovec array, a buffer or
 /// `nread` is outside memory (checked before reading); host errors mapped (`EIO`, ...).
 /// Go: `syscall.Read` (`syscall/fs_wasip1.go`), one iovec.
-fn fd_read(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, args: &[u64]) -> Result<(), Errno> {
+fn fd_read(
+    ctx: &mut WasiCtx,
+    mem: &mut GuestMemory<'_>,
+    args: &[u64],
+    interrupt: Option<&InterruptHandle>,
+) -> Result<(), Errno> {
+    let wake = match interrupt {
+        Some(h) => Some(h.wake_fd().map_err(Errno::from)?),
+        None => None,
+    };
     let (fd, iovs, niovs, nread) = (
         arg32(args, 0),
         arg32(args, 1),
@@ -207,7 +232,7 @@ fn fd_read(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, args: &[u64]) -> Result
     check_range(mem, nread, 4)?;
     let n = match ctx.fds.get_mut(fd)? {
         Desc::Input(Input::Host { file, .. }) => {
-            read_into(mem, &iovs, |b| HostStream(file).read(b))?
+            read_into(mem, &iovs, |b| HostStream(file, wake).read(b))?
         }
         Desc::Input(Input::Custom(r)) => read_into(mem, &iovs, |b| r.read(b))?,
         Desc::File(f) if f.readable => read_into(mem, &iovs, |b| (&f.file).read(b))?,
@@ -263,7 +288,7 @@ fn fd_write(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, args: &[u64]) -> Resul
         let mut bufs = gather(mem, &iovs);
         let n = match ctx.fds.get_mut(fd)? {
             Desc::Output(Output::Host { file, .. }) => {
-                write_stream(&mut HostStream(file), &mut bufs)?
+                write_stream(&mut HostStream(file, None), &mut bufs)?
             }
             Desc::Output(Output::Custom(w)) => {
                 let n = write_stream(w.as_mut(), &mut bufs)?;

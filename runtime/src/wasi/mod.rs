@@ -36,7 +36,7 @@ mod sock;
 pub use errno::Errno;
 
 use crate::ValType;
-use crate::{Caller, GuestMemory, HostError, Linker, StderrCapture};
+use crate::{Caller, GuestMemory, HostError, InterruptHandle, Linker, StderrCapture};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
@@ -503,6 +503,12 @@ impl FdTable {
 /// A WASI host function body: gets the context, the caller's memory and the argument slots.
 pub(crate) type WasiFn = fn(&mut WasiCtx, &mut GuestMemory<'_>, &[u64]) -> Result<(), Errno>;
 
+/// A WASI host function body that may block: also gets the store's interrupt handle (with an
+/// interruptible engine), whose wake descriptor it polls along with what it waits for. When
+/// the store is interrupted it returns (any errno); the guest then traps `Interrupted`.
+pub(crate) type WaitingWasiFn =
+    fn(&mut WasiCtx, &mut GuestMemory<'_>, &[u64], Option<&InterruptHandle>) -> Result<(), Errno>;
+
 /// `i32` parameter type.
 pub(crate) const I32: ValType = ValType::I32;
 /// `i64` parameter type.
@@ -541,6 +547,43 @@ pub(crate) fn define<T: 'static>(
                 Ok(()) => Errno::SUCCESS,
                 Err(errno) => errno,
             };
+            args[0] = u64::from(errno.0);
+            Ok(())
+        },
+    );
+}
+
+/// Like [`define`], for a body that may block (see [`WaitingWasiFn`]).
+pub(crate) fn define_waiting<T: 'static>(
+    linker: &mut Linker<T>,
+    ctx: &impl GetCtx<T>,
+    name: &'static str,
+    params: &[ValType],
+    body: WaitingWasiFn,
+) {
+    let get = *ctx;
+    let nparams = params.len();
+    linker.define(
+        MODULE,
+        name,
+        params,
+        &[I32],
+        move |caller: &mut Caller<'_, T>, args: &mut [u64]| {
+            if args.len() < nparams.max(1) {
+                return Err(HostError::Failed(format!(
+                    "{MODULE}::{name}: {} argument slots for {nparams} parameters",
+                    args.len()
+                )));
+            }
+            let interrupt = caller.interrupt_handle();
+            let (data, memory) = caller.data_and_memory();
+            let errno = match body(get(data), memory, args, interrupt.as_ref()) {
+                Ok(()) => Errno::SUCCESS,
+                Err(errno) => errno,
+            };
+            if interrupt.is_some_and(|h| h.is_interrupted()) {
+                return Err(HostError::Trap(crate::Trap::Interrupted));
+            }
             args[0] = u64::from(errno.0);
             Ok(())
         },

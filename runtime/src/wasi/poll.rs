@@ -7,14 +7,14 @@
 //! with individual subscriptions are reported in their events, never as the call's errno.
 
 use super::clock::{self, MONOTONIC, REALTIME};
-use super::{Desc, Errno, GetCtx, I32, Input, Output, WasiCtx, arg32, check_range, define};
-use crate::{GuestMemory, Linker};
+use super::{Desc, Errno, GetCtx, I32, Input, Output, WasiCtx, arg32, check_range, define_waiting};
+use crate::{GuestMemory, InterruptHandle, Linker};
 use nix::poll::{PollFd, PollFlags, PollTimeout};
 use std::os::fd::AsFd;
 use std::time::Duration;
 
 pub(super) fn add<T: 'static>(linker: &mut Linker<T>, ctx: &impl GetCtx<T>) {
-    define(
+    define_waiting(
         linker,
         ctx,
         "poll_oneoff",
@@ -162,7 +162,12 @@ fn file_remaining(file: &std::fs::File) -> Result<u64, Errno> {
 /// the same) or a subscription has an unknown tag; `EFAULT` if `in`, `out` (sized for
 /// `nsubscriptions` events) or `nevents` is outside memory — checked before waiting.
 /// Go: `runtime.usleep` (`runtime/os_wasip1.go`), `runtime.netpoll` (`runtime/netpoll_wasip1.go`).
-fn poll_oneoff(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, args: &[u64]) -> Result<(), Errno> {
+fn poll_oneoff(
+    ctx: &mut WasiCtx,
+    mem: &mut GuestMemory<'_>,
+    args: &[u64],
+    interrupt: Option<&InterruptHandle>,
+) -> Result<(), Errno> {
     let (in_ptr, out_ptr, nsubs, nevents_ptr) = (
         arg32(args, 0),
         arg32(args, 1),
@@ -183,7 +188,7 @@ fn poll_oneoff(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, args: &[u64]) -> Re
         .map(|sub| decode(ctx, sub, start))
         .collect::<Result<_, _>>()?;
 
-    let events = wait(ctx, &subs)?;
+    let events = wait(ctx, &subs, interrupt)?;
     for (i, e) in events.iter().enumerate() {
         mem.write(out_ptr + i as u32 * EVENT_SIZE, &e.encode())?;
     }
@@ -191,8 +196,18 @@ fn poll_oneoff(ctx: &mut WasiCtx, mem: &mut GuestMemory<'_>, args: &[u64]) -> Re
     Ok(())
 }
 
-/// Blocks until something in `subs` triggers; returns the events in subscription order.
-fn wait(ctx: &WasiCtx, subs: &[(u64, Wait)]) -> Result<Vec<Event>, Errno> {
+/// Blocks until something in `subs` triggers; returns the events in subscription order. With an
+/// interrupt handle, also returns (`EINTR`) once the store is interrupted.
+fn wait(
+    ctx: &WasiCtx,
+    subs: &[(u64, Wait)],
+    interrupt: Option<&InterruptHandle>,
+) -> Result<Vec<Event>, Errno> {
+    // Taken before the first check of the interrupt, so an interrupt after it makes it readable.
+    let wake = match interrupt {
+        Some(h) => Some(h.wake_fd().map_err(Errno::from)?),
+        None => None,
+    };
     let earliest = subs
         .iter()
         .filter_map(|(_, w)| match w {
@@ -212,6 +227,9 @@ fn wait(ctx: &WasiCtx, subs: &[(u64, Wait)]) -> Result<Vec<Event>, Errno> {
 
     let mut revents: Vec<Option<PollFlags>> = vec![None; subs.len()];
     loop {
+        if interrupt.is_some_and(|h| h.is_interrupted()) {
+            return Err(Errno::INTR);
+        }
         let now = clock::monotonic_now();
         // How long to block: not at all if something is ready or a deadline passed.
         let timeout_ns = if any_ready {
@@ -219,7 +237,7 @@ fn wait(ctx: &WasiCtx, subs: &[(u64, Wait)]) -> Result<Vec<Event>, Errno> {
         } else {
             earliest.map(|d| d.saturating_sub(now))
         };
-        if host.is_empty() {
+        if host.is_empty() && wake.is_none() {
             if let Some(ns) = timeout_ns.filter(|&ns| ns > 0) {
                 std::thread::sleep(Duration::from_nanos(ns));
                 continue;
@@ -239,6 +257,10 @@ fn wait(ctx: &WasiCtx, subs: &[(u64, Wait)]) -> Result<Vec<Event>, Errno> {
                     PollFlags::POLLOUT
                 };
                 fds.push(PollFd::new(borrowed, flags));
+            }
+            if let Some(w) = wake {
+                // Last, after the subscriptions `host` indexes.
+                fds.push(PollFd::new(w, PollFlags::POLLIN));
             }
             // poll(2) has millisecond granularity: round up so a clock never fires early.
             let timeout = match timeout_ns {

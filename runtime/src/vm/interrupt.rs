@@ -1,0 +1,284 @@
+//! Interrupting a store's guests: the state an [`crate::InterruptHandle`] shares with the store's
+//! instances, and the process-wide timer that carries out store deadlines.
+//!
+//! Compiled code of an interruptible engine checks vmctx's interrupt word at every backward
+//! branch, and every prologue already checks vmctx's stack limit. To interrupt, this module sets
+//! the word and raises the limit above any stack pointer in the vmctx of every live instance of
+//! the store, so the guest traps at its next loop iteration or call (the trap that comes from
+//! the limit is reported as `Interrupted`). The interpreter tier checks the same word at
+//! backward branches and the same limit at calls. A host function that blocks (WASI's
+//! `poll_oneoff`, a read of stdin) also polls [`InterruptState::wake_fd`], which becomes
+//! readable at the interrupt.
+//!
+//! Other threads write those two vmctx words, so the owning thread reads and writes them only
+//! atomically, and only through this module once the instance is registered.
+
+use gojit_frontend::vmctx;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::io::{PipeReader, PipeWriter, Read, Write};
+use std::os::fd::{AsFd, BorrowedFd};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, OnceLock, Weak};
+use std::time::Instant;
+
+/// The interrupt state of one store.
+#[derive(Default)]
+pub(crate) struct InterruptState {
+    /// Set once interrupted (until [`InterruptState::clear`]); written under `inner`'s lock.
+    requested: AtomicBool,
+    inner: Mutex<Registry>,
+    /// A pipe whose read end is readable while interrupted: made on first use, always under
+    /// `inner`'s lock, so that an interrupt either sees it and writes, or happened before the
+    /// waiter looked at `requested`.
+    wake: OnceLock<(PipeReader, PipeWriter)>,
+    /// Which deadline is current: a timer entry of another generation is stale.
+    deadline_generation: AtomicU64,
+}
+
+#[derive(Default)]
+struct Registry {
+    /// The vmctx of every live instance of the store, with its stack limit when not interrupted.
+    instances: Vec<Registered>,
+}
+
+struct Registered {
+    vmctx: VmctxPtr,
+    stack_limit: u64,
+}
+
+/// A registered instance's vmctx.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct VmctxPtr(*mut u64);
+
+// SAFETY: the pointer is only dereferenced (atomically, through `word`) while the instance is
+// registered, i.e. alive: the instance unregisters before its vmctx is freed, under the same
+// lock every writer holds.
+unsafe impl Send for VmctxPtr {}
+
+impl VmctxPtr {
+    /// The vmctx block at `p` (of an instance that registers it before any other thread can
+    /// see it, and unregisters it before freeing it).
+    pub(crate) fn new(p: *mut u64) -> VmctxPtr {
+        VmctxPtr(p)
+    }
+
+    /// The vmctx word at byte `offset`, as an atomic.
+    ///
+    /// # Safety
+    /// The instance must be alive (registered) and `offset` a word of its vmctx.
+    unsafe fn word(&self, offset: i32) -> &AtomicU64 {
+        // SAFETY: per the contract, the word exists and lives as long as the registration; it
+        // is 8-byte aligned (vmctx is a `[u64]`), and every access to it from the host is
+        // atomic (this module), while compiled code only loads it.
+        unsafe { AtomicU64::from_ptr(self.0.add(offset as usize / 8)) }
+    }
+}
+
+impl Registered {
+    /// Writes the interrupt word and the stack limit for the interrupt state `interrupted`.
+    fn apply(&self, interrupted: bool) {
+        let (flag, limit) = if interrupted {
+            (1, vmctx::INTERRUPTED_STACK_LIMIT)
+        } else {
+            (0, self.stack_limit)
+        };
+        // SAFETY: registered, so alive; both offsets are vmctx words.
+        unsafe {
+            self.vmctx
+                .word(vmctx::INTERRUPT)
+                .store(flag, Ordering::Relaxed);
+            self.vmctx
+                .word(vmctx::STACK_LIMIT)
+                .store(limit, Ordering::Relaxed);
+        }
+    }
+}
+
+impl InterruptState {
+    /// Registers an instance's vmctx (with no stack limit yet: the guest stack comes at the
+    /// first call); an interrupted store's new instance starts interrupted.
+    pub(crate) fn register(&self, vmctx: VmctxPtr) {
+        let mut reg = self.lock();
+        let r = Registered {
+            vmctx,
+            stack_limit: 0,
+        };
+        r.apply(self.requested.load(Ordering::Relaxed));
+        reg.instances.push(r);
+    }
+
+    /// Forgets an instance's vmctx, before it is freed.
+    pub(crate) fn unregister(&self, vmctx: VmctxPtr) {
+        self.lock().instances.retain(|r| r.vmctx != vmctx);
+    }
+
+    /// Sets a registered instance's stack limit (applied unless the store is interrupted).
+    pub(crate) fn set_stack_limit(&self, vmctx: VmctxPtr, limit: u64) {
+        let mut reg = self.lock();
+        let interrupted = self.requested.load(Ordering::Relaxed);
+        if let Some(r) = reg.instances.iter_mut().find(|r| r.vmctx == vmctx) {
+            r.stack_limit = limit;
+            r.apply(interrupted);
+        }
+    }
+
+    /// Interrupts every guest of the store, now and until [`InterruptState::clear`].
+    pub(crate) fn interrupt(&self) {
+        let reg = self.lock();
+        self.requested.store(true, Ordering::SeqCst);
+        for r in &reg.instances {
+            r.apply(true);
+        }
+        if let Some((_, writer)) = self.wake.get() {
+            // A full pipe is readable already; nothing else can fail for an open pipe.
+            let _ = (&*writer).write(&[1]);
+        }
+    }
+
+    /// Whether the store is interrupted.
+    pub(crate) fn is_interrupted(&self) -> bool {
+        self.requested.load(Ordering::SeqCst)
+    }
+
+    /// Ends an interrupt (and cancels a pending deadline): later calls run normally.
+    pub(crate) fn clear(&self) {
+        self.deadline_generation.fetch_add(1, Ordering::SeqCst);
+        let reg = self.lock();
+        self.requested.store(false, Ordering::SeqCst);
+        for r in &reg.instances {
+            r.apply(false);
+        }
+        if let Some((reader, _)) = self.wake.get() {
+            // Non-blocking: reads until the pipe is empty.
+            let mut buf = [0u8; 64];
+            while matches!((&*reader).read(&mut buf), Ok(n) if n > 0) {}
+        }
+    }
+
+    /// A descriptor that is readable while the store is interrupted, for host functions that
+    /// block in `poll(2)`: poll it along with what they wait for. Check
+    /// [`InterruptState::is_interrupted`] after taking it, before blocking.
+    pub(crate) fn wake_fd(&self) -> std::io::Result<BorrowedFd<'_>> {
+        let _reg = self.lock();
+        if self.wake.get().is_none() {
+            let (reader, mut writer) = std::io::pipe()?;
+            nix::fcntl::fcntl(
+                &reader,
+                nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK),
+            )?;
+            nix::fcntl::fcntl(
+                &writer,
+                nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK),
+            )?;
+            if self.requested.load(Ordering::SeqCst) {
+                let _ = writer.write(&[1]);
+            }
+            let _ = self.wake.set((reader, writer));
+        }
+        Ok(self.wake.get().expect("set above").0.as_fd())
+    }
+
+    /// Interrupts the store at `when` (replacing an earlier deadline).
+    pub(crate) fn set_deadline(self: &Arc<Self>, when: Instant) {
+        let generation = self.deadline_generation.fetch_add(1, Ordering::SeqCst) + 1;
+        timer().add(when, generation, Arc::downgrade(self));
+    }
+
+    /// Cancels a pending deadline.
+    pub(crate) fn cancel_deadline(&self) {
+        self.deadline_generation.fetch_add(1, Ordering::SeqCst);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Registry> {
+        // A panic while holding the lock leaves the registry consistent (each step is one
+        // push, retain or atomic store), so a poisoned lock is still usable.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The process-wide deadline timer: one thread, started by the first deadline, that interrupts
+/// stores whose deadline has come. Stores hold no reference to it; it holds only weak references
+/// to theirs, so a dropped store's entry is discarded when it comes due.
+struct Timer {
+    queue: Mutex<BinaryHeap<Reverse<Entry>>>,
+    changed: Condvar,
+}
+
+struct Entry {
+    when: Instant,
+    generation: u64,
+    state: Weak<InterruptState>,
+}
+
+impl PartialEq for Entry {
+    fn eq(&self, other: &Self) -> bool {
+        self.when == other.when
+    }
+}
+impl Eq for Entry {}
+impl PartialOrd for Entry {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Entry {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.when.cmp(&other.when)
+    }
+}
+
+fn timer() -> &'static Timer {
+    static TIMER: OnceLock<&'static Timer> = OnceLock::new();
+    TIMER.get_or_init(|| {
+        let t: &'static Timer = Box::leak(Box::new(Timer {
+            queue: Mutex::new(BinaryHeap::new()),
+            changed: Condvar::new(),
+        }));
+        std::thread::Builder::new()
+            .name("gojit-deadlines".into())
+            .spawn(move || t.run())
+            .expect("spawning the deadline timer thread");
+        t
+    })
+}
+
+impl Timer {
+    fn add(&self, when: Instant, generation: u64, state: Weak<InterruptState>) {
+        let mut q = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+        let earliest = q.peek().is_none_or(|Reverse(e)| when < e.when);
+        q.push(Reverse(Entry {
+            when,
+            generation,
+            state,
+        }));
+        if earliest {
+            self.changed.notify_one();
+        }
+    }
+
+    fn run(&self) {
+        let mut q = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            let now = Instant::now();
+            while q.peek().is_some_and(|Reverse(e)| e.when <= now) {
+                let Reverse(e) = q.pop().expect("peeked");
+                if let Some(state) = e.state.upgrade()
+                    && state.deadline_generation.load(Ordering::SeqCst) == e.generation
+                {
+                    state.interrupt();
+                }
+            }
+            q = match q.peek().map(|Reverse(e)| e.when) {
+                Some(next) => {
+                    let wait = next.saturating_duration_since(Instant::now());
+                    self.changed
+                        .wait_timeout(q, wait)
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0
+                }
+                None => self.changed.wait(q).unwrap_or_else(|e| e.into_inner()),
+            };
+        }
+    }
+}

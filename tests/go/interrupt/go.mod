@@ -1,0 +1,3 @@
+module gojit.test/interrupt
+
+go 1.27
