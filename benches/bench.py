@@ -115,7 +115,7 @@ STARTUP_QUICK = [("hello", "bench:prog"), ("encoding/json", "encoding/json")]
 
 GOJIT_CACHE_ROOT = [OUT / "cache" / "gojit" / "unknown"]  # set by discover_engines
 
-ENGINE_ORDER = ["native", "gojit", "gojit-eager", "wasmtime", "node", "node-js", "wasmi"]
+ENGINE_ORDER = ["native", "gojit", "gojit-timeout", "gojit-eager", "wasmtime", "node", "node-js", "wasmi"]
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -348,6 +348,9 @@ def discover_engines(args, builder: Builder):
         engines["gojit-optimized"] = Engine("gojit-optimized", "wasip1", [str(gojit), "run"],
                                             {"GOJIT_TIERS": "optimized",
                                              "GOJIT_CACHE_DIR": str(cache / "optimized")})
+        # Interruption enabled with a deadline that never fires (issue 15: its cost).
+        engines["gojit-timeout"] = Engine("gojit-timeout", "wasip1", [str(gojit), "run", "--timeout", "10h"],
+                                          {"GOJIT_CACHE_DIR": str(cache / "timeout")})
         if args.opt_variants:
             for opt in ["none", *gojit_opt_names()]:
                 name = f"gojit[{opt}]"

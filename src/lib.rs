@@ -2,7 +2,8 @@
 //! Cranelift.
 //!
 //! This crate is the façade over the workspace: the embedding API of `gojit-runtime`
-//! ([`Engine`], [`Module`], [`Linker`], [`Instance`], [`Val`], [`Error`]), the WASI host module
+//! ([`Engine`], [`Module`], [`Linker`], [`Instance`], [`Snapshot`], [`InterruptHandle`], [`Val`],
+//! [`Error`]), the WASI host module
 //! ([`wasi`]), and the `gojit` command-line tool (`src/main.rs`).
 //!
 //! ```no_run
@@ -24,8 +25,8 @@
 
 pub use gojit_runtime::{
     CallMode, Caller, CompileStats, Config, DEFAULT_STACK_BYTES, Engine, Error, Func, FuncType,
-    GuestMemory, HostError, HostFunc, IDLE_ROUND_LIMIT, Instance, IntoFunc, Linker,
-    MAX_STACK_BYTES, MIN_STACK_BYTES, MemoryAccessError, Module, StderrCapture, Store, StringError,
-    Tiers, Trap, TypedFunc, Val, ValType, WasmParams, WasmResults, WasmTy, default_cache_dir,
-    read_module_file, translate_options, wasi,
+    GuestMemory, HostError, HostFunc, IDLE_ROUND_LIMIT, Instance, InterruptHandle, IntoFunc,
+    Linker, MAX_STACK_BYTES, MIN_STACK_BYTES, MemoryAccessError, Module, Snapshot, StderrCapture,
+    Store, StringError, Tiers, Trap, TypedFunc, Val, ValType, WasmParams, WasmResults, WasmTy,
+    default_cache_dir, read_module_file, translate_options, wasi,
 };

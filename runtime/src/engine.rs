@@ -16,6 +16,8 @@ pub struct Engine {
     pub(crate) compiler: Arc<Compiler>,
     /// The baseline tier (used only by lazy compilation, unless `Tiers::Optimized`).
     pub(crate) baseline: Arc<Compiler>,
+    /// Guest stacks of dropped instances, for the next ones.
+    pub(crate) stacks: Arc<crate::vm::stack::StackPool>,
 }
 
 impl Engine {
@@ -46,7 +48,15 @@ impl Engine {
             baseline: true,
             ..opts
         })?);
+        // Two idle stacks per core: enough for a thread per core creating and dropping
+        // instances; each is only address space plus the pages its last guest touched.
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let stacks = Arc::new(crate::vm::stack::StackPool::new(
+            config.max_stack_bytes,
+            2 * cores,
+        ));
         Ok(Engine {
+            stacks,
             config: Arc::new(config),
             compiler: Arc::new(compiler),
             baseline,

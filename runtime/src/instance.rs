@@ -43,11 +43,7 @@ impl Instance {
             data,
             store.interrupt.clone(),
         )?;
-        store.instances.push(inner);
-        Ok(Instance {
-            store: store.id,
-            index: store.instances.len() - 1,
-        })
+        Ok(store.push_instance(inner))
     }
 
     /// Calls export `name` with untyped values, in the store's call mode.

@@ -4,7 +4,7 @@
 //!
 //! Layers, from the top:
 //! - the public API, one type (or one tight family) per file: `config`, `engine`, `module`,
-//!   `store`, `instance`, `interrupt`, `func`, `val`, `linker`, `caller`, `error` — all
+//!   `store`, `instance`, `snapshot`, `interrupt`, `func`, `val`, `linker`, `caller`, `error` — all
 //!   `#![forbid(unsafe_code)]`;
 //! - `wasi`: the `wasi_snapshot_preview1` host module, written against the public API only;
 //! - the tiering layer: `code` (a module's compiled code, tier-up, the code cache), `interp`
@@ -27,6 +27,7 @@ mod interp;
 mod interrupt;
 mod linker;
 mod module;
+mod snapshot;
 mod store;
 mod val;
 mod vm;
@@ -48,6 +49,7 @@ pub use instance::Instance;
 pub use interrupt::InterruptHandle;
 pub use linker::{HostFunc, HostReturn, IntoFunc, Linker, StderrCapture};
 pub use module::{Module, read_module_file};
+pub use snapshot::Snapshot;
 pub use store::Store;
 pub use val::{Val, WasmParams, WasmResults, WasmTy};
 

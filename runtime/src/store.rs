@@ -139,6 +139,24 @@ impl<T: 'static> Store<T> {
         (&mut *self.data as *mut T).cast()
     }
 
+    pub(crate) fn inner_ref(&self, instance: &Instance) -> Result<&InstanceInner, Error> {
+        if instance.store != self.id {
+            return Err(Error::Call(
+                "instance used with a store it does not belong to".into(),
+            ));
+        }
+        Ok(&self.instances[instance.index])
+    }
+
+    /// Adds an instance and returns its handle.
+    pub(crate) fn push_instance(&mut self, inner: Box<InstanceInner>) -> Instance {
+        self.instances.push(inner);
+        Instance {
+            store: self.id,
+            index: self.instances.len() - 1,
+        }
+    }
+
     pub(crate) fn inner(&mut self, instance: &Instance) -> Result<&mut InstanceInner, Error> {
         if instance.store != self.id {
             return Err(Error::Call(

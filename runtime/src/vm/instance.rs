@@ -15,6 +15,7 @@
 use super::builtins;
 use super::go_scheduler::{GoScheduler, find_go_scheduler};
 use super::host_call::{RawHostFn, StderrHook};
+use super::image::MemoryImage;
 use super::interrupt::{InterruptState, VmctxPtr};
 use super::memory::LinearMemory;
 use super::signals::{self, Activation};
@@ -31,8 +32,8 @@ use gojit_frontend::module::ModuleInfo;
 use gojit_frontend::traps::Trap;
 use gojit_frontend::vmctx::{self, TableEntry};
 use std::rc::Rc;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicPtr, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// How the guest coroutine ended: asked to finish (the instance is dropped), or a trap.
 #[derive(Debug, Clone, Copy)]
@@ -69,12 +70,14 @@ struct Guest {
     activation: Activation,
 }
 
-impl Drop for Guest {
-    fn drop(&mut self) {
+impl Guest {
+    /// Ends the coroutine and returns its stack for reuse (`None` if it never ran).
+    fn finish(mut self) -> Option<GuestStack> {
         if self.co.started() && !self.co.done() {
             // Suspended in its idle loop: let it return normally instead of unwinding its stack.
             let _ = self.co.resume(std::ptr::null());
         }
+        self.co.done().then(|| self.co.into_stack())
     }
 }
 
@@ -118,6 +121,8 @@ pub(crate) struct InstanceInner {
     stderr: Option<StderrHook>,
     /// The store's interrupt state (interruptible engines only), with this vmctx registered.
     interrupt: Option<Arc<InterruptState>>,
+    /// The snapshot this instance was made from: its memory goes back to the snapshot's pool.
+    snapshot: Option<Arc<Frozen>>,
 }
 
 impl Drop for InstanceInner {
@@ -125,6 +130,12 @@ impl Drop for InstanceInner {
         // Before the vmctx is freed: no interrupt may write to it afterwards.
         if let Some(state) = &self.interrupt {
             state.unregister(VmctxPtr::new(self.vmctx.as_mut_ptr()));
+        }
+        if let Some(stack) = self.guest.take().and_then(Guest::finish) {
+            self.module.engine.stacks.give_back(stack);
+        }
+        if let (Some(frozen), Some(memory)) = (self.snapshot.take(), self.memory.take()) {
+            frozen.recycle(memory);
         }
     }
 }
@@ -140,27 +151,7 @@ impl InstanceInner {
         interrupt: Option<Arc<InterruptState>>,
     ) -> Result<Box<InstanceInner>, Error> {
         let info = module.info.clone();
-        let mut imports = Vec::with_capacity(info.imports.len());
-        for (i, imp) in info.imports.iter().enumerate() {
-            let Some(f) = linker.get(&imp.module, &imp.name) else {
-                return Err(Error::Link(format!(
-                    "unknown import {}::{}",
-                    imp.module, imp.name
-                )));
-            };
-            let want = info.func_type(i as u32);
-            if f.params() != want.params || f.results() != want.results {
-                let have = gojit_frontend::module::FuncType {
-                    params: f.params().to_vec(),
-                    results: f.results().to_vec(),
-                };
-                return Err(Error::Link(format!(
-                    "import {}::{} has type {want} in the module but {have} in the host",
-                    imp.module, imp.name
-                )));
-            }
-            imports.push(f.raw.clone());
-        }
+        let imports = link(&info, linker)?;
 
         let memory = match info.memory {
             Some(m) => {
@@ -195,8 +186,40 @@ impl InstanceInner {
                 };
             }
         }
-        let scheduler = find_go_scheduler(&info);
-        let mut inner = Box::new(InstanceInner {
+        let mut inner = Self::assemble(
+            module,
+            linker,
+            memory,
+            table,
+            imports,
+            find_go_scheduler(&info),
+            data,
+        );
+        inner.init_data(&info)?;
+        inner.init_vmctx(&info);
+        inner.register_interrupt(interrupt);
+        if let Some(start) = info.start {
+            inner.call_index(start, &[], data)?;
+        }
+        if let Some(init) = info.exported_func("_initialize") {
+            inner.call_index(init, &[], data)?;
+        }
+        inner.initialized = true;
+        Ok(inner)
+    }
+
+    /// The instance around its parts, not yet initialized (vmctx zero).
+    fn assemble<T: 'static>(
+        module: &Module,
+        linker: &Linker<T>,
+        memory: Option<LinearMemory>,
+        table: Box<[TableEntry]>,
+        imports: Vec<RawHostFn>,
+        scheduler: Option<GoScheduler>,
+        data: *mut (),
+    ) -> Box<InstanceInner> {
+        let info = &module.info;
+        Box::new(InstanceInner {
             module: module.clone(),
             vmctx: vec![0u64; vmctx::size(info.globals.len() as u32) / 8].into_boxed_slice(),
             table,
@@ -213,21 +236,91 @@ impl InstanceInner {
             stop: None,
             stderr: linker.stderr.clone().map(StderrHook::new::<T>),
             interrupt: None,
-        });
-        inner.init_data(&info)?;
-        inner.init_vmctx(&info);
+            snapshot: None,
+        })
+    }
+
+    /// Registers the vmctx with the store's interrupt state, before any guest code runs (so a
+    /// deadline bounds the start function and `_initialize` too).
+    fn register_interrupt(&mut self, interrupt: Option<Arc<InterruptState>>) {
         if let Some(state) = interrupt {
-            // Registered before any guest code runs, so a deadline bounds the start function
-            // and `_initialize` too.
-            state.register(VmctxPtr::new(inner.vmctx.as_mut_ptr()));
-            inner.interrupt = Some(state);
+            state.register(VmctxPtr::new(self.vmctx.as_mut_ptr()));
+            self.interrupt = Some(state);
         }
-        if let Some(start) = info.start {
-            inner.call_index(start, &[], data)?;
+    }
+
+    /// Freezes this instance's state (memory, globals, table) for [`InstanceInner::restore`].
+    /// The instance must be idle: between calls, not unusable.
+    pub(crate) fn capture(&self) -> Result<Frozen, Error> {
+        if let Some(why) = &self.poisoned {
+            return Err(Error::Call(format!(
+                "cannot snapshot an instance unusable after an earlier {why}"
+            )));
         }
-        if let Some(init) = info.exported_func("_initialize") {
-            inner.call_index(init, &[], data)?;
+        if !self.yielder.is_null() {
+            return Err(Error::Call(
+                "cannot snapshot an instance inside a call".into(),
+            ));
         }
+        let image = match &self.memory {
+            Some(m) => Some(MemoryImage::new(m.bytes()).map_err(Error::Resource)?),
+            None => None,
+        };
+        let globals = (0..self.module.info.globals.len() as u32)
+            .map(|i| self.global_word(i))
+            .collect();
+        Ok(Frozen {
+            module: self.module.clone(),
+            image,
+            max_pages: self.memory.as_ref().map_or(0, LinearMemory::max_pages),
+            globals,
+            table: self.table.clone(),
+            scheduler: self.scheduler,
+            idle_memories: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// A new instance in the state `frozen` recorded, with `linker`'s host functions: memory
+    /// mapped copy-on-write from the image (at most `max_pages`, and at most the frozen
+    /// instance's own maximum), globals and table as they were. Runs nothing.
+    pub(crate) fn restore<T: 'static>(
+        frozen: &Arc<Frozen>,
+        linker: &Linker<T>,
+        max_pages: u64,
+        data: *mut (),
+        interrupt: Option<Arc<InterruptState>>,
+    ) -> Result<Box<InstanceInner>, Error> {
+        let module = &frozen.module;
+        let info = module.info.clone();
+        let imports = link(&info, linker)?;
+        let memory = match &frozen.image {
+            Some(image) => {
+                let max = frozen.max_pages.min(max_pages);
+                if image.len() > max * gojit_frontend::vmctx::PAGE_SIZE {
+                    return Err(Error::Resource(format!(
+                        "the snapshot's memory ({} pages) exceeds the store's limit of {max} pages",
+                        image.len() / gojit_frontend::vmctx::PAGE_SIZE
+                    )));
+                }
+                Some(frozen.memory(image, max).map_err(Error::Resource)?)
+            }
+            None => None,
+        };
+        let mut inner = Self::assemble(
+            module,
+            linker,
+            memory,
+            frozen.table.clone(),
+            imports,
+            frozen.scheduler,
+            data,
+        );
+        inner.init_vmctx(&info);
+        for (i, &g) in frozen.globals.iter().enumerate() {
+            inner.set_word(vmctx::global(i as u32), g);
+        }
+        inner.register_interrupt(interrupt);
+        inner.snapshot = Some(Arc::clone(frozen));
         inner.initialized = true;
         Ok(inner)
     }
@@ -458,9 +551,10 @@ impl InstanceInner {
     #[cold]
     #[inline(never)]
     fn start_guest(&mut self) -> Result<(), Error> {
-        self.guest = None;
-        let stack =
-            GuestStack::new(self.module.engine.config.max_stack_bytes).map_err(Error::Resource)?;
+        if let Some(stack) = self.guest.take().and_then(Guest::finish) {
+            self.module.engine.stacks.give_back(stack);
+        }
+        let stack = self.module.engine.stacks.take().map_err(Error::Resource)?;
         let limit = stack.limit_for_guest() as u64;
         match &self.interrupt {
             // Another thread may raise the limit to interrupt: the state owns the word.
@@ -574,6 +668,93 @@ impl InstanceInner {
 /// The signature of an entry trampoline (`gojit_jit::Compiler::compile_entry_trampoline`):
 /// `(vmctx, callee, args)`.
 type EntryFn = extern "C" fn(*mut u64, *const u8, *mut u64);
+
+/// The host functions `linker` binds to `info`'s imports, checked against their types.
+fn link<T: 'static>(info: &ModuleInfo, linker: &Linker<T>) -> Result<Vec<RawHostFn>, Error> {
+    let mut imports = Vec::with_capacity(info.imports.len());
+    for (i, imp) in info.imports.iter().enumerate() {
+        let Some(f) = linker.get(&imp.module, &imp.name) else {
+            return Err(Error::Link(format!(
+                "unknown import {}::{}",
+                imp.module, imp.name
+            )));
+        };
+        let want = info.func_type(i as u32);
+        if f.params() != want.params || f.results() != want.results {
+            let have = gojit_frontend::module::FuncType {
+                params: f.params().to_vec(),
+                results: f.results().to_vec(),
+            };
+            return Err(Error::Link(format!(
+                "import {}::{} has type {want} in the module but {have} in the host",
+                imp.module, imp.name
+            )));
+        }
+        imports.push(f.raw.clone());
+    }
+    Ok(imports)
+}
+
+/// An instance's state as [`InstanceInner::capture`] froze it.
+pub(crate) struct Frozen {
+    pub(crate) module: Module,
+    image: Option<MemoryImage>,
+    max_pages: u64,
+    globals: Box<[u64]>,
+    table: Box<[TableEntry]>,
+    scheduler: Option<GoScheduler>,
+    /// Memories of dropped instances, reset to the image (see [`Frozen::recycle`]).
+    idle_memories: Mutex<Vec<LinearMemory>>,
+}
+
+/// Most reset memories a snapshot keeps for its next instances. Each is an 8 GiB reservation
+/// holding no private pages once reset (its page tables remain).
+const MAX_IDLE_MEMORIES: usize = 64;
+
+impl Frozen {
+    /// A memory holding the image, at most `max_pages`: a reset one from the pool when its
+    /// maximum matches, else a new mapping.
+    fn memory(&self, image: &MemoryImage, max_pages: u64) -> Result<LinearMemory, String> {
+        let reused = {
+            let mut idle = self.idle_memories.lock().unwrap_or_else(|e| e.into_inner());
+            match idle.last() {
+                Some(m) if m.max_pages() == max_pages => idle.pop(),
+                _ => None,
+            }
+        };
+        match reused {
+            Some(m) => Ok(m),
+            None => LinearMemory::with_image(image, max_pages),
+        }
+    }
+
+    /// Takes back the memory of a dropped instance made from this snapshot: resets it to the
+    /// image (every page the instance wrote is discarded, memory it grew becomes inaccessible
+    /// again) and keeps it for the next instance, or frees it if that fails or the pool is full.
+    fn recycle(&self, mut memory: LinearMemory) {
+        let Some(image) = &self.image else { return };
+        if self
+            .idle_memories
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .len()
+            >= MAX_IDLE_MEMORIES
+        {
+            return;
+        }
+        if memory.reset_to_image(image).is_ok() {
+            self.idle_memories
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(memory);
+        }
+    }
+
+    /// Bytes of linear memory in the snapshot.
+    pub(crate) fn memory_len(&self) -> u64 {
+        self.image.as_ref().map_or(0, MemoryImage::len)
+    }
+}
 
 fn stack_top(s: &GuestStack) -> usize {
     use corosensei::stack::Stack;

@@ -60,6 +60,82 @@ impl LinearMemory {
         Ok(mem)
     }
 
+    /// A memory whose contents start as `image` (mapped copy-on-write, see
+    /// [`super::image`]) and that may grow to `max_pages`.
+    ///
+    /// # Errors
+    /// As [`LinearMemory::new`], or if the image cannot be mapped.
+    pub(crate) fn with_image(
+        image: &super::image::MemoryImage,
+        max_pages: u64,
+    ) -> Result<LinearMemory, String> {
+        let mut mem = LinearMemory::new(0, Some(max_pages))?;
+        if image.len() > mem.max_pages * PAGE_SIZE {
+            return Err(format!(
+                "the memory image ({} bytes) exceeds the maximum of {} pages",
+                image.len(),
+                mem.max_pages
+            ));
+        }
+        image.map_into(&mut mem)?;
+        // The mapping made exactly the image accessible (invariant (2) above holds: the rest
+        // of the reservation is still PROT_NONE).
+        mem.size = image.len();
+        Ok(mem)
+    }
+
+    /// Resets a memory made by [`LinearMemory::with_image`] to `image`: discards every page
+    /// written since (`MADV_DONTNEED` on a private file mapping drops the private copies, so
+    /// the next access reads the image again; on the anonymous part beyond the image it drops
+    /// the pages, which read as zero next time) and makes what the memory grew beyond the image
+    /// inaccessible again.
+    ///
+    /// SANDBOX-CRITICAL: an instance's writes must never reach the next one. Only a memory whose
+    /// first `image.len()` bytes map `image` (which is never written) may be reset this way.
+    ///
+    /// # Errors
+    /// A message if a system call fails; the memory must then be dropped, not reused.
+    pub(crate) fn reset_to_image(
+        &mut self,
+        image: &super::image::MemoryImage,
+    ) -> Result<(), String> {
+        use rustix::mm::{Advice, madvise};
+        let len = image.len();
+        if self.size < len {
+            return Err("the memory is smaller than its image".into());
+        }
+        // SAFETY: [base, base+size) is this memory's accessible range, which nothing references
+        // (the instance is gone and `&mut self` is unique); discarding its pages changes only
+        // its contents, to the image's (first `len` bytes) and zeros (the rest).
+        unsafe {
+            madvise(
+                self.base.as_ptr().cast(),
+                self.size as usize,
+                Advice::LinuxDontNeed,
+            )
+        }
+        .map_err(|e| format!("cannot reset linear memory: {e}"))?;
+        if self.size > len {
+            // SAFETY: [base+len, base+size) lies inside the reservation, beyond the image
+            // mapping; PROT_NONE restores invariant (2) for the accessible size `len`.
+            unsafe {
+                mprotect(
+                    self.base.as_ptr().add(len as usize).cast(),
+                    (self.size - len) as usize,
+                    MprotectFlags::empty(),
+                )
+            }
+            .map_err(|e| format!("cannot reset linear memory: {e}"))?;
+        }
+        self.size = len;
+        Ok(())
+    }
+
+    /// The most pages this memory may grow to.
+    pub(crate) fn max_pages(&self) -> u64 {
+        self.max_pages
+    }
+
     fn set_size(&mut self, new_size: u64) -> Result<(), String> {
         if new_size > self.size {
             // SAFETY: [base+size, base+new_size) lies inside our reservation (new_size ≤ 4 GiB <
@@ -117,6 +193,11 @@ impl LinearMemory {
         unsafe { std::slice::from_raw_parts_mut(self.base.as_ptr(), self.size as usize) }
     }
 }
+
+// SAFETY: a `LinearMemory` owns its reservation exclusively (no other value maps or references
+// it), and nothing about a mapping is tied to the thread that made it, so it may move to
+// another thread (a snapshot's pool of reset memories is shared by the threads that use it).
+unsafe impl Send for LinearMemory {}
 
 impl Drop for LinearMemory {
     fn drop(&mut self) {

@@ -7,6 +7,7 @@ pub(crate) mod go_helpers;
 pub(crate) mod go_kernels;
 pub(crate) mod go_scheduler;
 pub(crate) mod host_call;
+pub(crate) mod image;
 pub(crate) mod instance;
 pub(crate) mod interrupt;
 pub(crate) mod lazy_stubs;

@@ -70,6 +70,49 @@ impl GuestStack {
     }
 }
 
+/// Guest stacks of finished coroutines, kept for the next instance of the engine: taking one
+/// costs no `mmap`/`mprotect`, and its touched pages need no new page faults. Stacks hold no
+/// guest-visible state (wasm cannot address its native stack), so reuse across instances leaks
+/// nothing.
+pub(crate) struct StackPool {
+    idle: std::sync::Mutex<Vec<GuestStack>>,
+    /// Usable size of every stack in the pool.
+    size: usize,
+    /// Most stacks kept idle.
+    max_idle: usize,
+}
+
+impl StackPool {
+    /// A pool of stacks of `size` usable bytes, keeping at most `max_idle`.
+    pub(crate) fn new(size: usize, max_idle: usize) -> StackPool {
+        StackPool {
+            idle: std::sync::Mutex::new(Vec::new()),
+            size,
+            max_idle,
+        }
+    }
+
+    /// An idle stack, or a new one.
+    ///
+    /// # Errors
+    /// As [`GuestStack::new`].
+    pub(crate) fn take(&self) -> Result<GuestStack, String> {
+        let reused = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        match reused {
+            Some(s) => Ok(s),
+            None => GuestStack::new(self.size),
+        }
+    }
+
+    /// Returns a stack whose coroutine has finished (dropped if the pool is full).
+    pub(crate) fn give_back(&self, stack: GuestStack) {
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        if idle.len() < self.max_idle {
+            idle.push(stack);
+        }
+    }
+}
+
 impl Drop for GuestStack {
     fn drop(&mut self) {
         // SAFETY: unmaps exactly our mapping; the coroutine using it has finished or was reset.
