@@ -36,13 +36,8 @@ impl Instance {
     ) -> Result<Instance, Error> {
         let data = store.data_ptr();
         module.code.instance_created();
-        let inner = InstanceInner::new(
-            module,
-            linker,
-            store.max_memory_pages,
-            data,
-            store.interrupt.clone(),
-        )?;
+        let inner =
+            InstanceInner::new(module, linker, store.limits, data, store.interrupt.clone())?;
         Ok(store.push_instance(inner))
     }
 

@@ -71,11 +71,19 @@ impl Snapshot {
         let inner = InstanceInner::restore(
             &self.frozen,
             linker,
-            store.max_memory_pages,
+            store.limits,
             data,
             store.interrupt.clone(),
         )?;
         Ok(store.push_instance(inner))
+    }
+
+    /// Allows at most `n` live instances made from this snapshot at once (default: no limit):
+    /// [`Snapshot::instantiate`] fails beyond it until one is dropped (with its store).
+    pub fn limit_instances(&self, n: usize) {
+        self.frozen
+            .max_live
+            .store(n, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// The module the snapshot is an instance of.

@@ -9,7 +9,7 @@ use crate::error::Error;
 use crate::func::CallMode;
 use crate::instance::Instance;
 use crate::interrupt::InterruptHandle;
-use crate::vm::instance::InstanceInner;
+use crate::vm::instance::{InstanceInner, InstanceLimits};
 use crate::vm::interrupt::InterruptState;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -29,7 +29,7 @@ pub struct Store<T> {
     #[expect(clippy::vec_box, reason = "instance addresses must stay stable")]
     pub(crate) instances: Vec<Box<InstanceInner>>,
     pub(crate) call_mode: CallMode,
-    pub(crate) max_memory_pages: u64,
+    pub(crate) limits: InstanceLimits,
     /// Interrupt state shared with handles and the deadline timer (interruptible engines).
     pub(crate) interrupt: Option<Arc<InterruptState>>,
 }
@@ -43,7 +43,10 @@ impl<T: 'static> Store<T> {
             data: Box::new(data),
             instances: Vec::new(),
             call_mode: CallMode::default(),
-            max_memory_pages: engine.config().max_memory_pages,
+            limits: InstanceLimits {
+                max_memory_pages: engine.config().max_memory_pages,
+                max_stack_bytes: engine.config().max_stack_bytes,
+            },
             interrupt: engine
                 .config()
                 .interruptible
@@ -80,7 +83,26 @@ impl<T: 'static> Store<T> {
     /// Limits the linear memory of instances created from now on to `pages` 64 KiB pages:
     /// `memory.grow` beyond it fails, which Go reports as out of memory.
     pub fn limit_memory_pages(&mut self, pages: u64) {
-        self.max_memory_pages = pages.min(gojit_frontend::vmctx::MAX_MEMORY_PAGES);
+        self.limits.max_memory_pages = pages.min(gojit_frontend::vmctx::MAX_MEMORY_PAGES);
+    }
+
+    /// Limits the guest stack of instances created from now on to `bytes` (deep recursion
+    /// beyond it traps with [`crate::Trap::StackOverflow`], or ends in Go's own stack-overflow
+    /// error first).
+    ///
+    /// # Errors
+    /// [`Error::Config`] unless `bytes` lies between [`crate::MIN_STACK_BYTES`] and the
+    /// engine's [`crate::Config::max_stack_bytes`].
+    pub fn limit_stack_bytes(&mut self, bytes: usize) -> Result<(), Error> {
+        let max = self.engine.config().max_stack_bytes;
+        if !(crate::config::MIN_STACK_BYTES..=max).contains(&bytes) {
+            return Err(Error::Config(format!(
+                "a store's guest stack limit must lie between {} MiB and the engine's {max} bytes, not {bytes}",
+                crate::config::MIN_STACK_BYTES >> 20
+            )));
+        }
+        self.limits.max_stack_bytes = bytes;
+        Ok(())
     }
 
     /// A handle that interrupts this store's guests from any thread (see [`InterruptHandle`]).

@@ -32,7 +32,7 @@ use gojit_frontend::module::ModuleInfo;
 use gojit_frontend::traps::Trap;
 use gojit_frontend::vmctx::{self, TableEntry};
 use std::rc::Rc;
-use std::sync::atomic::{AtomicPtr, Ordering};
+use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// How the guest coroutine ended: asked to finish (the instance is dropped), or a trap.
@@ -123,6 +123,15 @@ pub(crate) struct InstanceInner {
     interrupt: Option<Arc<InterruptState>>,
     /// The snapshot this instance was made from: its memory goes back to the snapshot's pool.
     snapshot: Option<Arc<Frozen>>,
+    /// Usable bytes of guest stack (at most the engine's stacks' size).
+    max_stack_bytes: usize,
+}
+
+/// What a store allows each of its instances.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct InstanceLimits {
+    pub(crate) max_memory_pages: u64,
+    pub(crate) max_stack_bytes: usize,
 }
 
 impl Drop for InstanceInner {
@@ -134,24 +143,29 @@ impl Drop for InstanceInner {
         if let Some(stack) = self.guest.take().and_then(Guest::finish) {
             self.module.engine.stacks.give_back(stack);
         }
-        if let (Some(frozen), Some(memory)) = (self.snapshot.take(), self.memory.take()) {
-            frozen.recycle(memory);
+        if let Some(frozen) = self.snapshot.take() {
+            if let Some(memory) = self.memory.take() {
+                frozen.recycle(memory);
+            }
+            frozen.live.fetch_sub(1, Ordering::AcqRel);
         }
     }
 }
 
 impl InstanceInner {
-    /// Instantiates `module` with `linker`'s host functions: memory (at most `max_pages`),
+    /// Instantiates `module` with `linker`'s host functions: memory (at most
+    /// `limits.max_memory_pages`),
     /// globals, table, data; runs the start function; runs `_initialize` for a reactor.
     pub(crate) fn new<T: 'static>(
         module: &Module,
         linker: &Linker<T>,
-        max_pages: u64,
+        limits: InstanceLimits,
         data: *mut (),
         interrupt: Option<Arc<InterruptState>>,
     ) -> Result<Box<InstanceInner>, Error> {
         let info = module.info.clone();
         let imports = link(&info, linker)?;
+        let max_pages = limits.max_memory_pages;
 
         let memory = match info.memory {
             Some(m) => {
@@ -195,6 +209,7 @@ impl InstanceInner {
             find_go_scheduler(&info),
             data,
         );
+        inner.max_stack_bytes = limits.max_stack_bytes;
         inner.init_data(&info)?;
         inner.init_vmctx(&info);
         inner.register_interrupt(interrupt);
@@ -237,6 +252,7 @@ impl InstanceInner {
             stderr: linker.stderr.clone().map(StderrHook::new::<T>),
             interrupt: None,
             snapshot: None,
+            max_stack_bytes: module.engine.config.max_stack_bytes,
         })
     }
 
@@ -277,20 +293,32 @@ impl InstanceInner {
             table: self.table.clone(),
             scheduler: self.scheduler,
             idle_memories: Mutex::new(Vec::new()),
+            live: AtomicUsize::new(0),
+            max_live: AtomicUsize::new(usize::MAX),
         })
     }
 
     /// A new instance in the state `frozen` recorded, with `linker`'s host functions: memory
-    /// mapped copy-on-write from the image (at most `max_pages`, and at most the frozen
+    /// mapped copy-on-write from the image (at most `limits.max_memory_pages`, and at most the frozen
     /// instance's own maximum), globals and table as they were. Runs nothing.
     pub(crate) fn restore<T: 'static>(
         frozen: &Arc<Frozen>,
         linker: &Linker<T>,
-        max_pages: u64,
+        limits: InstanceLimits,
         data: *mut (),
         interrupt: Option<Arc<InterruptState>>,
     ) -> Result<Box<InstanceInner>, Error> {
         let module = &frozen.module;
+        let max_pages = limits.max_memory_pages;
+        let max_live = frozen.max_live.load(Ordering::Relaxed);
+        if frozen.live.fetch_add(1, Ordering::AcqRel) >= max_live {
+            frozen.live.fetch_sub(1, Ordering::AcqRel);
+            return Err(Error::Resource(format!(
+                "the snapshot's limit of {max_live} live instances is reached"
+            )));
+        }
+        // Counted from here; the instance's drop (or this guard, on an error) uncounts it.
+        let counted = LiveGuard(frozen);
         let info = module.info.clone();
         let imports = link(&info, linker)?;
         let memory = match &frozen.image {
@@ -315,11 +343,13 @@ impl InstanceInner {
             frozen.scheduler,
             data,
         );
+        inner.max_stack_bytes = limits.max_stack_bytes;
         inner.init_vmctx(&info);
         for (i, &g) in frozen.globals.iter().enumerate() {
             inner.set_word(vmctx::global(i as u32), g);
         }
         inner.register_interrupt(interrupt);
+        std::mem::forget(counted);
         inner.snapshot = Some(Arc::clone(frozen));
         inner.initialized = true;
         Ok(inner)
@@ -555,7 +585,14 @@ impl InstanceInner {
             self.module.engine.stacks.give_back(stack);
         }
         let stack = self.module.engine.stacks.take().map_err(Error::Resource)?;
-        let limit = stack.limit_for_guest() as u64;
+        // A store may allow less than the engine's stacks hold: start the limit that much higher.
+        let unused = self
+            .module
+            .engine
+            .config
+            .max_stack_bytes
+            .saturating_sub(self.max_stack_bytes);
+        let limit = (stack.limit_for_guest() + unused) as u64;
         match &self.interrupt {
             // Another thread may raise the limit to interrupt: the state owns the word.
             Some(state) => state.set_stack_limit(VmctxPtr::new(self.vmctx.as_mut_ptr()), limit),
@@ -705,6 +742,18 @@ pub(crate) struct Frozen {
     scheduler: Option<GoScheduler>,
     /// Memories of dropped instances, reset to the image (see [`Frozen::recycle`]).
     idle_memories: Mutex<Vec<LinearMemory>>,
+    /// Live instances made from the snapshot, and how many may live at once.
+    live: AtomicUsize,
+    pub(crate) max_live: AtomicUsize,
+}
+
+/// Uncounts a live instance of a snapshot whose restore failed.
+struct LiveGuard<'a>(&'a Frozen);
+
+impl Drop for LiveGuard<'_> {
+    fn drop(&mut self) {
+        self.0.live.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 /// Most reset memories a snapshot keeps for its next instances. Each is an 8 GiB reservation
