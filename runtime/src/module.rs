@@ -75,6 +75,15 @@ impl Module {
             .map(|index| self.info.func_type(index))
     }
 
+    /// The module's function imports as `(module, name)` pairs, in import order (what a
+    /// [`crate::Linker`] must define to instantiate it).
+    pub fn imports(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
+        self.info
+            .imports
+            .iter()
+            .map(|i| (i.module.as_str(), i.name.as_str()))
+    }
+
     /// How many functions the module has, imports included.
     pub fn num_functions(&self) -> u32 {
         self.info.num_funcs()

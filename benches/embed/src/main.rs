@@ -4,6 +4,7 @@
 //! ```text
 //! cd benches/embed && cargo run --release            # all benchmarks, 7 interleaved runs
 //! RUNS=11 cargo run --release -- add host seed inst  # a subset
+//! cargo run --release -- pool                        # plugin-host rows: snapshots, pools, interruption
 //! cargo run --release -- check                       # seed scenario on both engines
 //! ```
 //!
@@ -481,6 +482,9 @@ fn main() {
     if want("seed") {
         rows.extend(bench_seed(&g, &w, runs));
     }
+    if want("pool") {
+        rows.extend(bench_plugin_host(&bytes, &g, runs));
+    }
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     println!(
         "\nload average after: {}\n",
@@ -792,4 +796,231 @@ fn bench_seed(g: &Gojit, w: &Wasmtime, runs: usize) -> Vec<Row> {
         yld.wasmtime.push(ns_per(t.elapsed(), N as u64));
     }
     vec![go_mode, park, extra, yld]
+}
+
+/// Private memory of this process (KiB): `Private_Clean + Private_Dirty` of every mapping, plus
+/// the page tables (`VmPTE`).
+fn private_kib() -> f64 {
+    let field = |text: &str, key: &str| -> f64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    let rollup = std::fs::read_to_string("/proc/self/smaps_rollup").unwrap_or_default();
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    field(&rollup, "Private_Clean:") + field(&rollup, "Private_Dirty:") + field(&status, "VmPTE:")
+}
+
+/// wasmtime's fastest configuration for fresh instances of this module: the pooling allocator
+/// (slots reused, no mmap on the hot path), copy-on-write memory images, and `InstancePre`
+/// (imports resolved once). wasmtime cannot snapshot a Go reactor, so each instance runs
+/// `_initialize`. With `epochs`, epoch interruption is on (deadline far away).
+fn wasmtime_pooled(bytes: &[u8], epochs: bool) -> (wasmtime::Engine, wasmtime::InstancePre<Host>) {
+    let mut pool = wasmtime::PoolingAllocationConfig::default();
+    pool.total_core_instances(1_200)
+        .total_memories(1_200)
+        .total_tables(1_200)
+        .max_memory_size(256 << 20)
+        .table_elements(200_000);
+    let mut cfg = wasmtime::Config::new();
+    cfg.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pool))
+        .memory_init_cow(true)
+        .epoch_interruption(epochs);
+    let engine = wasmtime::Engine::new(&cfg).expect("pooling engine");
+    let module = wasmtime::Module::new(&engine, bytes).expect("module");
+    let pre = wt::linker(&engine)
+        .instantiate_pre(&module)
+        .expect("instantiate_pre");
+    (engine, pre)
+}
+
+/// A fresh initialized wasmtime instance from the pool, and the `add` export.
+fn wasmtime_fresh(
+    engine: &wasmtime::Engine,
+    pre: &wasmtime::InstancePre<Host>,
+) -> (wasmtime::Store<Host>, wasmtime::TypedFunc<(i32, i32), i32>) {
+    let mut store = wasmtime::Store::new(engine, Host::default());
+    store.set_epoch_deadline(u64::MAX / 2);
+    let inst = pre.instantiate(&mut store).expect("instance");
+    inst.get_typed_func::<(), ()>(&mut store, "_initialize")
+        .unwrap()
+        .call(&mut store, ())
+        .expect("_initialize");
+    let add = inst.get_typed_func::<(i32, i32), i32>(&mut store, "add").unwrap();
+    (store, add)
+}
+
+/// A fresh gojit instance from `snap`, and the `add` export.
+fn gojit_fresh(
+    snap: &gojit::Snapshot,
+    linker: &gojit::Linker<Host>,
+) -> (gojit::Store<Host>, gojit::TypedFunc<(i32, i32), i32>) {
+    let mut store = gojit::Store::new(snap.module().engine(), Host::default());
+    let inst = snap.instantiate(&mut store, linker).expect("instance");
+    let add = inst
+        .get_typed_func::<(i32, i32), i32>(&mut store, "add")
+        .unwrap();
+    (store, add)
+}
+
+/// Cycles of (fresh instance, `add`, drop) per second over `threads` threads, `n` each.
+fn cycles_per_second(threads: usize, n: usize, cycle: impl Fn(i32) + Sync) -> f64 {
+    let t = Instant::now();
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                for i in 0..n {
+                    cycle(i as i32);
+                }
+            });
+        }
+    });
+    (threads * n) as f64 / t.elapsed().as_secs_f64() / 1e3
+}
+
+/// The plugin-host rows (issue 15): gojit's instances from a snapshot of the initialized
+/// plugin, against wasmtime's fastest configuration (which reruns `_initialize`).
+fn bench_plugin_host(bytes: &[u8], g: &Gojit, runs: usize) -> Vec<Row> {
+    let mut fresh = Row::new(
+        "fresh initialized instance + one `add` call, p50 (gojit: from a snapshot; wasmtime: pooling, CoW, InstancePre, runs _initialize)",
+        "µs",
+    );
+    let mut one = Row::new("instantiate + `add` + drop, 1 thread", "k/s");
+    let mut two = Row::new("instantiate + `add` + drop, 2 threads", "k/s");
+    let mut private = Row::new(
+        "private memory per idle instance, 1,000 live (+ page tables)",
+        "KiB",
+    );
+    let mut add_int = Row::new(
+        "`add` from Rust, interruption on, deadline never fires (gojit: deadline; wasmtime: epochs)",
+        "ns/call",
+    );
+    let mut host_int = Row::new(
+        "Go loop calling `tick`, interruption on (as above)",
+        "ns/import call",
+    );
+
+    let snap = {
+        let (store, inst) = g.instance();
+        gojit::Snapshot::new(&store, inst).expect("snapshot")
+    };
+    let (wengine, wpre) = wasmtime_pooled(bytes, false);
+    // Warm both: code compiled and tiered up, pools filled.
+    for i in 0..3_000 {
+        let (mut s, add) = gojit_fresh(&snap, &g.linker);
+        assert_eq!(add.call(&mut s, (i, 1)).unwrap(), i + 1);
+    }
+    for i in 0..300 {
+        let (mut s, add) = wasmtime_fresh(&wengine, &wpre);
+        assert_eq!(add.call(&mut s, (i, 1)).unwrap(), i + 1);
+    }
+    for _ in 0..runs {
+        let mut gt = Vec::with_capacity(2_000);
+        for i in 0..2_000 {
+            let t = Instant::now();
+            let (mut s, add) = gojit_fresh(&snap, &g.linker);
+            std::hint::black_box(add.call(&mut s, (i, 1)).unwrap());
+            gt.push(t.elapsed().as_secs_f64() * 1e6);
+            drop(s);
+        }
+        fresh.gojit.push(median(&mut gt));
+        let mut wt_ = Vec::with_capacity(200);
+        for i in 0..200 {
+            let t = Instant::now();
+            let (mut s, add) = wasmtime_fresh(&wengine, &wpre);
+            std::hint::black_box(add.call(&mut s, (i, 1)).unwrap());
+            wt_.push(t.elapsed().as_secs_f64() * 1e6);
+            drop(s);
+        }
+        fresh.wasmtime.push(median(&mut wt_));
+
+        let gcycle = |i: i32| {
+            let (mut s, add) = gojit_fresh(&snap, &g.linker);
+            std::hint::black_box(add.call(&mut s, (i, 1)).unwrap());
+        };
+        let wcycle = |i: i32| {
+            let (mut s, add) = wasmtime_fresh(&wengine, &wpre);
+            std::hint::black_box(add.call(&mut s, (i, 1)).unwrap());
+        };
+        one.gojit.push(cycles_per_second(1, 20_000, gcycle));
+        one.wasmtime.push(cycles_per_second(1, 500, wcycle));
+        two.gojit.push(cycles_per_second(2, 20_000, gcycle));
+        two.wasmtime.push(cycles_per_second(2, 500, wcycle));
+    }
+
+    // Private memory of 1,000 live instances (each after one call).
+    let before = private_kib();
+    let live: Vec<_> = (0..1_000)
+        .map(|i| {
+            let (mut s, add) = gojit_fresh(&snap, &g.linker);
+            add.call(&mut s, (i, 1)).unwrap();
+            s
+        })
+        .collect();
+    private.gojit.push((private_kib() - before) / 1e3);
+    drop(live);
+    let before = private_kib();
+    let live: Vec<_> = (0..1_000)
+        .map(|i| {
+            let (mut s, add) = wasmtime_fresh(&wengine, &wpre);
+            add.call(&mut s, (i, 1)).unwrap();
+            s
+        })
+        .collect();
+    private.wasmtime.push((private_kib() - before) / 1e3);
+    drop(live);
+
+    // Interruption enabled, never firing.
+    let ie = gojit::Engine::new(gojit::Config {
+        interruptible: true,
+        ..gojit::Config::default()
+    })
+    .unwrap();
+    let im = gojit::Module::new(&ie, bytes.to_vec()).unwrap();
+    let mut gs = gojit::Store::new(&ie, Host::default());
+    gs.set_deadline(Duration::from_secs(3600)).unwrap();
+    let gi = gojit::Instance::new(&mut gs, &im, &g.linker).unwrap();
+    let gadd = gi
+        .get_typed_func::<(i32, i32), i32>(&mut gs, "add")
+        .unwrap();
+    let gloop = gi.get_typed_func::<i32, i64>(&mut gs, "loop_host").unwrap();
+    let (we, wp) = wasmtime_pooled(bytes, true);
+    let mut ws = wasmtime::Store::new(&we, Host::default());
+    ws.set_epoch_deadline(u64::MAX / 2);
+    let wi = wp.instantiate(&mut ws).unwrap();
+    wi.get_typed_func::<(), ()>(&mut ws, "_initialize")
+        .unwrap()
+        .call(&mut ws, ())
+        .unwrap();
+    let wadd = wi
+        .get_typed_func::<(i32, i32), i32>(&mut ws, "add")
+        .unwrap();
+    let wloop = wi.get_typed_func::<i32, i64>(&mut ws, "loop_host").unwrap();
+    for i in 0..10_000 {
+        gadd.call(&mut gs, (i, 1)).unwrap();
+        wadd.call(&mut ws, (i, 1)).unwrap();
+    }
+    gloop.call(&mut gs, 100_000).unwrap();
+    wloop.call(&mut ws, 100_000).unwrap();
+    const N: u64 = 2_000_000;
+    for _ in 0..runs {
+        let t = Instant::now();
+        for i in 0..N as i32 {
+            std::hint::black_box(gadd.call(&mut gs, (i, 1)).unwrap());
+        }
+        add_int.gojit.push(ns_per(t.elapsed(), N));
+        let t = Instant::now();
+        for i in 0..N as i32 {
+            std::hint::black_box(wadd.call(&mut ws, (i, 1)).unwrap());
+        }
+        add_int.wasmtime.push(ns_per(t.elapsed(), N));
+        let t = Instant::now();
+        gloop.call(&mut gs, 5_000_000).unwrap();
+        host_int.gojit.push(ns_per(t.elapsed(), 5_000_000));
+        let t = Instant::now();
+        wloop.call(&mut ws, 5_000_000).unwrap();
+        host_int.wasmtime.push(ns_per(t.elapsed(), 5_000_000));
+    }
+    vec![fresh, one, two, private, add_int, host_int]
 }
