@@ -23,6 +23,9 @@
 
 #![forbid(unsafe_code)]
 
+#[doc(hidden)] // For the fault-injection tests.
+pub use gojit_runtime::FaultInjection;
+
 pub use gojit_runtime::{
     CallMode, Caller, CompileStats, Config, DEFAULT_STACK_BYTES, Engine, Error, Func, FuncType,
     GuestMemory, HostError, HostFunc, IDLE_ROUND_LIMIT, Instance, InterruptHandle, IntoFunc,

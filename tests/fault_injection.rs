@@ -211,3 +211,108 @@ fn a_trap_inside_a_host_call_inside_an_export_inside_a_host_call_is_an_error() {
         );
     }
 }
+
+/// `f` calls `g` (function 1), which is compiled only when first called (through the table,
+/// so that it is not inlined into `f`).
+const TWO_FUNCS: &str = r#"
+(module
+  (type $t (func (param i32) (result i32)))
+  (table 1 funcref)
+  (elem (i32.const 0) $g)
+  (func $f (export "f") (param i32) (result i32)
+    (if (result i32) (local.get 0)
+      (then (call_indirect (type $t) (local.get 0) (i32.const 0)))
+      (else (i32.const 7))))
+  (func $g (export "g") (param i32) (result i32)
+    (i32.mul (local.get 0) (i32.const 3)))
+)
+"#;
+
+#[test]
+fn a_function_that_fails_to_compile_mid_run_is_an_error() {
+    let faults = gojit::FaultInjection {
+        fail_compile_of: Some(1),
+        ..Default::default()
+    };
+    let base = Config {
+        cache_dir: None,
+        interpreter_budget: None,
+        faults,
+        ..Config::default()
+    };
+    for (tier, config) in [
+        ("baseline", base.clone()),
+        (
+            "optimized",
+            Config {
+                tiers: gojit::Tiers::Optimized,
+                ..base.clone()
+            },
+        ),
+    ] {
+        let engine = Engine::new(config).expect("engine");
+        let module = Module::new(&engine, wat::parse_str(TWO_FUNCS).expect("wat")).expect("m");
+        let mut store = Store::new(&engine, ());
+        let inst = Instance::new(&mut store, &module, &Linker::new()).expect("instance");
+        // `f` compiles and runs while it does not call `g`.
+        assert_eq!(
+            inst.call(&mut store, "f", &[Val::I32(0)]).expect("f(0)"),
+            vec![Val::I32(7)],
+            "{tier}"
+        );
+        let err = inst
+            .call(&mut store, "f", &[Val::I32(2)])
+            .expect_err("g cannot compile");
+        assert!(
+            err.trap() == Some(Trap::CompileError) || matches!(err, Error::Compile(_)),
+            "{tier}: {err}"
+        );
+        // Another instance of the module still runs what compiles.
+        let mut other = Store::new(&engine, ());
+        let i2 = Instance::new(&mut other, &module, &Linker::new()).expect("instance");
+        assert_eq!(
+            i2.call(&mut other, "f", &[Val::I32(0)]).expect("f(0)"),
+            vec![Val::I32(7)],
+            "{tier}"
+        );
+    }
+    // Eager compilation: the module is refused, naming the function.
+    let engine = Engine::new(Config {
+        lazy: false,
+        ..base
+    })
+    .expect("engine");
+    let err = Module::new(&engine, wat::parse_str(TWO_FUNCS).expect("wat"))
+        .err()
+        .expect("eager compilation of g fails");
+    assert!(err.to_string().contains("injected"), "{err}");
+}
+
+#[test]
+fn failing_code_memory_is_an_error() {
+    let wasm = go_program();
+    let mut base = Linker::new();
+    wasi::add_to_linker(&mut base, |ctx: &mut wasi::WasiCtx| ctx);
+    for after in [0, 1, 2, 5, 20, 100] {
+        let engine = Engine::new(Config {
+            cache_dir: None,
+            interpreter_budget: None,
+            faults: gojit::FaultInjection {
+                fail_code_memory_after: Some(after),
+                ..Default::default()
+            },
+            ..Config::default()
+        })
+        .expect("engine");
+        let module = Module::new(&engine, wasm.clone()).expect("module");
+        let err = run(&engine, &module, &base).expect_err("code memory ran out");
+        assert!(
+            err.to_string().contains("injected") || err.trap() == Some(Trap::CompileError),
+            "after {after} publications: {err}"
+        );
+    }
+    // An engine without the fault runs the program.
+    let engine = engine();
+    let module = Module::new(&engine, wasm).expect("module");
+    run(&engine, &module, &base).expect("a clean run");
+}

@@ -47,6 +47,21 @@ pub struct Config {
     /// every backward branch loads and tests a flag (function entries are checked through the
     /// stack limit they already test).
     pub interruptible: bool,
+    /// Failures to inject, for tests of how the runtime survives them.
+    #[doc(hidden)]
+    pub faults: FaultInjection,
+}
+
+/// Failures the runtime injects into itself, for tests (`tests/fault_injection.rs`): each must
+/// end the affected call with an error, never abort the process.
+#[doc(hidden)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FaultInjection {
+    /// Compiling this function index fails (as if Cranelift had failed), in every tier.
+    pub fail_compile_of: Option<u32>,
+    /// After this many publications of compiled code, code memory cannot be had (as if `mmap`
+    /// failed).
+    pub fail_code_memory_after: Option<u64>,
 }
 
 /// The code tiers of lazy compilation.
@@ -94,6 +109,7 @@ impl Default for Config {
             tier_up_budget: DEFAULT_TIER_UP_BUDGET,
             interpreter_budget: Some(crate::interp::DEFAULT_BUDGET),
             interruptible: false,
+            faults: FaultInjection::default(),
         }
     }
 }

@@ -37,7 +37,8 @@ pub use caller::{Caller, GuestMemory, MemoryAccessError, StringError};
 pub use code::CompileStats;
 pub use code::cache::default_cache_dir;
 pub use config::{
-    Config, DEFAULT_STACK_BYTES, DEFAULT_TIER_UP_BUDGET, MAX_STACK_BYTES, MIN_STACK_BYTES, Tiers,
+    Config, DEFAULT_STACK_BYTES, DEFAULT_TIER_UP_BUDGET, FaultInjection, MAX_STACK_BYTES,
+    MIN_STACK_BYTES, Tiers,
 };
 pub use engine::Engine;
 pub use error::{Error, HostError};

@@ -49,6 +49,7 @@ impl Module {
             tier_up: engine.config.tiers == Tiers::Both,
             budget: engine.config.tier_up_budget,
             interpreter: engine.config.interpreter_budget,
+            faults: engine.config.faults.clone(),
         };
         let code = ModuleCode::new(
             engine.compiler.clone(),
@@ -57,7 +58,7 @@ impl Module {
             cache,
             cached,
             background,
-        );
+        )?;
         if !engine.config.lazy {
             code.compile_all()?;
         }

@@ -56,6 +56,8 @@ pub(crate) struct Tiering {
     /// With `Some(budget)`, functions start in the interpreter (`crate::interp`) and are
     /// compiled after `budget` calls plus loop back-edges (needs `tier_up` and lazy stubs).
     pub(crate) interpreter: Option<u32>,
+    /// Failures to inject (tests).
+    pub(crate) faults: crate::config::FaultInjection,
 }
 
 impl Tiering {
@@ -74,6 +76,8 @@ impl Tiering {
 pub(crate) struct ModuleCode {
     /// The optimizing tier.
     compiler: Arc<Compiler>,
+    /// Publications counted for `FaultInjection::fail_code_memory_after`.
+    injected_publications: std::sync::atomic::AtomicU64,
     tiering: Tiering,
     /// Per function: the tier-up budget baseline code spends (vmctx `TIER_BUDGETS`).
     budgets: Box<[AtomicI32]>,
@@ -210,8 +214,19 @@ impl ModuleCode {
         cache: Option<CodeCache>,
         cached: Vec<RawCode>,
         background: bool,
-    ) -> Arc<ModuleCode> {
-        Arc::new_cyclic(|this| {
+    ) -> Result<Arc<ModuleCode>, Error> {
+        // Compiled code calls without a null check where there are stubs: slots must never be
+        // null, so the stubs must exist before anything else.
+        let stubs = if compiler.lazy_call_stubs() {
+            Some(LazyStubs::new(info.num_funcs() as usize).ok_or_else(|| {
+                Error::Resource(
+                    "cannot map lazy-compilation stubs (out of memory or address space)".into(),
+                )
+            })?)
+        } else {
+            None
+        };
+        Ok(Arc::new_cyclic(|this| {
             ModuleCode::build(
                 compiler,
                 tiering,
@@ -219,9 +234,10 @@ impl ModuleCode {
                 cache,
                 cached,
                 background,
+                stubs,
                 this.clone(),
             )
-        })
+        }))
     }
 
     fn build(
@@ -231,18 +247,13 @@ impl ModuleCode {
         cache: Option<CodeCache>,
         cached: Vec<RawCode>,
         background: bool,
+        stubs: Option<LazyStubs>,
         this: Weak<ModuleCode>,
     ) -> ModuleCode {
         let n = info.num_funcs() as usize;
         let sigs = info.types.len();
         // Without tier-up, baseline code never asks (its budget cannot run out in practice).
         let budget = tiering.initial_budget();
-        let stubs = if compiler.lazy_call_stubs() {
-            // Compiled code calls without a null check: slots must never be null.
-            Some(LazyStubs::new(n).expect("cannot map lazy-compilation stubs"))
-        } else {
-            None
-        };
         let interp = match (tiering.interpreter, &stubs) {
             (Some(budget), Some(_)) if tiering.tier_up && tiering.baseline.is_some() => {
                 Some(Interp::new(info.clone(), compiler.pinned_sp(&info), budget))
@@ -250,6 +261,7 @@ impl ModuleCode {
             _ => None,
         };
         let mut code = ModuleCode {
+            injected_publications: std::sync::atomic::AtomicU64::new(0),
             interp,
             // perf finds JIT symbols only in anonymous memory (see `CodeMemory::anonymous`).
             memory: Mutex::new(if perf_map().is_some() {
@@ -496,6 +508,30 @@ impl ModuleCode {
         self.budgets.as_ptr()
     }
 
+    /// With `FaultInjection::fail_compile_of`, compiling that function fails.
+    pub(super) fn injected_compile_failure(&self, index: u32) -> Result<(), Error> {
+        if self.tiering.faults.fail_compile_of != Some(index) {
+            return Ok(());
+        }
+        Err(Error::Compile(gojit_jit::JitError::Codegen {
+            func: self.info.func_name(index),
+            message: "injected failure (FaultInjection::fail_compile_of)".into(),
+        }))
+    }
+
+    /// With `FaultInjection::fail_code_memory_after`, fails each publication after that many.
+    fn injected_memory_failure(&self) -> Result<(), Error> {
+        let Some(after) = self.tiering.faults.fail_code_memory_after else {
+            return Ok(());
+        };
+        if self.injected_publications.fetch_add(1, Ordering::Relaxed) >= after {
+            return Err(Error::Compile(gojit_jit::JitError::Memory(
+                "map code: injected failure (FaultInjection::fail_code_memory_after)".into(),
+            )));
+        }
+        Ok(())
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, CodeMemory> {
         // A panic while publishing leaves no half-registered function (registration happens after
         // publishing succeeded), so a poisoned lock is still consistent.
@@ -539,6 +575,7 @@ impl ModuleCode {
 
     /// Publishes one compiled function and registers it in `slot`; returns its start.
     fn publish_one(&self, compiled: CompiledFunction, slot: Slot) -> Result<*mut u8, Error> {
+        self.injected_memory_failure()?;
         let code = self
             .lock()
             .publish(vec![compiled])?
@@ -582,6 +619,7 @@ impl ModuleCode {
         let started = std::time::Instant::now();
         let compiler = self.tiering.baseline.as_ref().unwrap_or(&self.compiler);
         let result = (|| {
+            self.injected_compile_failure(index)?;
             let mut compiled = compiler.compile_function(&self.info, index)?;
             let callees = std::mem::take(&mut compiled.direct_callees);
             self.remember(std::slice::from_ref(&compiled));
@@ -622,11 +660,15 @@ impl ModuleCode {
         let todo: Vec<u32> = (0..self.info.num_funcs())
             .filter(|&i| self.states[i as usize].load(Ordering::Acquire) != DONE)
             .collect();
+        for &index in &todo {
+            self.injected_compile_failure(index)?;
+        }
         let mut all = self.compiler.compile_parallel(&self.info, &todo, |f| f)?;
         // Laid out in function index order (Go emits a package's functions together), not in
         // the order the threads finished (every other function from each thread).
         all.sort_unstable_by_key(|f| f.func_index);
         self.remember(&all);
+        self.injected_memory_failure()?;
         let mut mem = self.lock();
         for code in mem.publish(all)? {
             let i = code.func_index as usize;
@@ -655,6 +697,7 @@ impl ModuleCode {
             &self.info.types[canon],
             self.compiler.pinned_sp(&self.info),
         )?;
+        self.injected_memory_failure()?;
         let mut mem = self.lock();
         let p = slot.load(Ordering::Acquire);
         if !p.is_null() {

@@ -191,9 +191,12 @@ impl ModuleCode {
         let i = index as usize;
         let started = std::time::Instant::now();
         let published = self
-            .compiler
-            .compile_osr_entry(&self.info, index, site)
-            .map_err(Error::from)
+            .injected_compile_failure(index)
+            .and_then(|()| {
+                self.compiler
+                    .compile_osr_entry(&self.info, index, site)
+                    .map_err(Error::from)
+            })
             .and_then(|compiled| self.publish_one(compiled, Slot::Osr(i)));
         match published {
             Ok(p) => {
@@ -211,9 +214,12 @@ impl ModuleCode {
         let i = index as usize;
         let started = std::time::Instant::now();
         let published = self
-            .compiler
-            .compile_function(&self.info, index)
-            .map_err(Error::from)
+            .injected_compile_failure(index)
+            .and_then(|()| {
+                self.compiler
+                    .compile_function(&self.info, index)
+                    .map_err(Error::from)
+            })
             .and_then(|compiled| {
                 self.remember(std::slice::from_ref(&compiled));
                 self.publish_one(compiled, Slot::Optimized(i))
