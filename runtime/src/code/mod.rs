@@ -240,6 +240,10 @@ impl ModuleCode {
         }))
     }
 
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the private half of `new`, which passes its own arguments on"
+    )]
     fn build(
         compiler: Arc<Compiler>,
         tiering: Tiering,
