@@ -155,6 +155,7 @@ fn endless_code_is_interrupted_in_every_tier() {
                 "{tier} {export}: {err}"
             );
             assert!(late < SLACK, "{tier} {export}: interrupted {late:?} late");
+            eprintln!("{tier:>22} {export:>14}: stopped {late:?} after the deadline");
             worst = worst.max(late);
             // The interrupted instance is unusable; a new deadline lets a new instance run.
             let again = instance
@@ -327,7 +328,8 @@ fn go_programs_stop_at_the_cli_timeout() {
             "{mode}: {stderr}"
         );
         // Includes process start and compilation: the deadline counts from the module's load.
-        assert!(took < timeout + Duration::from_secs(3), "{mode}: {took:?}");
+        // (Generous: a loaded machine may take seconds to start a process.)
+        assert!(took < timeout + Duration::from_secs(10), "{mode}: {took:?}");
     }
     // A program that finishes in time is not disturbed.
     let out = common::run(
@@ -391,6 +393,7 @@ fn go_commands_stop_at_the_store_deadline() {
             .call(&mut store, "_start", &[])
             .expect_err("an endless program returned");
         let late = started.elapsed().saturating_sub(deadline);
+        eprintln!("Go {mode}: stopped {late:?} after the deadline (instantiation included)");
         assert_eq!(err.trap(), Some(Trap::Interrupted), "{mode}: {err}");
         assert!(late < SLACK, "{mode}: {late:?} late");
     }
