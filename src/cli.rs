@@ -100,6 +100,9 @@ struct CompileArgs {
     /// optimizing tier.
     #[arg(long)]
     baseline: bool,
+    /// Compile the interrupt checks of `Config::interruptible` into the code.
+    #[arg(long)]
+    interrupt_checks: bool,
     /// Print the CLIF and the machine code of the functions whose Go name contains this text
     /// (instead of compiling everything).
     #[arg(long, value_name = "NAME")]
@@ -381,6 +384,7 @@ fn compile(args: CompileArgs) -> ExitCode {
     let opts = gojit_jit::IsaOptions {
         verify: args.verify,
         baseline: args.baseline,
+        interrupt_checks: args.interrupt_checks,
         // As the runtime compiles on this host (no null checks where stubs exist).
         lazy_call_stubs: args.target.is_none() && cfg!(target_arch = "x86_64"),
         ..Default::default()
