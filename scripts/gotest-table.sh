@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs `GOOS=wasip1 GOARCH=wasm go test` on Go standard-library packages under gojit and, when a
-# wasmtime binary is available, under wasmtime too, and prints a Markdown table: package, result
-# and time per engine, plus totals measured in the same run.
+# Runs `GOOS=wasip1 GOARCH=wasm go test` on Go standard-library packages under gojit and, when
+# they are available, under node (node:wasi) and wasmtime too, and prints a Markdown table:
+# package, result and time per engine, plus totals measured in the same run.
 #
 #   scripts/gotest-table.sh                      # the package list of issue 3
 #   scripts/gotest-table.sh strings sort         # just these packages
@@ -11,6 +11,9 @@
 # `go_wasip1_wasm_exec` found on PATH (no -exec flag):
 #   - gojit:    a directory holding gojit's own `go_wasip1_wasm_exec` binary (cargo-built, release
 #               profile, unless $GOJIT_EXEC_DIR names a directory that already holds one);
+#   - node:     a wrapper running `node --stack-size=8192 benches/node/wasip1.mjs` (node:wasi with
+#               `/` preopened, PWD and the environment passed; the stack size Go's own node
+#               scripts use); $NODE, else `node` on PATH;
 #   - wasmtime: a directory holding a wrapper that does what Go's `$GOROOT/lib/wasm/
 #               go_wasip1_wasm_exec` does for wasmtime (`--dir=/ --env PWD --env PATH
 #               -W max-wasm-stack=8388608`). The binary is $WASMTIME, else `wasmtime` on PATH,
@@ -31,7 +34,7 @@
 #
 # Environment: GOJIT_GOTEST_TIMEOUT (per `go test`, default 15m), GOJIT_GOTEST_LOGS (directory
 # for the full `go test` output of every run, default a temp dir that is printed),
-# GOJIT_GOTEST_ENGINES (comma-separated subset of gojit,wasmtime), GOJIT_GOTEST_CACHE.
+# GOJIT_GOTEST_ENGINES (comma-separated subset of gojit,node,wasmtime), GOJIT_GOTEST_CACHE.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -48,7 +51,7 @@ if [ $# -gt 0 ]; then packages=("$@"); else packages=("${default_packages[@]}");
 
 timeout="${GOJIT_GOTEST_TIMEOUT:-15m}"
 cache_mode="${GOJIT_GOTEST_CACHE:-cold}"
-engines="${GOJIT_GOTEST_ENGINES:-gojit,wasmtime}"
+engines="${GOJIT_GOTEST_ENGINES:-gojit,node,wasmtime}"
 logs="${GOJIT_GOTEST_LOGS:-$(mktemp -d "${TMPDIR:-/tmp}/gojit-gotest-XXXXXX")}"
 mkdir -p "$logs"
 work="$(mktemp -d "${TMPDIR:-/tmp}/gojit-gotest-bin-XXXXXX")"
@@ -58,8 +61,9 @@ go="$(bash "$repo/scripts/ensure-go.sh")"
 export GOTOOLCHAIN=local GOFLAGS= CGO_ENABLED=0 GOOS=wasip1 GOARCH=wasm
 
 # --- engines ---------------------------------------------------------------------------------
-use_gojit=0 use_wasmtime=0
+use_gojit=0 use_wasmtime=0 use_node=0
 case ",$engines," in *,gojit,*) use_gojit=1 ;; esac
+case ",$engines," in *,node,*) use_node=1 ;; esac
 case ",$engines," in *,wasmtime,*) use_wasmtime=1 ;; esac
 
 if [ $use_gojit = 1 ]; then
@@ -106,6 +110,23 @@ EOF
   fi
 fi
 
+if [ $use_node = 1 ]; then
+  node="${NODE:-$(command -v node || true)}"
+  if [ -z "$node" ]; then
+    echo "gotest-table: no node found" >&2
+    use_node=0
+  else
+    node_dir="$work/node"
+    mkdir -p "$node_dir"
+    cat >"$node_dir/go_wasip1_wasm_exec" <<EOF
+#!/usr/bin/env bash
+# node:wasi, run the way Go's go_wasip1_wasm_exec runs the other runtimes.
+exec "$node" --no-warnings --stack-size=8192 "$repo/benches/node/wasip1.mjs" "\$1" "\${@:2}"
+EOF
+    chmod +x "$node_dir/go_wasip1_wasm_exec"
+  fi
+fi
+
 names=()
 dirs=()
 envs=()
@@ -113,6 +134,11 @@ if [ $use_gojit = 1 ]; then
   names+=(gojit)
   dirs+=("$gojit_dir")
   if [ "$cache_mode" = cold ]; then envs+=("GOJIT_CACHE_DIR=$work/gojit-cache"); else envs+=(""); fi
+fi
+if [ $use_node = 1 ]; then
+  names+=(node)
+  dirs+=("$node_dir")
+  envs+=("")
 fi
 if [ $use_wasmtime = 1 ]; then
   names+=(wasmtime)
@@ -188,7 +214,10 @@ for name in "${names[@]}"; do
   header+=" $name | $name run (s) | $name wall (s) |"
   rule+="---|---:|---:|"
 done
-[ ${#names[@]} -eq 2 ] && header+=" run ratio ${names[1]}/${names[0]} |" && rule+="---:|"
+for other in "${names[@]:1}"; do
+  header+=" run ratio $other/${names[0]} |"
+  rule+="---:|"
+done
 echo "$header"
 echo "$rule"
 for pkg in "${packages[@]}"; do
@@ -196,20 +225,20 @@ for pkg in "${packages[@]}"; do
   for name in "${names[@]}"; do
     row+=" ${result[$pkg,$name]} | $(fmt_s "${run_ms[$pkg,$name]}") | $(fmt_s "${wall_ms[$pkg,$name]}") |"
   done
-  if [ ${#names[@]} -eq 2 ]; then
-    row+=" $(awk -v a="${run_ms[$pkg,${names[1]}]}" -v b="${run_ms[$pkg,${names[0]}]}" \
-      'BEGIN { if (b > 0) printf "%.1f×", a / b; else print "-" }') |"
-  fi
+  for other in "${names[@]:1}"; do
+    row+=" $(awk -v a="${run_ms[$pkg,$other]}" -v b="${run_ms[$pkg,${names[0]}]}" \
+      'BEGIN { if (b > 0) printf "%.2f×", a / b; else print "-" }') |"
+  done
   echo "$row"
 done
 row="| **total** (${#packages[@]} packages) |"
 for name in "${names[@]}"; do
   row+=" **${passes[$name]} ok** | **$(fmt_s "${total_run[$name]}")** | **$(fmt_s "${total_wall[$name]}")** |"
 done
-if [ ${#names[@]} -eq 2 ]; then
-  row+=" **$(awk -v a="${total_run[${names[1]}]}" -v b="${total_run[${names[0]}]}" \
-    'BEGIN { if (b > 0) printf "%.1f×", a / b; else print "-" }')** |"
-fi
+for other in "${names[@]:1}"; do
+  row+=" **$(awk -v a="${total_run[$other]}" -v b="${total_run[${names[0]}]}" \
+    'BEGIN { if (b > 0) printf "%.2f×", a / b; else print "-" }')** |"
+done
 echo "$row"
 echo
 for pkg in "${packages[@]}"; do
@@ -229,5 +258,6 @@ if [ $use_gojit = 1 ]; then
   echo "gojit: $("$gojit_bin" --version 2>/dev/null || echo '?')" \
     "($(git -C "$repo" describe --always --dirty 2>/dev/null || echo 'not a git checkout'))"
 fi
+[ $use_node = 1 ] && echo "node: $("$node" --version)"
 [ $use_wasmtime = 1 ] && echo "wasmtime: $("$wasmtime" --version)"
 echo "logs: $logs" >&2
