@@ -57,6 +57,11 @@ struct RunArgs {
     /// Size in bytes of the native stack guest code runs on (reserved, committed as used).
     #[arg(long, value_name = "BYTES")]
     max_stack: Option<usize>,
+    /// Largest linear memory the guest may grow to: bytes, or with a unit (`64MiB`, `1GiB`,
+    /// `512KiB`; `K`, `M`, `G` mean the same), rounded down to 64 KiB wasm pages. Go reports its
+    /// own out-of-memory error at the limit. Default: 4 GiB, wasm32's limit.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    max_memory: Option<u64>,
     /// Stop the guest once this much time has passed since it was loaded (instantiation, the
     /// start function, `_initialize` and `_start` or --invoke): it traps `interrupted` (exit
     /// 134), whether it computes or waits. E.g. `500ms`, `2s`, `1.5m`, `1h`; a bare number is
@@ -171,6 +176,9 @@ fn run(args: RunArgs) -> ExitCode {
     }
     if let Some(s) = args.max_stack {
         config.max_stack_bytes = s;
+    }
+    if let Some(bytes) = args.max_memory {
+        config.max_memory_pages = bytes / 65_536;
     }
     // Only with a timeout: the checks cost a little at every loop iteration.
     config.interruptible = args.timeout.is_some();
@@ -345,6 +353,32 @@ fn invoke(
 
 /// A duration such as `500ms`, `2s`, `1.5m` or `1h` (units `ns`, `us`, `ms`, `s`, `m`, `h`; a
 /// bare number is seconds).
+/// A size in bytes such as `65536`, `512KiB`, `64MiB` or `1GiB` (`K`, `M`, `G` and `KB`, `MB`,
+/// `GB` are the same binary units).
+fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let value: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size (e.g. 64MiB, 1GiB)"))?;
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        other => {
+            return Err(format!(
+                "unknown unit `{other}` in `{text}` (KiB, MiB, GiB)"
+            ));
+        }
+    };
+    value
+        .checked_mul(1 << shift)
+        .filter(|&b| b <= 4 << 30)
+        .ok_or_else(|| format!("`{text}` is more than wasm32's 4 GiB"))
+}
+
 fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
     let t = text.trim();
     let split = t

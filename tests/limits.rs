@@ -138,3 +138,34 @@ fn a_snapshot_limits_its_live_instances() {
     snap.instantiate(&mut c, &linker)
         .expect("after one was dropped");
 }
+
+/// `gojit run --max-memory`: a Go program that allocates without end gets Go's own
+/// out-of-memory error at the limit; a limit beyond wasm32's 4 GiB is refused.
+#[test]
+fn the_cli_bounds_linear_memory() {
+    let wasm = common::build_go(
+        &common::repo_root().join("tests/go/interrupt"),
+        "wasip1",
+        "wasm",
+        &[],
+        "interrupt.wasm",
+    );
+    let run = |limit: &str| {
+        let mut c = std::process::Command::new(common::engine());
+        c.arg("run")
+            .arg(format!("--max-memory={limit}"))
+            .arg(&wasm)
+            .arg("oom");
+        common::run(c, None, common::run_timeout())
+    };
+    let out = run("64MiB");
+    assert_eq!(out.code, Some(2), "{}", out.describe());
+    assert!(
+        out.stderr_str().contains("fatal error: out of memory"),
+        "{}",
+        out.describe()
+    );
+    let out = run("5GiB");
+    assert_ne!(out.code, Some(0), "{}", out.describe());
+    assert!(out.stderr_str().contains("4 GiB"), "{}", out.describe());
+}

@@ -1,6 +1,6 @@
-// The guests of tests/interrupt.rs: each mode runs until the host interrupts it, computing
-// (a loop, a recursion without loops) or waiting in the host (a sleep, a read of stdin, idle
-// goroutines).
+// The guests of tests/interrupt.rs and tests/limits.rs: each mode runs until the host
+// interrupts it, computing (a loop, a recursion without loops) or waiting in the host (a sleep,
+// a read of stdin, idle goroutines), or until it exhausts its memory (oom).
 package main
 
 import (
@@ -42,6 +42,11 @@ func main() {
 			}()
 		}
 		select {}
+	case "oom":
+		var keep [][]byte
+		for {
+			keep = append(keep, make([]byte, 1<<20))
+		}
 	case "ok":
 		fmt.Println("ok")
 	}
