@@ -78,6 +78,8 @@ pub(crate) struct ModuleCode {
     compiler: Arc<Compiler>,
     /// Publications counted for `FaultInjection::fail_code_memory_after`.
     injected_publications: std::sync::atomic::AtomicU64,
+    /// Go's scheduler functions (found by name once, for every instance).
+    go_scheduler: std::sync::OnceLock<Option<crate::vm::go_scheduler::GoScheduler>>,
     tiering: Tiering,
     /// Per function: the tier-up budget baseline code spends (vmctx `TIER_BUDGETS`).
     budgets: Box<[AtomicI32]>,
@@ -266,6 +268,7 @@ impl ModuleCode {
         };
         let mut code = ModuleCode {
             injected_publications: std::sync::atomic::AtomicU64::new(0),
+            go_scheduler: std::sync::OnceLock::new(),
             interp,
             // perf finds JIT symbols only in anonymous memory (see `CodeMemory::anonymous`).
             memory: Mutex::new(if perf_map().is_some() {
@@ -510,6 +513,14 @@ impl ModuleCode {
     /// The array vmctx's `tier_budgets` points at.
     pub(crate) fn tier_budgets_base(&self) -> *const AtomicI32 {
         self.budgets.as_ptr()
+    }
+
+    /// Go's scheduler functions the park-until-idle pump calls, if this is a Go module: looked
+    /// up by name on the first instance (a scan of every function name) and kept.
+    pub(crate) fn go_scheduler(&self) -> Option<crate::vm::go_scheduler::GoScheduler> {
+        *self
+            .go_scheduler
+            .get_or_init(|| crate::vm::go_scheduler::find_go_scheduler(&self.info))
     }
 
     /// With `FaultInjection::fail_compile_of`, compiling that function fails.

@@ -13,7 +13,7 @@
 //! calls are refused.
 
 use super::builtins;
-use super::go_scheduler::{GoScheduler, find_go_scheduler};
+use super::go_scheduler::GoScheduler;
 use super::host_call::{RawHostFn, StderrHook};
 use super::image::MemoryImage;
 use super::interrupt::{InterruptState, VmctxPtr};
@@ -206,7 +206,7 @@ impl InstanceInner {
             memory,
             table,
             imports,
-            find_go_scheduler(&info),
+            module.code.go_scheduler(),
             data,
         );
         inner.max_stack_bytes = limits.max_stack_bytes;
