@@ -515,6 +515,9 @@ impl InstanceInner {
             )),
         };
         if let Err(e) = &outcome {
+            if self.module.engine.config.usable_after_trap && matches!(e, Error::Trap { .. }) {
+                return outcome;
+            }
             self.poison(match e {
                 Error::Exit(_) => "exit".to_string(),
                 _ => format!("error ({e})"),
