@@ -6,7 +6,7 @@
 //! `cargo test --release --test fuzz` runs a fixed, seeded slice (about a minute) and the kept
 //! regressions. Long runs: `scripts/fuzz.sh --seconds N` (sets `GOJIT_FUZZ_SECONDS`; also
 //! `GOJIT_FUZZ_SEED` for the first seed). One case: `GOJIT_FUZZ_ONE=go:1234` (or `smith:1234`)
-//! runs just that seed and writes the module to `target/fuzz-case.{wat,wasm}`.
+//! runs just that seed and writes the module to `$TMPDIR/gojit-fuzz-case.{wat,wasm}`.
 
 #[path = "differential/fuzz.rs"]
 mod fuzz;
@@ -67,6 +67,12 @@ fn run_seed(generator: Generator, seed: u64, tiers: &[fuzz::Tier], totals: &mut 
             let m = go_shaped::module(seed);
             let wasm = wat::parse_str(&m.wat)
                 .unwrap_or_else(|e| panic!("go-shaped generator made bad wat ({label}): {e}"));
+            if let Err(e) =
+                wasmparser::Validator::new_with_features(gojit_frontend::module::GO_FEATURES)
+                    .validate_all(&wasm)
+            {
+                panic!("go-shaped generator made an invalid module ({label}): {e}");
+            }
             fuzz::run_module(
                 "go",
                 &label,
@@ -104,11 +110,11 @@ fn differential_fuzz() {
         let seed: u64 = seed.parse().expect("seed");
         let generator = if generator == "go" {
             let m = go_shaped::module(seed);
-            std::fs::write("target/fuzz-case.wat", &m.wat).ok();
+            std::fs::write(std::env::temp_dir().join("gojit-fuzz-case.wat"), &m.wat).ok();
             Generator::Go
         } else {
             if let Some(wasm) = smith::module(seed) {
-                std::fs::write("target/fuzz-case.wasm", wasm).ok();
+                std::fs::write(std::env::temp_dir().join("gojit-fuzz-case.wasm"), wasm).ok();
             }
             Generator::Smith
         };

@@ -446,6 +446,7 @@ fn run_tier(
     wasm: &[u8],
     rf_init: &Option<Outcome>,
     steps: &[Step],
+    go_layout: bool,
     totals: &mut Totals,
 ) {
     let name = tier.name;
@@ -526,7 +527,13 @@ fn run_tier(
             totals.diverge(name, format!("{}: memory differs: {detail}", shown()));
             return;
         }
+        let trapped = !matches!(step.outcome, Outcome::Ok(_));
         for (g, want) in &step.globals {
+            // Go's SP lives in the pinned register in compiled code; after a trap (which poisons
+            // a Go instance anyway) its global keeps the value from before the call.
+            if trapped && go_layout && g == "SP" {
+                continue;
+            }
             let have = instance.global(store, g).map(from_gojit);
             let agree = match have {
                 Some(h) => h == *want || (h.is_nan() && want.is_nan()),
@@ -603,6 +610,6 @@ pub fn run_module(
     };
     totals.modules_run += 1;
     for tier in tiers {
-        run_tier(tier, label, wasm, &rf_init, &steps, totals);
+        run_tier(tier, label, wasm, &rf_init, &steps, generator == "go", totals);
     }
 }

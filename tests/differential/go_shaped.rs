@@ -113,7 +113,7 @@ pub fn module(seed: u64) -> GoModule {
     local.get $sp i64.const 0 i64.store offset=24
     local.get $sel
     if (result i32)
-      i32.const 0x7777 global.set $CTXT
+      i64.const 0x7777 global.set $CTXT
       local.get $pc_b
       local.get $sel i32.const 0xfff i32.add
       call_indirect (type 0)
