@@ -114,6 +114,9 @@ fn differential_fuzz() {
             Generator::Go
         } else {
             if let Some(wasm) = smith::module(seed) {
+                if let Ok(wat) = wasmprinter::print_bytes(&wasm) {
+                    std::fs::write(std::env::temp_dir().join("gojit-fuzz-case.wat"), wat).ok();
+                }
                 std::fs::write(std::env::temp_dir().join("gojit-fuzz-case.wasm"), wasm).ok();
             }
             Generator::Smith

@@ -34,6 +34,8 @@ pub struct Tier {
 pub fn tiers() -> Vec<Tier> {
     let base = gojit::Config {
         background_compile: false,
+        // `GOJIT_FUZZ_VERIFY=1`: run Cranelift's verifier on every function (to diagnose).
+        verify: std::env::var_os("GOJIT_FUZZ_VERIFY").is_some(),
         ..gojit::Config::default()
     };
     vec![
