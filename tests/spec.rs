@@ -24,7 +24,35 @@ use wast::core::{NanPattern, WastArgCore, WastRetCore};
 use wast::{QuoteWat, WastArg, WastDirective, WastExecute, WastInvoke, WastRet, Wat};
 
 /// Assertions that fail for a reason we accept for now: (file, line, reason).
-const KNOWN_FAILURES: &[(&str, usize, &str)] = &[];
+const KNOWN_FAILURES: &[(&str, usize, &str)] = &[
+    // Shared state: these expect a table, memory or global that another module imported and
+    // changed; gojit links host functions only, so that module is skipped (with its reason) and
+    // the change never happens.
+    ("wasm-v1/linking.wast", 172, SHARED),
+    ("wasm-v1/linking.wast", 178, SHARED),
+    ("wasm-v1/linking.wast", 289, SHARED),
+    ("wasm-v1/linking.wast", 343, SHARED),
+    ("wasm-v1/linking.wast", 344, SHARED),
+    ("wasm-v1/linking.wast", 356, SHARED),
+    ("wasm-v1/linking.wast", 389, SHARED),
+    ("wasm-v1/linking.wast", 390, SHARED),
+    ("mutable-global/linking.wast", 172, SHARED),
+    ("mutable-global/linking.wast", 178, SHARED),
+    ("mutable-global/linking.wast", 288, SHARED),
+    ("wasm-v1/elem.wast", 366, SHARED),
+    ("wasm-v1/elem.wast", 367, SHARED),
+    ("wasm-v1/elem.wast", 379, SHARED),
+    ("wasm-v1/elem.wast", 380, SHARED),
+    ("wasm-v1/elem.wast", 381, SHARED),
+    // wasmparser 0.263 reads memory limits as 64-bit LEB128 (its memory64-era reader) even
+    // without memory64, so a 6-byte encoding of a 32-bit limit is accepted. The value decoded
+    // is the same, so nothing runs differently; the fix belongs in wasmparser.
+    ("wasm-v1/binary-leb128.wast", 216, OVERLONG_LIMIT),
+    ("wasm-v1/binary-leb128.wast", 224, OVERLONG_LIMIT),
+];
+
+const SHARED: &str = "needs state changed by a module importing another instance's table/memory";
+const OVERLONG_LIMIT: &str = "wasmparser accepts an overlong 32-bit memory limit";
 
 struct Tier {
     name: &'static str,
