@@ -97,12 +97,28 @@ fn check(totals: &Totals, what: &str) {
 }
 
 /// Modules per generator in the test-suite slice (about a minute in release mode).
-const SLICE_SMITH: u64 = 400;
-const SLICE_GO: u64 = 400;
+const SLICE_SMITH: u64 = 2000;
+const SLICE_GO: u64 = 2000;
+
+/// Runs `f` on a thread with a large stack: wasmi's interpreter is recursive in places (and
+/// with its tail-call dispatch, deeply so), and a stack overflow would abort the whole process.
+fn on_big_stack(f: impl FnOnce() + Send + 'static) {
+    let thread = std::thread::Builder::new()
+        .stack_size(256 << 20)
+        .spawn(f)
+        .expect("spawn the fuzz thread");
+    if let Err(panic) = thread.join() {
+        std::panic::resume_unwind(panic);
+    }
+}
 
 /// The seeded slice, or with `GOJIT_FUZZ_SECONDS` the long soak.
 #[test]
 fn differential_fuzz() {
+    on_big_stack(fuzz_main);
+}
+
+fn fuzz_main() {
     let tiers = tiers();
     let mut totals = Totals::default();
     if let Ok(one) = std::env::var("GOJIT_FUZZ_ONE") {
@@ -111,6 +127,9 @@ fn differential_fuzz() {
         let generator = if generator == "go" {
             let m = go_shaped::module(seed);
             std::fs::write(std::env::temp_dir().join("gojit-fuzz-case.wat"), &m.wat).ok();
+            if let Ok(wasm) = wat::parse_str(&m.wat) {
+                std::fs::write(std::env::temp_dir().join("gojit-fuzz-case.wasm"), wasm).ok();
+            }
             Generator::Go
         } else {
             if let Some(wasm) = smith::module(seed) {
@@ -149,7 +168,11 @@ fn differential_fuzz() {
             let deadline = started + Duration::from_secs(seconds);
             let mut seed = first;
             let mut last_report = Instant::now();
+            let trace = std::env::var_os("GOJIT_FUZZ_TRACE").is_some();
             while Instant::now() < deadline {
+                if trace {
+                    eprintln!("seed {seed}");
+                }
                 let before = totals.divergence_count();
                 run_seed(Generator::Smith, seed, &tiers, &mut totals);
                 run_seed(Generator::Go, seed, &tiers, &mut totals);
@@ -182,6 +205,10 @@ fn differential_fuzz() {
 /// `regressions/seeds.txt` (`smith N` / `go N` per line, `#` comments).
 #[test]
 fn regressions() {
+    on_big_stack(regressions_main);
+}
+
+fn regressions_main() {
     let tiers = tiers();
     let mut totals = Totals::default();
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/differential/regressions");
