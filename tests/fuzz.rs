@@ -50,7 +50,10 @@ fn run_seed(generator: Generator, seed: u64, tiers: &[fuzz::Tier], totals: &mut 
     match generator {
         Generator::Smith => {
             let Some(wasm) = smith::module(seed) else {
-                *totals.skipped.entry("smith (no module)".into()).or_default() += 1;
+                *totals
+                    .skipped
+                    .entry("smith (no module)".into())
+                    .or_default() += 1;
                 return;
             };
             fuzz::run_module(
@@ -97,8 +100,8 @@ fn check(totals: &Totals, what: &str) {
 }
 
 /// Modules per generator in the test-suite slice (about a minute in release mode).
-const SLICE_SMITH: u64 = 2000;
-const SLICE_GO: u64 = 2000;
+const SLICE_SMITH: u64 = 1500;
+const SLICE_GO: u64 = 1500;
 
 /// Runs `f` on a thread with a large stack: wasmi's interpreter is recursive in places (and
 /// with its tail-call dispatch, deeply so), and a stack overflow would abort the whole process.
@@ -211,7 +214,8 @@ fn regressions() {
 fn regressions_main() {
     let tiers = tiers();
     let mut totals = Totals::default();
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/differential/regressions");
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/differential/regressions");
     let mut entries: Vec<_> = std::fs::read_dir(&dir)
         .expect("regressions directory")
         .map(|e| e.expect("dir entry").path())

@@ -252,7 +252,9 @@ impl Runner<'_> {
             self.counts.known += 1;
             return;
         }
-        self.counts.failed.push(format!("{}:{line}: {msg}", self.file));
+        self.counts
+            .failed
+            .push(format!("{}:{line}: {msg}", self.file));
     }
 
     fn compile(&mut self, bytes: &[u8]) -> Result<Module, Error> {
@@ -416,7 +418,10 @@ impl Runner<'_> {
                         {
                             self.counts.passed += 1;
                         } else {
-                            self.fail(line, format!("assert_return: got {got:?}, want {results:?}"));
+                            self.fail(
+                                line,
+                                format!("assert_return: got {got:?}, want {results:?}"),
+                            );
                         }
                     }
                     Ok(Err(e)) => self.fail(line, format!("assert_return: {e}")),
@@ -449,7 +454,11 @@ impl Runner<'_> {
                     }
                 }
             }
-            WastDirective::AssertExhaustion { span, call, message } => {
+            WastDirective::AssertExhaustion {
+                span,
+                call,
+                message,
+            } => {
                 let line = self.line(span);
                 match self.invoke(&call) {
                     Err(why) => self.skip_assert("assert_exhaustion", &why),
@@ -508,16 +517,19 @@ impl Runner<'_> {
                             self.fail(line, format!("assert_unlinkable ({message}): trapped: {e}"))
                         }
                         Err(_) => self.counts.passed += 1,
-                        Ok(_) => {
-                            self.fail(line, format!("assert_unlinkable ({message}): linked"))
-                        }
+                        Ok(_) => self.fail(line, format!("assert_unlinkable ({message}): linked")),
                     },
                 }
             }
             other => {
                 let what = format!("{other:?}");
-                let what = what.split([' ', '{', '(']).next().unwrap_or("?").to_string();
-                self.counts.skip(format!("directive {what}: not run by this runner"));
+                let what = what
+                    .split([' ', '{', '('])
+                    .next()
+                    .unwrap_or("?")
+                    .to_string();
+                self.counts
+                    .skip(format!("directive {what}: not run by this runner"));
             }
         }
     }
@@ -600,7 +612,12 @@ fn spec_suite() {
         for (why, k) in counts.skipped {
             *skipped_reasons.entry(why).or_default() += k;
         }
-        all_failures.extend(counts.failed.into_iter().map(|f| format!("[{}] {f}", tier.name)));
+        all_failures.extend(
+            counts
+                .failed
+                .into_iter()
+                .map(|f| format!("[{}] {f}", tier.name)),
+        );
     }
     eprintln!("{table}");
     eprintln!("skipped (all tiers), by reason:");

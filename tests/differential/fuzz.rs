@@ -318,11 +318,7 @@ impl RefInstance {
 
 /// A plan for a module with these exports: `calls` calls of exports chosen by `rng`, arguments
 /// from [`arg`] (or from `args` when it gives some for an export).
-pub fn random_plan(
-    rng: &mut Rng,
-    funcs: &[(String, Vec<wasmi::ValType>)],
-    calls: usize,
-) -> Plan {
+pub fn random_plan(rng: &mut Rng, funcs: &[(String, Vec<wasmi::ValType>)], calls: usize) -> Plan {
     if funcs.is_empty() {
         return Vec::new();
     }
@@ -520,7 +516,10 @@ fn run_tier(
             format!("{label} [{name}] call #{i} {}({})", step.func, a.join(", "))
         };
         if compare(Nan::Arith, &step.args, &step.outcome, &got).is_err() {
-            totals.diverge(name, format!("{}: wasmi {}, gojit {got}", shown(), step.outcome));
+            totals.diverge(
+                name,
+                format!("{}: wasmi {}, gojit {got}", shown(), step.outcome),
+            );
             return;
         }
         let memory = instance.memory(store);
@@ -592,7 +591,10 @@ pub fn run_module(
 ) {
     totals.modules += 1;
     let skip = |totals: &mut Totals, why: &str| {
-        *totals.skipped.entry(format!("{generator} ({why})")).or_default() += 1;
+        *totals
+            .skipped
+            .entry(format!("{generator} ({why})"))
+            .or_default() += 1;
     };
     let valid = wasmparser::Validator::new_with_features(gojit_frontend::module::GO_FEATURES)
         .validate_all(wasm)
@@ -612,6 +614,14 @@ pub fn run_module(
     };
     totals.modules_run += 1;
     for tier in tiers {
-        run_tier(tier, label, wasm, &rf_init, &steps, generator == "go", totals);
+        run_tier(
+            tier,
+            label,
+            wasm,
+            &rf_init,
+            &steps,
+            generator == "go",
+            totals,
+        );
     }
 }

@@ -384,7 +384,10 @@ fn statement(rng: &mut Rng, w: &mut String, f: &Func, has_loop: bool) {
     let (a, b, d) = (reg(rng, f), reg(rng, f), reg(rng, f));
     let line = match rng.below(22) {
         0 => format!("local.get 1 i64.load offset={} local.set {d}", slot(rng, f)),
-        1 => format!("local.get 1 local.get {a} i64.store offset={}", slot(rng, f)),
+        1 => format!(
+            "local.get 1 local.get {a} i64.store offset={}",
+            slot(rng, f)
+        ),
         2 => {
             let op = rng.pick(&[
                 "add", "sub", "mul", "and", "or", "xor", "shl", "shr_s", "shr_u", "rotl", "rotr",
@@ -410,10 +413,27 @@ fn statement(rng: &mut Rng, w: &mut String, f: &Func, has_loop: bool) {
         }
         6 => format!(
             "i64.const {} local.set {d}",
-            rng.pick(&[0i64, 1, -1, 7, 255, 0x1_0000, i64::MIN, i64::MAX, 0x1234_5678_9abc])
+            rng.pick(&[
+                0i64,
+                1,
+                -1,
+                7,
+                255,
+                0x1_0000,
+                i64::MIN,
+                i64::MAX,
+                0x1234_5678_9abc
+            ])
         ),
         7 => {
-            let op = rng.pick(&["extend8_s", "extend16_s", "extend32_s", "clz", "ctz", "popcnt"]);
+            let op = rng.pick(&[
+                "extend8_s",
+                "extend16_s",
+                "extend32_s",
+                "clz",
+                "ctz",
+                "popcnt",
+            ]);
             format!("local.get {a} i64.{op} local.set {d}")
         }
         8 => {
@@ -452,7 +472,9 @@ fn statement(rng: &mut Rng, w: &mut String, f: &Func, has_loop: bool) {
         15 => {
             // A load through a Go pointer (wrapped, masked into the heap).
             let ty = rng.pick(&["i64.load", "i64.load32_u", "i64.load8_s", "i64.load16_u"]);
-            format!("local.get {a} i32.wrap_i64 i32.const 0x1fff0 i32.and {ty} offset=8 local.set {d}")
+            format!(
+                "local.get {a} i32.wrap_i64 i32.const 0x1fff0 i32.and {ty} offset=8 local.set {d}"
+            )
         }
         16 => {
             let ty = rng.pick(&["i64.store", "i64.store32", "i64.store8", "i64.store16"]);
