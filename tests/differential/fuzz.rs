@@ -29,8 +29,10 @@ pub struct Tier {
 
 /// The tiers every module runs in: the interpreter alone, baseline code compiled on first call,
 /// the optimizing tier alone (eager), OSR (interpreter with a budget of 1, so hot loops move into
-/// optimized OSR entries mid-call and functions tier up after one unit), and the optimizing tier
-/// without the Go-aware lowerings. Background compilation is off so every run is deterministic.
+/// optimized OSR entries mid-call and functions tier up after one unit), the same with the
+/// background compiler thread (tier-ups and OSR entries arrive whenever they are ready, so this
+/// tier is the one whose runs depend on timing), and the optimizing tier without the Go-aware
+/// lowerings. Elsewhere background compilation is off, so those runs are deterministic.
 pub fn tiers() -> Vec<Tier> {
     let base = gojit::Config {
         background_compile: false,
@@ -74,6 +76,17 @@ pub fn tiers() -> Vec<Tier> {
             },
         },
         Tier {
+            name: "osr-bg",
+            config: gojit::Config {
+                lazy: true,
+                interpreter_budget: Some(1),
+                tier_up_budget: 1,
+                tiers: gojit::Tiers::Both,
+                background_compile: true,
+                ..base.clone()
+            },
+        },
+        Tier {
             name: "go-opt-off",
             config: gojit::Config {
                 lazy: false,
@@ -95,6 +108,9 @@ pub struct Totals {
     pub skipped: BTreeMap<String, u64>,
     /// Calls compared (per tier: calls, divergences).
     pub per_tier: BTreeMap<&'static str, (u64, u64)>,
+    /// Per tier: functions tiered up, OSR entries compiled, calls moved into OSR code (what the
+    /// tiering paths actually did on the generated code).
+    pub tiering: BTreeMap<&'static str, (u64, u64, u64)>,
     /// Calls cut from a plan because wasmi ran out of fuel or stack there.
     pub cut: u64,
     /// The divergences found (a few listed in full).
@@ -123,6 +139,13 @@ impl Totals {
         }
         for (tier, (calls, div)) in &self.per_tier {
             s.push_str(&format!("\n  {tier:>10}: {calls} calls, {div} divergences"));
+            if let Some((up, osr, moved)) = self.tiering.get(tier)
+                && up + osr + moved > 0
+            {
+                s.push_str(&format!(
+                    " ({up} tier-ups, {osr} OSR entries, {moved} calls moved into OSR code)"
+                ));
+            }
         }
         s
     }
@@ -472,7 +495,7 @@ fn run_tier(
         Some(t) => Outcome::Trap(t),
         None => Outcome::Err(e.to_string()),
     };
-    let mut current = match (instantiate(), rf_init) {
+    let current = match (instantiate(), rf_init) {
         (Err(p), _) => {
             totals.diverge(name, format!("{label} [{name}]: instantiation: {p}"));
             return;
@@ -502,6 +525,30 @@ fn run_tier(
             return;
         }
         (Ok(Ok(pair)), None) => pair,
+    };
+    run_steps(name, label, &instantiate, current, steps, go_layout, totals);
+    let stats = module.compile_stats();
+    let t = totals.tiering.entry(name).or_default();
+    t.0 += stats.tiered_up;
+    t.1 += stats.osr_entries;
+    t.2 += stats.osr_transfers;
+}
+
+type Instantiated = (gojit::Store<()>, gojit::Instance);
+
+/// Runs the steps on one tier's instance (a fresh one after each trap).
+fn run_steps(
+    name: &'static str,
+    label: &str,
+    instantiate: &dyn Fn() -> Result<Result<Instantiated, gojit::Error>, String>,
+    mut current: Instantiated,
+    steps: &[Step],
+    go_layout: bool,
+    totals: &mut Totals,
+) {
+    let as_outcome = |e: gojit::Error| match e.trap() {
+        Some(t) => Outcome::Trap(t),
+        None => Outcome::Err(e.to_string()),
     };
     for (i, step) in steps.iter().enumerate() {
         totals.per_tier.entry(name).or_default().0 += 1;
