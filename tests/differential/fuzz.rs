@@ -111,6 +111,9 @@ pub struct Totals {
     /// Per tier: functions tiered up, OSR entries compiled, calls moved into OSR code (what the
     /// tiering paths actually did on the generated code).
     pub tiering: BTreeMap<&'static str, (u64, u64, u64)>,
+    /// Reference outcomes of the calls planned: returned, trapped.
+    pub returned: u64,
+    pub trapped: u64,
     /// Calls cut from a plan because wasmi ran out of fuel or stack there.
     pub cut: u64,
     /// The divergences found (a few listed in full).
@@ -127,11 +130,14 @@ impl Totals {
 
     pub fn summary(&self) -> String {
         let mut s = format!(
-            "modules {} (run {}), calls {}, divergences {}, plans cut at wasmi fuel/stack {}",
+            "modules {} (run {}), calls {}, divergences {}; per module plan: {} returned, {} trapped, \
+             {} cut at wasmi fuel/stack",
             self.modules,
             self.modules_run,
             self.calls(),
             self.divergence_count(),
+            self.returned,
+            self.trapped,
             self.cut
         );
         for (k, v) in &self.skipped {
@@ -389,6 +395,11 @@ fn run_reference(
             }
         };
         let failed = !matches!(outcome, Outcome::Ok(_));
+        if failed {
+            totals.trapped += 1;
+        } else {
+            totals.returned += 1;
+        }
         steps.push(Step {
             func,
             args,
@@ -612,6 +623,55 @@ fn run_steps(
     }
 }
 
+/// Whether some `select` takes its condition straight from an integer comparison. wasmi 2.0.0
+/// fuses the two and then picks the wrong operand in some forms (`x - select(1, y, y == 0)` is
+/// `x - 1` for y = 3; found by this fuzzer, see `wasmi_select_after_compare` in
+/// `tests/fuzz.rs`), so such modules have no trustworthy reference and are skipped (counted).
+pub fn select_after_compare(wasm: &[u8]) -> bool {
+    use wasmparser::{Operator as O, Parser, Payload};
+    for payload in Parser::new(0).parse_all(wasm) {
+        let Ok(Payload::CodeSectionEntry(body)) = payload else {
+            continue;
+        };
+        let Ok(mut ops) = body.get_operators_reader() else {
+            return true;
+        };
+        let mut compare = false;
+        while !ops.eof() {
+            let Ok(op) = ops.read() else { return true };
+            if compare && matches!(op, O::Select | O::TypedSelect { .. }) {
+                return true;
+            }
+            compare = matches!(
+                op,
+                O::I32Eqz
+                    | O::I32Eq
+                    | O::I32Ne
+                    | O::I32LtS
+                    | O::I32LtU
+                    | O::I32GtS
+                    | O::I32GtU
+                    | O::I32LeS
+                    | O::I32LeU
+                    | O::I32GeS
+                    | O::I32GeU
+                    | O::I64Eqz
+                    | O::I64Eq
+                    | O::I64Ne
+                    | O::I64LtS
+                    | O::I64LtU
+                    | O::I64GtS
+                    | O::I64GtU
+                    | O::I64LeS
+                    | O::I64LeU
+                    | O::I64GeS
+                    | O::I64GeU
+            );
+        }
+    }
+    false
+}
+
 fn describe_diff(a: &[u8], b: &[u8]) -> String {
     if a.len() != b.len() {
         return format!("size wasmi {} vs gojit {}", a.len(), b.len());
@@ -648,6 +708,13 @@ pub fn run_module(
         .is_ok();
     if !valid {
         skip(totals, "features gojit rejects");
+        return;
+    }
+    if select_after_compare(wasm) {
+        skip(
+            totals,
+            "select right after a comparison: wasmi 2.0.0 miscomputes some",
+        );
         return;
     }
     let Ok(reference) = Reference::new(wasm) else {

@@ -451,7 +451,9 @@ fn statement(rng: &mut Rng, w: &mut String, f: &Func, has_loop: bool) {
             format!("local.get {a} {src} i64.{op} local.set {d}")
         }
         9 => format!(
-            "local.get {a} local.get {b} local.get {} i64.eqz select local.set {d}",
+            // Not `i64.eqz select`: the fuzzer skips modules with a select right after a
+            // comparison (a wasmi bug, see `fuzz::select_after_compare`).
+            "local.get {a} local.get {b} local.get {} i32.wrap_i64 select local.set {d}",
             reg(rng, f)
         ),
         10 => format!("global.get $g local.get {a} i64.add global.set $RET0"),

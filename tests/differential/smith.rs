@@ -2,7 +2,8 @@
 //! globals, sign extension, saturating float-to-int, one 32-bit memory with a maximum, one table,
 //! no imports (gojit imports functions only, and the fuzzer has no host), everything exported
 //! (so the driver sees memory and globals), NaNs canonicalized (so memory and globals compare bit
-//! for bit), and termination ensured by wasm-smith's fuel global.
+//! for bit), termination ensured by wasm-smith's fuel global, and half of them generated
+//! without traps (guarded memory accesses, divisions and conversions).
 //!
 //! Bulk memory is on for a quarter of the modules: wasm-smith cannot restrict it to
 //! `memory.copy`/`memory.fill` (gojit's `BULK_MEMORY_OPT` subset), so those that use
@@ -65,6 +66,9 @@ fn config(rng: &mut Rng) -> wasm_smith::Config {
         max_types: 12,
         max_nesting_depth: 6,
         canonicalize_nans: true,
+        // Half the modules avoid traps (wasm-smith guards loads, stores, divisions and
+        // conversions), so calls run longer and reach more code before they end.
+        disallow_traps: rng.chance(50),
         ..wasm_smith::Config::default()
     }
 }
