@@ -16,7 +16,9 @@
 //!
 //! The export `run(x, y, sp, stackguard, pc_b, sel)` sets up `g`, its stack guard and a Go stack
 //! frame with `x` and `y` as arguments, calls `f0` (or `table[0x1000 + sel - 1]`) with `pc_b` and
-//! mixes the unwind flag, a result slot and the final SP into its i64 result. Every Go function is
+//! mixes the unwind flag, a result slot and the final SP into its i64 result. When the call
+//! unwinds (returns 1), `run` resumes frames as Go's `wasm_pc_f_loop` does, a bounded number of
+//! times: `call_indirect` of the `PC_F`/`PC_B` stored at `SP-8` until `PAUSE` is set. Every Go function is
 //! exported too, and called directly on whatever state the previous calls left.
 
 use crate::fuzz::{Plan, Rng};
@@ -101,10 +103,11 @@ pub fn module(seed: u64) -> GoModule {
         let f = gen_func(&mut rng, &mut w, i, n);
         segments.push(f);
     }
+    let resumes = rng.below(9);
     let _ = write!(
         w,
         r#"  (func $run (export "run") (param $x i64) (param $y i64) (param $sp i32) (param $guard i32) (param $pc_b i32) (param $sel i32) (result i64)
-    (local $ret i32)
+    (local $ret i32) (local $n i32)
     i64.const 0x200 global.set $g
     i32.const 0x210 local.get $guard i32.store
     local.get $sp global.set $SP
@@ -121,10 +124,27 @@ pub fn module(seed: u64) -> GoModule {
       local.get $pc_b call $f0
     end
     local.set $ret
+    ;; Unwound: resume frames as Go's wasm_pc_f_loop does (PC at SP-8), a bounded number of times.
+    local.get $ret
+    if
+      i32.const {resumes} local.set $n
+      loop $pcf
+        global.get $PAUSE i32.eqz local.get $n i32.const 0 i32.gt_s i32.and
+        if
+          global.get $SP i32.const 8 i32.sub i32.load16_u
+          global.get $SP i32.const 8 i32.sub i32.load offset=2
+          call_indirect (type 0)
+          local.set $ret
+          local.get $n i32.const 1 i32.sub local.set $n
+          br $pcf
+        end
+      end
+    end
     local.get $ret i64.extend_i32_u
     local.get $sp i64.load offset=24 i64.xor
     global.get $SP i64.extend_i32_u i64.const 32 i64.shl i64.xor)
-"#
+"#,
+        resumes = resumes
     );
     w.push_str(")\n");
 

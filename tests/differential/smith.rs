@@ -58,7 +58,7 @@ fn config(rng: &mut Rng) -> wasm_smith::Config {
         export_everything: true,
         min_funcs: 1,
         max_funcs: 12,
-        max_instructions: 120,
+        max_instructions: 40 + rng.below(400) as usize,
         max_globals: 8,
         max_data_segments: 4,
         max_element_segments: 3,
