@@ -19,7 +19,8 @@
 //! mixes the unwind flag, a result slot and the final SP into its i64 result. When the call
 //! unwinds (returns 1), `run` resumes frames as Go's `wasm_pc_f_loop` does, a bounded number of
 //! times: `call_indirect` of the `PC_F`/`PC_B` stored at `SP-8` until `PAUSE` is set. Every Go function is
-//! exported too, and called directly on whatever state the previous calls left.
+//! exported too, and called directly on whatever state the previous calls left. Some functions
+//! end like `runtime.gogo`: a new target PC stored at `SP-8`, then an unwind.
 
 use crate::fuzz::{Plan, Rng};
 use crate::harness::V;
@@ -59,10 +60,18 @@ impl Func {
 /// How a segment (the code of one resume point) ends.
 enum End {
     FallThrough,
-    Call { callee: usize, indirect: bool },
+    Call {
+        callee: usize,
+        indirect: bool,
+    },
     Jump(usize),
     Return,
     Unwind,
+    /// Like `runtime.gogo`: store a new target PC at `SP-8` and unwind.
+    Gogo {
+        target: usize,
+        pc_b: usize,
+    },
 }
 
 /// The module for `seed`.
@@ -217,6 +226,10 @@ fn gen_func(rng: &mut Rng, w: &mut String, index: usize, n: usize) -> usize {
             },
             3..=4 => End::Jump(rng.below(f.segments as u64) as usize),
             5 if last => End::Unwind,
+            6 if last && rng.chance(40) => End::Gogo {
+                target: rng.below(n as u64) as usize,
+                pc_b: rng.below(4) as usize,
+            },
             _ if last => End::Return,
             _ => End::FallThrough,
         };
@@ -278,6 +291,14 @@ fn gen_func(rng: &mut Rng, w: &mut String, index: usize, n: usize) -> usize {
             }
             End::Return => epilogue(w, &f, 0),
             End::Unwind => epilogue(w, &f, 1),
+            End::Gogo { target, pc_b } => {
+                let _ = writeln!(
+                    w,
+                    "      global.get $SP i32.const 8 i32.sub i64.const {:#x} i64.store\n      \
+                     i32.const 1 return",
+                    ((0x1000 + target as u64) << 16) | pc_b as u64
+                );
+            }
         }
     }
     let _ = writeln!(w, "    end ;; $r{}\n    unreachable", f.segments);
