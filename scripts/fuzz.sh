@@ -31,4 +31,4 @@ if [ -z "$bin" ]; then
 fi
 echo "fuzz.sh: $bin, ${seconds} s from seed $seed, at $(git rev-parse --short HEAD)"
 GOJIT_FUZZ_SECONDS=$seconds GOJIT_FUZZ_SEED=$seed nice -n 10 "$bin" differential_fuzz --nocapture 2>&1 \
-  | grep -v '^test \|^running \|^$'
+  | grep --line-buffered -v '^test \|^running \|^$'
