@@ -423,7 +423,7 @@ fn slot(rng: &mut Rng, f: &Func) -> u32 {
 
 fn statement(rng: &mut Rng, w: &mut String, f: &Func, has_loop: bool) {
     let (a, b, d) = (reg(rng, f), reg(rng, f), reg(rng, f));
-    let line = match rng.below(22) {
+    let line = match rng.below(23) {
         0 => format!("local.get 1 i64.load offset={} local.set {d}", slot(rng, f)),
         1 => format!(
             "local.get 1 local.get {a} i64.store offset={}",
@@ -541,6 +541,12 @@ fn statement(rng: &mut Rng, w: &mut String, f: &Func, has_loop: bool) {
         }
         19 => format!("local.get {a} i64.eqz if local.get {b} local.set {d} end"),
         20 => "global.get $PAUSE i32.const 1 i32.add global.set $PAUSE".into(),
+        // Go's sbrk: grow memory (up to 6 pages), then use the new page through the Go stack's
+        // frame pointer and a heap pointer.
+        21 => format!(
+            "memory.size i32.const 6 i32.lt_u if i32.const 1 memory.grow drop end \
+             memory.size i32.const 16 i32.shl i32.const 16 i32.sub local.get {a} i64.store"
+        ),
         _ => format!(
             "local.get 1 i64.load offset={} local.get {a} i64.add local.set {d}",
             slot(rng, f)
