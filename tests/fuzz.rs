@@ -5,7 +5,8 @@
 //!
 //! `cargo test --release --test fuzz` runs a fixed, seeded slice (about a minute) and the kept
 //! regressions. Long runs: `scripts/fuzz.sh --seconds N` (sets `GOJIT_FUZZ_SECONDS`; also
-//! `GOJIT_FUZZ_SEED` for the first seed). One case: `GOJIT_FUZZ_ONE=go:1234` (or `smith:1234`)
+//! `GOJIT_FUZZ_SEED` for the first seed, `GOJIT_FUZZ_TRACE=1` to print each seed first, and
+//! `GOJIT_FUZZ_VERIFY=1` for Cranelift's verifier). One case: `GOJIT_FUZZ_ONE=go:1234` (or `smith:1234`)
 //! runs just that seed and writes the module to `$TMPDIR/gojit-fuzz-case.{wat,wasm}`.
 
 #[path = "differential/fuzz.rs"]
