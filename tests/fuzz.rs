@@ -1,13 +1,15 @@
 //! Differential fuzzing: generated modules (wasm-smith's, restricted to the features gojit
 //! accepts, and Go-shaped ones) run on `wasmi` and on every gojit tier — interpreter, baseline,
-//! optimized, OSR and the optimizing tier without the Go lowerings — comparing results, trap
-//! kinds, linear memory and exported globals after every call (see `differential/fuzz.rs`).
+//! optimized, OSR, OSR with the background compiler, and the optimizing tier without the Go
+//! lowerings — comparing results, trap kinds, linear memory and exported globals after every
+//! call (see `differential/fuzz.rs`).
 //!
 //! `cargo test --release --test fuzz` runs a fixed, seeded slice (about a minute) and the kept
 //! regressions. Long runs: `scripts/fuzz.sh --seconds N` (sets `GOJIT_FUZZ_SECONDS`; also
-//! `GOJIT_FUZZ_SEED` for the first seed, `GOJIT_FUZZ_TRACE=1` to print each seed first, and
-//! `GOJIT_FUZZ_VERIFY=1` for Cranelift's verifier). One case: `GOJIT_FUZZ_ONE=go:1234` (or `smith:1234`)
-//! runs just that seed and writes the module to `$TMPDIR/gojit-fuzz-case.{wat,wasm}`.
+//! `GOJIT_FUZZ_SEED` for the first seed). `GOJIT_FUZZ_TRACE=1` prints each seed before running
+//! it; `GOJIT_FUZZ_VERIFY=1` runs Cranelift's verifier on every function. One case:
+//! `GOJIT_FUZZ_ONE=go:1234` (or `smith:1234`) runs just that seed and writes the module to
+//! `$TMPDIR/gojit-fuzz-case.{wat,wasm}`.
 
 #[path = "differential/fuzz.rs"]
 mod fuzz;
