@@ -111,7 +111,14 @@ fn a_host_function_failing_at_any_call_is_an_error() {
         for k in 1..=total {
             let calls = Arc::new(AtomicU64::new(0));
             let linker = faulty_linker(&module, &calls, k, fault);
-            let err = run(&engine, &module, &linker).expect_err("an injected failure");
+            let result = run(&engine, &module, &linker);
+            if calls.load(Ordering::SeqCst) < k {
+                // Go's runtime makes a timing-dependent number of clock and poll calls: this run
+                // ended before the call the fault was set for.
+                assert!(result.is_ok(), "{fault:?} at call {k}: {result:?}");
+                continue;
+            }
+            let err = result.expect_err("an injected failure");
             let text = err.to_string();
             assert!(
                 matches!(err.root(), Error::Host(_)) && text.contains("injected"),

@@ -15,6 +15,31 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use gojit_frontend::module::{FuncType, ModuleInfo};
 use gojit_frontend::translate::{self, clif_type, wasm_signature};
 
+/// Runs a translation and compilation of function `func_index`, turning a panic in it (a bug in
+/// the translator or in Cranelift, e.g. on IR it does not expect) into [`JitError::Codegen`].
+/// Callers hold compilation state (a function marked as being compiled, a background worker)
+/// that a panic unwinding through them would leave behind: other calls would wait forever for
+/// the function, or the background compiler would be gone. A failed compile is an error they
+/// already handle (a function that cannot be compiled traps when called; a failed tier-up or
+/// OSR entry keeps the code that runs).
+fn no_panic(
+    module: &ModuleInfo,
+    func_index: u32,
+    compile: impl FnOnce() -> Result<CompiledFunction, JitError>,
+) -> Result<CompiledFunction, JitError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(compile)).unwrap_or_else(|panic| {
+        let message = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Err(JitError::Codegen {
+            func: module.func_name(func_index),
+            message: format!("the compiler panicked: {message}"),
+        })
+    })
+}
+
 /// Machine code for one function, not yet in executable memory.
 pub struct CompiledFunction {
     /// The wasm function index (or `u32::MAX` for trampolines).
@@ -134,11 +159,13 @@ impl Compiler {
         module: &ModuleInfo,
         func_index: u32,
     ) -> Result<CompiledFunction, JitError> {
-        let t = self.translate(module, func_index, self.options)?;
-        let mut compiled =
-            self.compile_clif(t.func, func_index, || module.func_name(func_index))?;
-        compiled.direct_callees = t.direct_callees;
-        Ok(compiled)
+        no_panic(module, func_index, || {
+            let t = self.translate(module, func_index, self.options)?;
+            let mut compiled =
+                self.compile_clif(t.func, func_index, || module.func_name(func_index))?;
+            compiled.direct_callees = t.direct_callees;
+            Ok(compiled)
+        })
     }
 
     /// Compiles the on-stack-replacement entry of function `func_index` for `site` (see
@@ -157,8 +184,10 @@ impl Compiler {
             osr_entry: Some(site),
             ..self.options
         };
-        let func = self.translate(module, func_index, options)?.func;
-        self.compile_clif(func, func_index, || module.func_name(func_index))
+        no_panic(module, func_index, || {
+            let func = self.translate(module, func_index, options)?.func;
+            self.compile_clif(func, func_index, || module.func_name(func_index))
+        })
     }
 
     /// The CLIF of function `func_index` (an import: its trampoline) with `options`.

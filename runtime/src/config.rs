@@ -42,6 +42,13 @@ pub struct Config {
     /// (`None`: compile every function on its first call). Also settable with
     /// `GOJIT_INTERP=N` (`0` turns the interpreter off).
     pub interpreter_budget: Option<u32>,
+    /// Keep an instance usable after a wasm trap (default `false`: a trapped instance refuses
+    /// further calls, since a Go program's runtime state is mid-operation after one). For
+    /// embedders of plain wasm, e.g. the spec-test runner, where calls after a trap are normal:
+    /// memory and globals are as the trap left them, except Go's `SP` while it lives in the
+    /// pinned register (`go_optimizations.pinned_sp`), which keeps its value from before the call.
+    /// An exit or a host error still poisons the instance.
+    pub usable_after_trap: bool,
     /// Compile checks that let a host stop a running guest: [`crate::Store::set_deadline`] and
     /// [`crate::InterruptHandle`] need it (default off: the code has no checks at all). On,
     /// every backward branch loads and tests a flag (function entries are checked through the
@@ -108,6 +115,7 @@ impl Default for Config {
             tiers: Tiers::Both,
             tier_up_budget: DEFAULT_TIER_UP_BUDGET,
             interpreter_budget: Some(crate::interp::DEFAULT_BUDGET),
+            usable_after_trap: false,
             interruptible: false,
             faults: FaultInjection::default(),
         }

@@ -137,6 +137,28 @@ impl Instance {
         GuestMemory::new(self.memory_mut(store))
     }
 
+    /// The current value of the exported global `name` (`None` if the module exports no global
+    /// of that name). Go's modules export none; this is for embedders of other modules and for
+    /// the differential tests, which compare globals after every call.
+    ///
+    /// # Panics
+    /// If the instance belongs to another store.
+    pub fn global<T: 'static>(&self, store: &Store<T>, name: &str) -> Option<Val> {
+        assert_eq!(
+            self.store, store.id,
+            "instance used with a store it does not belong to"
+        );
+        let inner = &store.instances[self.index];
+        let export = inner
+            .module
+            .info
+            .exports
+            .iter()
+            .find(|e| e.kind == ExportKind::Global && e.name == name)?;
+        let ty = inner.module.info.globals.get(export.index as usize)?.ty;
+        Some(Val::from_bits(ty, inner.global_word(export.index)))
+    }
+
     /// The names of the exported functions.
     pub fn exported_functions<T: 'static>(&self, store: &Store<T>) -> Vec<String> {
         let info = &store.instances[self.index].module.info;

@@ -131,6 +131,48 @@ fn stack_exhaustion_is_a_trap_and_poisons() {
 }
 
 #[test]
+fn usable_after_trap_keeps_the_instance_and_its_state() {
+    for lazy in [true, false] {
+        let config = Config {
+            lazy,
+            usable_after_trap: true,
+            ..Config::from_env().0
+        };
+        let engine = Engine::new(config).unwrap();
+        let module = Module::new(&engine, wat::parse_str(MODULE).unwrap()).unwrap();
+        let mut s = Store::new(&engine, ());
+        let i = Instance::new(&mut s, &module, &Linker::new()).unwrap();
+        assert_eq!(i.call(&mut s, "glob", &[]).unwrap(), vec![Val::I64(6)]);
+        let e = i.call(&mut s, "crash", &[]).unwrap_err();
+        assert_eq!(e.trap(), Some(Trap::Unreachable), "{e}");
+        let e = i
+            .call(&mut s, "div", &[Val::I32(1), Val::I32(0)])
+            .unwrap_err();
+        assert_eq!(e.trap(), Some(Trap::IntegerDivisionByZero), "{e}");
+        // The global kept its value across the traps.
+        assert_eq!(i.call(&mut s, "glob", &[]).unwrap(), vec![Val::I64(7)]);
+    }
+}
+
+#[test]
+fn exported_globals_read_back() {
+    let (mut s, i) = instance(
+        r#"(module
+          (global $a (export "a") (mut i32) (i32.const -3))
+          (global (export "b") f64 (f64.const 2.5))
+          (global $c (mut i64) (i64.const 0))
+          (func (export "set") (param i32) local.get 0 global.set $a))"#,
+        true,
+    );
+    assert_eq!(i.global(&s, "a"), Some(Val::I32(-3)));
+    assert_eq!(i.global(&s, "b"), Some(Val::F64(2.5f64.to_bits())));
+    assert_eq!(i.global(&s, "c"), None, "not exported");
+    assert_eq!(i.global(&s, "set"), None, "a function");
+    i.call(&mut s, "set", &[Val::I32(41)]).unwrap();
+    assert_eq!(i.global(&s, "a"), Some(Val::I32(41)));
+}
+
+#[test]
 fn host_functions_and_exit() {
     let engine = Engine::new(Config::from_env().0).unwrap();
     let wat = r#"(module

@@ -126,7 +126,7 @@ impl FuncTranslator<'_, '_> {
                 self.builder.ins().jump(header, &a);
                 self.stack.truncate(self.stack.len() - n);
                 if n == 0 {
-                    self.block_starts_here(header);
+                    self.block_starts_here(header, self.stack.len());
                 }
                 self.builder.switch_to_block(header);
                 let hp = self.builder.block_params(header).to_vec();
@@ -327,7 +327,7 @@ impl FuncTranslator<'_, '_> {
         let frame = self.control.pop().expect("end outside block");
         let mut dest_reachable = frame.dest_branched_to;
         if matches!(frame.kind, FrameKind::Block) && frame.num_results == 0 {
-            dest_reachable |= self.block_starts_here(frame.dest);
+            dest_reachable |= self.block_starts_here(frame.dest, frame.stack_height);
         }
         match frame.kind {
             FrameKind::Loop { header } => {

@@ -138,13 +138,19 @@ impl FuncTranslator<'_, '_> {
     }
 
     /// Called where `block` (no parameters) starts: a loop header, or the block after a Go
-    /// resume point's `end`. Records its site in baseline code; in an OSR entry for this site,
-    /// makes the entry jump here and returns true. The current block must be filled.
-    pub(crate) fn block_starts_here(&mut self, block: Block) -> bool {
+    /// resume point's `end`, with `height` operands below it. Records its site in baseline code;
+    /// in an OSR entry for this site, makes the entry jump here and returns true. The current
+    /// block must be filled.
+    ///
+    /// A site with operands below it is no entry: they were computed before the loop, in code
+    /// the OSR entry skips, so the entry would use values that do not dominate their uses (the
+    /// interpreter does not ask for such sites; this refusal makes a request fail cleanly, as
+    /// "no on-stack-replacement site", rather than reach Cranelift with invalid IR).
+    pub(crate) fn block_starts_here(&mut self, block: Block, height: usize) -> bool {
         if self.tier_up_func.is_some() {
             self.osr.block_starts.insert(block, self.op_offset);
         }
-        if self.options.osr_entry != Some(self.op_offset) {
+        if self.options.osr_entry != Some(self.op_offset) || height != 0 {
             return false;
         }
         let Some(hub) = self.osr.hub.take() else {

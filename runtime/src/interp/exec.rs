@@ -169,9 +169,10 @@ impl Machine<'_> {
     }
 
     /// A backward branch to the loop at `site`: spends a unit of the budget; once the loop is
-    /// hot, returns the optimized OSR entry to move the call into, if it is ready.
-    fn back_edge(&self, site: u32) -> Option<*const u8> {
-        if !self.interp.back_edge(self.func_index) {
+    /// hot (and if `osr_possible`), returns the optimized OSR entry to move the call into, if it
+    /// is ready.
+    fn back_edge(&self, site: u32, osr_possible: bool) -> Option<*const u8> {
+        if !self.interp.back_edge(self.func_index) || !osr_possible {
             return None;
         }
         self.code.interp_hot_loop(self.func_index, site)
@@ -207,10 +208,10 @@ pub(crate) fn run(m: &Machine<'_>, f: &InterpFunc, frame: &mut [u64]) -> Result<
             if t.back_site != super::ops::BrTarget::FORWARD && m.interrupted() {
                 return Err(Trap::Interrupted);
             }
+            // Only a loop with no operands below it can move into OSR code (its entry starts
+            // from the locals alone); other loops spend the budget without asking for one.
             if t.back_site != super::ops::BrTarget::FORWARD
-                && let Some(code) = m.back_edge(t.back_site)
-                && t.height == 0
-                && t.keep == 0
+                && let Some(code) = m.back_edge(t.back_site, t.height == 0 && t.keep == 0)
             {
                 return Ok(osr(m, f, code, frame));
             }

@@ -693,6 +693,9 @@ impl InstanceInner {
         };
         let outcome = outcome.map_err(|e| self.interrupted_error(e));
         if let Err(e) = &outcome {
+            if self.module.engine.config.usable_after_trap && matches!(e, Error::Trap { .. }) {
+                return outcome;
+            }
             self.poison(match e {
                 Error::Exit(_) => "exit".to_string(),
                 _ => format!("error ({e})"),
