@@ -6,7 +6,9 @@
 //! file). Diagnostics are one line on stderr starting with `gojit: `.
 
 use clap::{Args, Parser, Subcommand};
-use gojit::{CallMode, Config, Engine, Error, Instance, Linker, Module, Store, Val, ValType, wasi};
+use gojit::{
+    CallMode, Config, Engine, Error, Instance, Linker, Module, Store, Val, ValType, gojs, wasi,
+};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -180,6 +182,9 @@ fn run(args: RunArgs) -> ExitCode {
         Err(e) => return fail(format!("{}: {e}", args.module.display())),
     };
     let loaded = started.elapsed();
+    if gojs::is_gojs_module(module.imports()) {
+        return run_gojs(&args, engine, module);
+    }
     let mut builder = wasi::WasiCtxBuilder::new()
         .arg(&args.module.to_string_lossy())
         .args(&args.args);
@@ -264,6 +269,72 @@ fn run(args: RunArgs) -> ExitCode {
     // The process ends now: tearing down the instance (an 8 GiB memory reservation, the guest
     // stack, code memory) one mapping at a time costs milliseconds the kernel spends anyway,
     // faster, at exit. Output was flushed and the code cache written above.
+    std::mem::forget((store, linker, module, engine));
+    status
+}
+
+/// Runs a `GOOS=js` module (one importing `gojs`) as node runs it with `wasm_exec_node.js`:
+/// `go.argv` is the module path and the arguments, `go.env` the `--env` variables, the file
+/// system the `--dir` directories.
+fn run_gojs(args: &RunArgs, engine: Engine, module: Module) -> ExitCode {
+    if args.invoke.is_some() || !args.tcplisten.is_empty() {
+        return fail("--invoke and --tcplisten are not supported for GOOS=js modules");
+    }
+    let mut builder = gojs::GoJsCtxBuilder::new()
+        .arg(&args.module.to_string_lossy())
+        .args(&args.args);
+    for e in &args.env {
+        match e.split_once('=') {
+            Some((k, v)) => builder = builder.env(k, v),
+            None => {
+                if let Ok(v) = std::env::var(e) {
+                    builder = builder.env(e, &v);
+                }
+            }
+        }
+    }
+    for d in &args.dir {
+        let (host, guest) = d.split_once("::").unwrap_or((d, d));
+        let guest = if guest.starts_with('/') {
+            guest.to_string()
+        } else {
+            // Node sees host paths: a relative --dir is the absolute host path in the guest.
+            match std::path::absolute(guest) {
+                Ok(p) => p.to_string_lossy().into_owned(),
+                Err(e) => return fail(format!("--dir {d}: {e}")),
+            }
+        };
+        builder = match builder.preopened_dir(Path::new(host), &guest) {
+            Ok(b) => b,
+            Err(e) => return fail(format!("--dir {d}: {e}")),
+        };
+    }
+    let mut linker = Linker::new();
+    gojs::add_to_linker(&mut linker, |ctx: &mut gojs::GoJsCtx| ctx);
+    let mut store = Store::new(&engine, builder.build());
+    if let Some(t) = args.timeout
+        && let Err(e) = store.set_deadline(t)
+    {
+        return fail(e);
+    }
+    let instance = match Instance::new(&mut store, &module, &linker) {
+        Ok(i) => i,
+        Err(e) => return failure_status(&e, Some(&args.module)),
+    };
+    let result = gojs::run(&mut store, instance, |ctx: &mut gojs::GoJsCtx| ctx);
+    let _ = std::io::stdout().flush();
+    if let Err(e) = module.persist_code_cache() {
+        eprintln!("gojit: warning: cannot write the code cache: {e}");
+    }
+    let status = match result {
+        Ok(code) => match u8::try_from(code) {
+            Ok(code) => ExitCode::from(code),
+            Err(_) => fail(format!(
+                "the guest exited with status {code}, outside 0..=255"
+            )),
+        },
+        Err(e) => failure_status(&e, None),
+    };
     std::mem::forget((store, linker, module, engine));
     status
 }
