@@ -1,5 +1,5 @@
-//! The `gojit` command-line tool, shared by the `gojit` binary and its `go_wasip1_wasm_exec`
-//! alias (`src/bin/`).
+//! The `gojit` command-line tool, shared by the `gojit` binary and its `go_wasip1_wasm_exec` and
+//! `go_js_wasm_exec` aliases (`src/bin/`).
 //!
 //! Exit status: a guest's own status when it exits (`proc_exit`); 134 when it traps (as wasmtime
 //! does: 128 + SIGABRT); 1 when gojit cannot run it at all (bad module, unknown import, missing
@@ -25,7 +25,8 @@ const TRAP_EXIT: u8 = 134;
     long_about = "Runs Go programs compiled to WebAssembly (GOOS=wasip1 GOARCH=wasm) as native code, \
                   compiled with Cranelift.\n\n`gojit prog.wasm args...` is short for `gojit run prog.wasm args...`, \
                   so `go test -exec gojit` works. Installed (or linked) as `go_wasip1_wasm_exec`, it behaves \
-                  like Go's own runner script: `gojit run --dir=/ --env PWD --env PATH`.\n\n\
+                  like Go's own runner script: `gojit run --dir=/ --env PWD --env PATH`; as `go_js_wasm_exec`, like \
+                  node with `wasm_exec_node.js`. GOOS=js modules (importing `gojs`) are recognised by their imports.\n\n\
                   Exit status: the guest's own; 134 if it traps; 1 if it cannot be run."
 )]
 struct Cli {
@@ -35,7 +36,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run a WASI command (its `_start` export).
+    /// Run a WASI command (its `_start` export) or a GOOS=js program.
     Run(RunArgs),
     /// Compile every function of a module (for this host or another target) without running it.
     Compile(CompileArgs),
@@ -127,6 +128,24 @@ pub fn main(mut argv: Vec<String>) -> ExitCode {
         // Go's script passes $GOWASIRUNTIMEARGS to the runtime the same way.
         if let Ok(extra) = std::env::var("GOWASIRUNTIMEARGS") {
             argv.extend(extra.split_whitespace().map(String::from));
+        }
+        argv.push("--".into());
+        argv.extend(rest);
+    } else if invoked_as.as_deref() == Some("go_js_wasm_exec") {
+        // Go's script: `node wasm_exec_node.js "$@"`, which gives the program node's view of
+        // the machine: every file, `{TMPDIR: os.tmpdir(), ...process.env}`, the current
+        // directory.
+        let rest = argv.split_off(1);
+        argv.extend(["run", "--dir=/"].map(String::from));
+        if std::env::var_os("TMPDIR").is_none() {
+            argv.push("--env".into());
+            argv.push(format!("TMPDIR={}", std::env::temp_dir().display()));
+        }
+        for (k, _) in std::env::vars_os() {
+            if let Some(k) = k.to_str() {
+                argv.push("--env".into());
+                argv.push(k.to_string());
+            }
         }
         argv.push("--".into());
         argv.extend(rest);
@@ -308,6 +327,16 @@ fn run_gojs(args: &RunArgs, engine: Engine, module: Module) -> ExitCode {
             Ok(b) => b,
             Err(e) => return fail(format!("--dir {d}: {e}")),
         };
+    }
+    // Node's `process.cwd()` is the real one: keep it when a --dir shows it at its own path.
+    if let Ok(cwd) = std::env::current_dir() {
+        let shown = args.dir.iter().any(|d| {
+            let (host, guest) = d.split_once("::").unwrap_or((d, d));
+            host == guest && cwd.starts_with(host)
+        });
+        if shown {
+            builder = builder.cwd(&cwd.to_string_lossy());
+        }
     }
     let mut linker = Linker::new();
     gojs::add_to_linker(&mut linker, |ctx: &mut gojs::GoJsCtx| ctx);
