@@ -11,7 +11,8 @@
 //! gojit's WASI does). Paths outside every preopen are `ENOENT`. Descriptors 0–2 are the
 //! guest's stdio; files get 3, 4, … (node would hand out OS descriptors).
 //!
-//! Not done (`ENOSYS`): `chown`, `fchown`, `lchown`, `utimes`.
+//! A host-root preopen (`--dir=/`, as `go_js_wasm_exec` gives) passes paths to the OS as they
+//! are, so behaviour matches node exactly. `chown`/`lchown` inside other preopens are `ENOSYS`.
 
 use super::globals::{callback, native};
 use super::host::Host;
@@ -64,7 +65,7 @@ mod o {
 
 /// Open files, preopened directories, the working directory and the umask.
 pub(crate) struct FsState {
-    preopens: Vec<(Dir, String)>,
+    preopens: Vec<Preopen>,
     files: HashMap<i32, File>,
     next_fd: i32,
     /// `process.cwd()`.
@@ -159,8 +160,196 @@ pub(crate) fn within(path: &str, dir: &str) -> bool {
     dir == "/" || path == dir || path.strip_prefix(dir).is_some_and(|r| r.starts_with('/'))
 }
 
+/// A preopened directory.
+pub(crate) struct Preopen {
+    dir: Dir,
+    /// Its absolute guest path, normalized.
+    guest: String,
+    /// The host's `/` shown as the guest's `/` (`--dir=/`, what `go_js_wasm_exec` gives): the
+    /// guest sees the whole file system anyway, so paths go to the OS as node passes them
+    /// (symlinks to absolute paths and `..` after a symlink resolve physically).
+    host_root: bool,
+}
+
+impl Preopen {
+    pub(crate) fn new(dir: Dir, host: &std::path::Path, guest: String) -> Preopen {
+        let host_root = guest == "/"
+            && std::fs::canonicalize(host).is_ok_and(|p| p == std::path::Path::new("/"));
+        Preopen {
+            dir,
+            guest,
+            host_root,
+        }
+    }
+
+    pub(crate) fn guest(&self) -> &str {
+        &self.guest
+    }
+}
+
+/// Where a path leads: inside a preopened directory (through cap-std), or to the host path
+/// itself (a host-root preopen).
+enum Loc<'a> {
+    Cap(&'a Dir, PathBuf),
+    Host(PathBuf),
+}
+
+/// Open flags, for either kind of [`Loc`].
+#[derive(Default)]
+struct Opts {
+    read: bool,
+    write: bool,
+    append: bool,
+    truncate: bool,
+    create: bool,
+    create_new: bool,
+    mode: u32,
+}
+
+fn unsupported() -> Fail {
+    Fail("EXDEV", "cross-device link not permitted".into())
+}
+
+impl Loc<'_> {
+    fn open(&self, o: &Opts) -> io::Result<File> {
+        match self {
+            Loc::Cap(d, p) => {
+                use cap_std::fs::OpenOptionsExt;
+                let mut opts = OpenOptions::new();
+                opts.read(o.read)
+                    .write(o.write)
+                    .append(o.append)
+                    .truncate(o.truncate)
+                    .create(o.create)
+                    .create_new(o.create_new)
+                    .mode(o.mode);
+                Ok(d.open_with(p, &opts)?.into_std())
+            }
+            Loc::Host(p) => {
+                use std::os::unix::fs::OpenOptionsExt;
+                std::fs::OpenOptions::new()
+                    .read(o.read)
+                    .write(o.write)
+                    .append(o.append)
+                    .truncate(o.truncate)
+                    .create(o.create)
+                    .create_new(o.create_new)
+                    .mode(o.mode)
+                    .open(p)
+            }
+        }
+    }
+
+    fn stat(&self, follow: bool) -> io::Result<Stat> {
+        Ok(match (self, follow) {
+            (Loc::Cap(d, p), true) => cap_stat(&d.metadata(p)?),
+            (Loc::Cap(d, p), false) => cap_stat(&d.symlink_metadata(p)?),
+            (Loc::Host(p), true) => std_stat(&std::fs::metadata(p)?),
+            (Loc::Host(p), false) => std_stat(&std::fs::symlink_metadata(p)?),
+        })
+    }
+
+    fn read_dir(&self) -> io::Result<Vec<String>> {
+        let mut names = Vec::new();
+        match self {
+            Loc::Cap(d, p) => {
+                for e in d.read_dir(p)? {
+                    names.push(e?.file_name().to_string_lossy().into_owned());
+                }
+            }
+            Loc::Host(p) => {
+                for e in std::fs::read_dir(p)? {
+                    names.push(e?.file_name().to_string_lossy().into_owned());
+                }
+            }
+        }
+        Ok(names)
+    }
+
+    fn mkdir(&self, mode: u32) -> io::Result<()> {
+        match self {
+            Loc::Cap(d, p) => {
+                use cap_std::fs::DirBuilderExt;
+                let mut b = cap_std::fs::DirBuilder::new();
+                b.mode(mode);
+                d.create_dir_with(p, &b)
+            }
+            Loc::Host(p) => {
+                use std::os::unix::fs::DirBuilderExt;
+                std::fs::DirBuilder::new().mode(mode).create(p)
+            }
+        }
+    }
+
+    fn unlink(&self) -> io::Result<()> {
+        match self {
+            Loc::Cap(d, p) => d.remove_file(p),
+            Loc::Host(p) => std::fs::remove_file(p),
+        }
+    }
+
+    fn rmdir(&self) -> io::Result<()> {
+        match self {
+            Loc::Cap(d, p) => d.remove_dir(p),
+            Loc::Host(p) => std::fs::remove_dir(p),
+        }
+    }
+
+    fn readlink(&self) -> io::Result<String> {
+        let t = match self {
+            Loc::Cap(d, p) => d.read_link_contents(p)?,
+            Loc::Host(p) => std::fs::read_link(p)?,
+        };
+        Ok(t.to_string_lossy().into_owned())
+    }
+
+    fn chmod(&self, mode: u32) -> io::Result<()> {
+        match self {
+            Loc::Cap(d, p) => {
+                use cap_std::fs::PermissionsExt;
+                d.set_permissions(p, cap_std::fs::Permissions::from_mode(mode))
+            }
+            Loc::Host(p) => {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode))
+            }
+        }
+    }
+
+    fn chown(&self, uid: u32, gid: u32, follow: bool) -> Result<(), Fail> {
+        match self {
+            Loc::Cap(..) => Err(Fail("ENOSYS", "function not implemented".into())),
+            Loc::Host(p) if follow => Ok(std::os::unix::fs::chown(p, Some(uid), Some(gid))?),
+            Loc::Host(p) => Ok(std::os::unix::fs::lchown(p, Some(uid), Some(gid))?),
+        }
+    }
+
+    fn symlink(&self, target: &str) -> io::Result<()> {
+        match self {
+            Loc::Cap(d, p) => d.symlink_contents(target, p),
+            Loc::Host(p) => std::os::unix::fs::symlink(target, p),
+        }
+    }
+
+    fn rename(&self, to: &Loc<'_>) -> Result<(), Fail> {
+        match (self, to) {
+            (Loc::Cap(d1, p1), Loc::Cap(d2, p2)) => Ok(d1.rename(p1, d2, p2)?),
+            (Loc::Host(p1), Loc::Host(p2)) => Ok(std::fs::rename(p1, p2)?),
+            _ => Err(unsupported()),
+        }
+    }
+
+    fn link(&self, to: &Loc<'_>) -> Result<(), Fail> {
+        match (self, to) {
+            (Loc::Cap(d1, p1), Loc::Cap(d2, p2)) => Ok(d1.hard_link(p1, d2, p2)?),
+            (Loc::Host(p1), Loc::Host(p2)) => Ok(std::fs::hard_link(p1, p2)?),
+            _ => Err(unsupported()),
+        }
+    }
+}
+
 impl FsState {
-    pub(crate) fn new(preopens: Vec<(Dir, String)>, cwd: String) -> FsState {
+    pub(crate) fn new(preopens: Vec<Preopen>, cwd: String) -> FsState {
         FsState {
             preopens,
             files: HashMap::new(),
@@ -170,21 +359,51 @@ impl FsState {
         }
     }
 
-    /// The preopened directory holding `path` and the path relative to it.
-    fn resolve(&self, path: &str) -> Result<(&Dir, PathBuf), Fail> {
-        let abs = normalize(&self.cwd, path);
+    /// Where `path` leads. The part inside a preopen keeps its `.` and `..` components (cap-std
+    /// resolves them physically, within the preopen) and a trailing `/`.
+    fn resolve(&self, path: &str) -> Result<Loc<'_>, Fail> {
+        let raw = if path.starts_with('/') {
+            path.to_string()
+        } else {
+            format!("{}/{path}", self.cwd)
+        };
+        let comps: Vec<&str> = raw.split('/').filter(|c| !c.is_empty()).collect();
+        let literal = |p: &Preopen| {
+            let g: Vec<&str> = p.guest.split('/').filter(|c| !c.is_empty()).collect();
+            (comps.len() >= g.len() && comps[..g.len()] == g[..]).then_some(g.len())
+        };
         let best = self
             .preopens
             .iter()
-            .filter(|(_, g)| within(&abs, g))
-            .max_by_key(|(_, g)| g.len());
-        match best {
-            Some((dir, g)) => {
-                let rest = abs[g.len()..].trim_start_matches('/');
-                Ok((dir, PathBuf::from(if rest.is_empty() { "." } else { rest })))
+            .filter_map(|p| literal(p).map(|n| (p, n)))
+            .max_by_key(|(_, n)| *n);
+        let (pre, rest) = match best {
+            Some((p, n)) => (p, comps[n..].join("/")),
+            None => {
+                // `/a/./b/../c`-style spellings of a preopen's path.
+                let abs = normalize("/", &raw);
+                let p = self
+                    .preopens
+                    .iter()
+                    .filter(|p| within(&abs, &p.guest))
+                    .max_by_key(|p| p.guest.len())
+                    .ok_or_else(|| Fail("ENOENT", "no such file or directory".into()))?;
+                let rest = abs[p.guest.len()..].trim_start_matches('/').to_string();
+                (p, rest)
             }
-            None => Err(Fail("ENOENT", "no such file or directory".into())),
+        };
+        if pre.host_root {
+            return Ok(Loc::Host(PathBuf::from(raw)));
         }
+        let mut rest = if rest.is_empty() {
+            ".".to_string()
+        } else {
+            rest
+        };
+        if raw.ends_with('/') && !rest.ends_with('/') {
+            rest.push('/');
+        }
+        Ok(Loc::Cap(&pre.dir, PathBuf::from(rest)))
     }
 
     fn file(&mut self, fd: i32) -> Result<&mut File, Fail> {
@@ -196,9 +415,12 @@ impl FsState {
     /// `process.chdir(path)`; `Err(code)` when `path` is not a reachable directory.
     pub(crate) fn chdir(&mut self, path: &str) -> Result<(), &'static str> {
         let abs = normalize(&self.cwd, path);
-        let (dir, rel) = self.resolve(&abs).map_err(|f| f.0)?;
-        let md = dir.metadata(&rel).map_err(|e| code_of(&e))?;
-        if !md.is_dir() {
+        let st = self
+            .resolve(&abs)
+            .map_err(|f| f.0)?
+            .stat(true)
+            .map_err(|e| code_of(&e))?;
+        if st.mode & S_IFMT != 0o040000 {
             return Err("ENOTDIR");
         }
         self.cwd = abs;
@@ -206,31 +428,17 @@ impl FsState {
     }
 
     fn open(&mut self, path: &str, flags: u32, mode: u32) -> Result<i32, Fail> {
-        let (dir, rel) = self.resolve(path)?;
-        let mut opts = OpenOptions::new();
-        match flags & 3 {
-            0 => opts.read(true),
-            o::WRONLY => opts.write(true),
-            _ => opts.read(true).write(true),
+        let loc = self.resolve(path)?;
+        let opts = Opts {
+            read: flags & 3 != o::WRONLY,
+            write: flags & 3 != 0,
+            append: flags & o::APPEND != 0,
+            truncate: flags & o::TRUNC != 0,
+            create: flags & o::CREAT != 0 && flags & o::EXCL == 0,
+            create_new: flags & o::CREAT != 0 && flags & o::EXCL != 0,
+            mode: mode & !self.umask & 0o7777,
         };
-        if flags & o::APPEND != 0 {
-            opts.append(true);
-        }
-        if flags & o::TRUNC != 0 {
-            opts.truncate(true);
-        }
-        if flags & o::CREAT != 0 {
-            if flags & o::EXCL != 0 {
-                opts.create_new(true);
-            } else {
-                opts.create(true);
-            }
-        }
-        {
-            use cap_std::fs::OpenOptionsExt;
-            opts.mode(mode & !self.umask & 0o7777);
-        }
-        let file = dir.open_with(&rel, &opts)?.into_std();
+        let file = loc.open(&opts)?;
         if flags & o::DIRECTORY != 0 && !file.metadata()?.is_dir() {
             return Err(Fail("ENOTDIR", "not a directory".into()));
         }
@@ -508,62 +716,92 @@ pub(crate) fn create(function: &ObjRef, object: &ObjRef) -> ObjRef {
             complete(h, a, "fstat", None, r)
         }),
         ("stat", |h, a| {
-            path_op(h, a, "stat", |js, dir, rel, _| {
-                let m = dir.metadata(rel)?;
-                Ok(cap_stat(&m).to_value(js))
-            })
+            path_op(h, a, "stat", |js, loc, _| Ok(loc.stat(true)?.to_value(js)))
         }),
         ("lstat", |h, a| {
-            path_op(h, a, "lstat", |js, dir, rel, _| {
-                let m = dir.symlink_metadata(rel)?;
-                Ok(cap_stat(&m).to_value(js))
+            path_op(h, a, "lstat", |js, loc, _| {
+                Ok(loc.stat(false)?.to_value(js))
             })
         }),
         ("readdir", |h, a| {
-            path_op(h, a, "scandir", |js, dir, rel, _| {
-                let mut names = Vec::new();
-                for e in dir.read_dir(rel)? {
-                    names.push(Value::from(e?.file_name().to_string_lossy().into_owned()));
-                }
+            path_op(h, a, "scandir", |js, loc, _| {
+                let names = loc.read_dir()?.into_iter().map(Value::from).collect();
                 Ok(js.new_array(names))
             })
         }),
         ("mkdir", |h, a| {
-            path_op(h, a, "mkdir", |_, dir, rel, _| {
-                dir.create_dir(rel)?;
+            path_op(h, a, "mkdir", |js, loc, a| {
+                let mode = match arg(a, 1) {
+                    v @ Value::Num(_) => int(&v) as u32,
+                    _ => 0o777,
+                };
+                loc.mkdir(mode & !js.fs.umask & 0o7777)?;
                 Ok(Value::Undefined)
             })
         }),
         ("unlink", |h, a| {
-            path_op(h, a, "unlink", |_, dir, rel, _| {
-                dir.remove_file(rel)?;
-                Ok(Value::Undefined)
+            path_op(h, a, "unlink", |_, loc, _| {
+                Ok(loc.unlink().map(|()| Value::Undefined)?)
             })
         }),
         ("rmdir", |h, a| {
-            path_op(h, a, "rmdir", |_, dir, rel, _| {
-                dir.remove_dir(rel)?;
-                Ok(Value::Undefined)
+            path_op(h, a, "rmdir", |_, loc, _| {
+                Ok(loc.rmdir().map(|()| Value::Undefined)?)
             })
         }),
         ("readlink", |h, a| {
-            path_op(h, a, "readlink", |_, dir, rel, _| {
-                let t = dir.read_link_contents(rel)?;
-                Ok(Value::from(t.to_string_lossy().into_owned()))
+            path_op(h, a, "readlink", |_, loc, _| {
+                Ok(Value::from(loc.readlink()?))
             })
         }),
         ("truncate", |h, a| {
-            path_op(h, a, "open", |_, dir, rel, a| {
-                let f = dir.open_with(rel, OpenOptions::new().write(true))?;
+            path_op(h, a, "open", |_, loc, a| {
+                let f = loc.open(&Opts {
+                    write: true,
+                    ..Opts::default()
+                })?;
                 f.set_len(int(&arg(a, 1)).max(0) as u64)?;
                 Ok(Value::Undefined)
             })
         }),
         ("chmod", |h, a| {
-            path_op(h, a, "chmod", |_, dir, rel, a| {
-                use cap_std::fs::PermissionsExt;
-                let perm = cap_std::fs::Permissions::from_mode(int(&arg(a, 1)) as u32 & 0o7777);
-                dir.set_permissions(rel, perm)?;
+            path_op(h, a, "chmod", |_, loc, a| {
+                loc.chmod(int(&arg(a, 1)) as u32 & 0o7777)?;
+                Ok(Value::Undefined)
+            })
+        }),
+        ("chown", |h, a| {
+            path_op(h, a, "chown", |_, loc, a| {
+                loc.chown(int(&arg(a, 1)) as u32, int(&arg(a, 2)) as u32, true)?;
+                Ok(Value::Undefined)
+            })
+        }),
+        ("lchown", |h, a| {
+            path_op(h, a, "lchown", |_, loc, a| {
+                loc.chown(int(&arg(a, 1)) as u32, int(&arg(a, 2)) as u32, false)?;
+                Ok(Value::Undefined)
+            })
+        }),
+        ("utimes", |h, a| {
+            path_op(h, a, "utime", |_, loc, a| {
+                // Seconds (Go passes whole seconds: `syscall/fs_js.go` UtimesNano).
+                let t = |v: Value| {
+                    let s = v.to_number();
+                    let s = if s.is_finite() { s } else { 0.0 };
+                    if s >= 0.0 {
+                        std::time::UNIX_EPOCH + std::time::Duration::from_secs_f64(s)
+                    } else {
+                        std::time::UNIX_EPOCH - std::time::Duration::from_secs_f64(-s)
+                    }
+                };
+                let times = std::fs::FileTimes::new()
+                    .set_accessed(t(arg(a, 1)))
+                    .set_modified(t(arg(a, 2)));
+                let f = loc.open(&Opts {
+                    read: true,
+                    ..Opts::default()
+                })?;
+                f.set_times(times)?;
                 Ok(Value::Undefined)
             })
         }),
@@ -571,9 +809,7 @@ pub(crate) fn create(function: &ObjRef, object: &ObjRef) -> ObjRef {
             let (from, to) = (arg(a, 0).to_js_string(), arg(a, 1).to_js_string());
             let fs = &h.js().fs;
             let r = (|| {
-                let (d1, r1) = fs.resolve(&from)?;
-                let (d2, r2) = fs.resolve(&to)?;
-                d1.rename(&r1, d2, &r2)?;
+                fs.resolve(&from)?.rename(&fs.resolve(&to)?)?;
                 Ok(Value::Undefined)
             })();
             complete(h, a, "rename", Some(&from), r)
@@ -582,9 +818,7 @@ pub(crate) fn create(function: &ObjRef, object: &ObjRef) -> ObjRef {
             let (from, to) = (arg(a, 0).to_js_string(), arg(a, 1).to_js_string());
             let fs = &h.js().fs;
             let r = (|| {
-                let (d1, r1) = fs.resolve(&from)?;
-                let (d2, r2) = fs.resolve(&to)?;
-                d1.hard_link(&r1, d2, &r2)?;
+                fs.resolve(&from)?.link(&fs.resolve(&to)?)?;
                 Ok(Value::Undefined)
             })();
             complete(h, a, "link", Some(&from), r)
@@ -593,8 +827,7 @@ pub(crate) fn create(function: &ObjRef, object: &ObjRef) -> ObjRef {
             let (target, link) = (arg(a, 0).to_js_string(), arg(a, 1).to_js_string());
             let fs = &h.js().fs;
             let r = (|| {
-                let (d, rel) = fs.resolve(&link)?;
-                d.symlink_contents(&target, &rel)?;
+                fs.resolve(&link)?.symlink(&target)?;
                 Ok(Value::Undefined)
             })();
             complete(h, a, "symlink", Some(&target), r)
@@ -638,10 +871,19 @@ pub(crate) fn create(function: &ObjRef, object: &ObjRef) -> ObjRef {
                 .map(|()| Value::Undefined);
             complete(h, a, "fchmod", None, r)
         }),
-        ("chown", enosys),
-        ("fchown", enosys),
-        ("lchown", enosys),
-        ("utimes", enosys),
+        ("fchown", |h, a| {
+            let fd = int(&arg(a, 0)) as i32;
+            let (uid, gid) = (int(&arg(a, 1)) as u32, int(&arg(a, 2)) as u32);
+            let r = h
+                .js()
+                .fs
+                .file(fd)
+                .and_then(|f| {
+                    std::os::unix::fs::fchown(&*f, Some(uid), Some(gid)).map_err(Fail::from)
+                })
+                .map(|()| Value::Undefined);
+            complete(h, a, "fchown", None, r)
+        }),
     ];
     for &(name, f) in methods {
         fs.set(name, Value::Obj(native(function, move |h, _, a| f(h, a))));
@@ -668,29 +910,16 @@ pub(crate) fn create(function: &ObjRef, object: &ObjRef) -> ObjRef {
     fs
 }
 
-fn enosys(h: &mut dyn Host, a: &[Value]) -> Result<Value, Thrown> {
-    complete(
-        h,
-        a,
-        "",
-        None,
-        Err(Fail("ENOSYS", "function not implemented".into())),
-    )
-}
-
 /// An operation on the path in the first argument.
 fn path_op(
     h: &mut dyn Host,
     a: &[Value],
     syscall: &str,
-    op: impl FnOnce(&GoJsCtx, &Dir, &std::path::Path, &[Value]) -> Result<Value, Fail>,
+    op: impl FnOnce(&GoJsCtx, &Loc<'_>, &[Value]) -> Result<Value, Fail>,
 ) -> Result<Value, Thrown> {
     let path = arg(a, 0).to_js_string();
     let js = h.js();
-    let r = js
-        .fs
-        .resolve(&path)
-        .and_then(|(dir, rel)| op(js, dir, &rel, a));
+    let r = js.fs.resolve(&path).and_then(|loc| op(js, &loc, a));
     complete(h, a, syscall, Some(&path), r)
 }
 

@@ -115,7 +115,7 @@ pub struct GoJsCtx {
 pub struct GoJsCtxBuilder {
     args: Vec<String>,
     env: Vec<(String, String)>,
-    preopens: Vec<(cap_std::fs::Dir, String)>,
+    preopens: Vec<fs::Preopen>,
     cwd: Option<String>,
     stdout: Option<Box<dyn Write>>,
     stderr: Option<Box<dyn Write>>,
@@ -174,7 +174,11 @@ impl GoJsCtxBuilder {
                 path: host_path.to_path_buf(),
                 source,
             })?;
-        self.preopens.push((dir, fs::normalize("/", guest_path)));
+        self.preopens.push(fs::Preopen::new(
+            dir,
+            host_path,
+            fs::normalize("/", guest_path),
+        ));
         Ok(self)
     }
 
@@ -212,11 +216,11 @@ impl GoJsCtxBuilder {
                 .find(|(k, _)| k == "PWD")
                 .map(|(_, v)| fs::normalize("/", v));
             match pwd {
-                Some(p) if self.preopens.iter().any(|(_, g)| fs::within(&p, g)) => p,
+                Some(p) if self.preopens.iter().any(|o| fs::within(&p, o.guest())) => p,
                 _ => self
                     .preopens
                     .first()
-                    .map_or_else(|| "/".to_string(), |(_, g)| g.clone()),
+                    .map_or_else(|| "/".to_string(), |o| o.guest().to_string()),
             }
         });
         let (global, go, protos) = globals::create();
