@@ -268,3 +268,35 @@ fn cli_detects_gojs_and_rejects_invoke() {
     let out = run(cmd, None, run_timeout());
     assert_eq!(out.code, Some(7), "{}", out.describe());
 }
+
+/// `GOOS=js GOARCH=wasm go test -short -count=1 -exec go_js_wasm_exec` of a few standard-library
+/// packages must report `ok` for each (node passes them all).
+#[test]
+fn std_packages_pass_through_go_js_wasm_exec() {
+    const PACKAGES: &[&str] = &["strconv", "fmt", "encoding/json", "sort", "errors"];
+    let mut cmd = common::go_command();
+    cmd.current_dir(common::target_dir())
+        .env("GOOS", "js")
+        .env("GOARCH", "wasm")
+        .args(["test", "-short", "-count=1", "-exec"])
+        .arg(env!("CARGO_BIN_EXE_go_js_wasm_exec"))
+        .args(PACKAGES);
+    let out = run(cmd, None, std::time::Duration::from_secs(20 * 60));
+    let stdout = out.stdout_str();
+    let failed: Vec<&str> = PACKAGES
+        .iter()
+        .copied()
+        .filter(|pkg| {
+            !stdout.lines().any(|l| {
+                let mut f = l.split('\t');
+                f.next().map(str::trim_end) == Some("ok") && f.next() == Some(*pkg)
+            })
+        })
+        .collect();
+    assert!(
+        failed.is_empty() && out.code == Some(0),
+        "no `ok` line for {failed:?}\n{}",
+        out.describe()
+    );
+    println!("{stdout}");
+}
