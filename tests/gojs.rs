@@ -19,8 +19,8 @@ use std::sync::OnceLock;
 
 /// Every subtest of tests/go/js; `all_subtests_are_covered` checks this against its list.
 const SUBTESTS: &[&str] = &[
-    "deadlock", "exit", "files", "funcs", "hello", "jserror", "panic", "sandbox", "timers",
-    "values", "work",
+    "deadlock", "exit", "files", "funcs", "hello", "jserror", "panic", "sandbox", "sleep",
+    "timers", "values", "work",
 ];
 
 fn wasm() -> &'static PathBuf {
@@ -249,6 +249,18 @@ fn sandbox_keeps_files_inside_preopens() {
         out.describe()
     );
     assert!(s.contains("/etc/passwd: \"\" true"), "{}", out.describe());
+}
+
+#[test]
+fn timeout_stops_a_program_waiting_for_a_timer() {
+    let mut cmd = Command::new(engine());
+    cmd.args(["run", "--timeout", "1s"])
+        .arg(wasm())
+        .arg("sleep");
+    let out = run(cmd, None, run_timeout());
+    assert_eq!(out.code, Some(134), "{}", out.describe());
+    assert_eq!(out.stdout_str(), "sleeping\n", "{}", out.describe());
+    assert!(out.elapsed.as_secs() < 30, "{}", out.describe());
 }
 
 #[test]

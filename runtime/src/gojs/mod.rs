@@ -523,6 +523,8 @@ pub fn run<T: 'static>(
         return Ok(code);
     }
     let mut deadlock_sent = false;
+    // A store with a deadline or an interrupt handle stops the wait for a timer too.
+    let interrupt = store.interrupt_handle().ok();
     loop {
         let mut host = StoreHost {
             store,
@@ -547,10 +549,7 @@ pub fn run<T: 'static>(
             .min_by_key(|(_, t)| (t.deadline, t.seq))
             .map(|(i, t)| (i, t.deadline));
         if let Some((i, deadline)) = next {
-            let now = Instant::now();
-            if deadline > now {
-                std::thread::sleep(deadline - now);
-            }
+            sleep_until(deadline, interrupt.as_ref())?;
             let timer = host.js().timers.remove(i);
             let r = match timer.callback {
                 Some((f, args)) => host::call(&mut host, &f, &Value::Undefined, &args),
@@ -612,6 +611,39 @@ fn thrown(host: &mut dyn Host, r: Result<Value, Thrown>) -> Result<Option<i32>, 
             let msg = format!("Uncaught {}\n", v.to_js_string());
             let _ = host.js().write_stdio(2, msg.as_bytes());
             Ok(Some(1))
+        }
+    }
+}
+
+/// Sleeps until `deadline`, or until the store is interrupted (then the program traps
+/// `interrupted`, as a guest call would).
+fn sleep_until(deadline: Instant, interrupt: Option<&crate::InterruptHandle>) -> Result<(), Error> {
+    use nix::poll::{PollFd, PollFlags, PollTimeout};
+    let interrupted = || Error::Trap {
+        trap: crate::Trap::Interrupted,
+        func: None,
+    };
+    let Some(h) = interrupt else {
+        std::thread::sleep(deadline.saturating_duration_since(Instant::now()));
+        return Ok(());
+    };
+    let wake = h.wake_fd().map_err(|e| Error::Host(e.to_string()))?;
+    loop {
+        if h.is_interrupted() {
+            return Err(interrupted());
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Ok(());
+        }
+        // poll(2) counts milliseconds: round up so a timer never fires early.
+        let ms = left.as_nanos().div_ceil(1_000_000);
+        let timeout = PollTimeout::try_from(i32::try_from(ms).unwrap_or(i32::MAX))
+            .unwrap_or(PollTimeout::MAX);
+        let mut fds = [PollFd::new(wake, PollFlags::POLLIN)];
+        match nix::poll::poll(&mut fds, timeout) {
+            Ok(_) | Err(nix::errno::Errno::EINTR) => {}
+            Err(e) => return Err(Error::Host(format!("poll: {e}"))),
         }
     }
 }
