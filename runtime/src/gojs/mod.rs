@@ -307,8 +307,19 @@ impl GoJsCtx {
         ))
     }
 
+    /// A native function object (e.g. for `ctx.global().set("api", ...)`): calling it from Go
+    /// (`js.Global().Call("api", ...)`) runs `f(host, this, args)`; `Err(Thrown::Js(v))`
+    /// throws `v`, which Go sees as a `js.Error` panic. [`host::call`] calls Go functions
+    /// (from `js.FuncOf`) passed to it.
+    pub fn new_function(
+        &self,
+        f: impl Fn(&mut dyn Host, &Value, &[Value]) -> Result<Value, Thrown> + 'static,
+    ) -> ObjRef {
+        globals::native(&self.protos.function, f)
+    }
+
     /// A new plain object.
-    pub(crate) fn new_object(&self) -> ObjRef {
+    pub fn new_object(&self) -> ObjRef {
         ObjRef::new(Kind::Plain, Some(self.protos.object.clone()))
     }
 

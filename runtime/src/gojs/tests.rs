@@ -119,3 +119,54 @@ impl ObjRef {
         Value::Obj(self)
     }
 }
+
+/// A host outside any guest call: resuming Go is not possible.
+struct NoGuest(super::GoJsCtx);
+
+impl super::host::Host for NoGuest {
+    fn js(&mut self) -> &mut super::GoJsCtx {
+        &mut self.0
+    }
+    fn resume(&mut self) -> Result<(), crate::HostError> {
+        Err(crate::HostError::Failed("no guest".into()))
+    }
+}
+
+#[test]
+fn embedder_functions_and_throws() {
+    let js = GoJsCtxBuilder::new().build();
+    let add = js.new_function(|_, _, args| {
+        let sum: f64 = args.iter().map(Value::to_number).sum();
+        Ok(Value::Num(sum))
+    });
+    js.global().set("add", Value::Obj(add.clone()));
+    let mut h = NoGuest(js);
+    let f = h.0.global().get("add");
+    let r = super::host::call(
+        &mut h,
+        &f,
+        &Value::Undefined,
+        &[Value::Num(2.0), Value::Num(40.0)],
+    );
+    assert_eq!(r.unwrap().to_number(), 42.0);
+    // Calling a non-function throws a TypeError; `new` on a plain function too.
+    let r = super::host::call(&mut h, &Value::Num(1.0), &Value::Undefined, &[]);
+    assert!(matches!(r, Err(super::Thrown::Js(e)) if e.to_js_string().starts_with("TypeError")));
+    let r = super::host::construct(&mut h, &f, &[]);
+    assert!(matches!(r, Err(super::Thrown::Js(_))));
+    // Constructors: `new Array(3)`, `new Uint8Array([1, 300])`.
+    let arr = h.0.global().get("Array");
+    let a = super::host::construct(&mut h, &arr, &[Value::Num(3.0)]).unwrap();
+    assert_eq!(a.get("length").unwrap().to_number(), 3.0);
+    let u8 = h.0.global().get("Uint8Array");
+    let src = h.0.new_array(vec![Value::Num(1.0), Value::Num(300.0)]);
+    let b = super::host::construct(&mut h, &u8, &[src]).unwrap();
+    assert_eq!(b.to_js_string(), "1,44");
+    // A Go function cannot run without a guest: the host error comes back.
+    let mk = h.0.go.get("_makeFuncWrapper");
+    let go_fn = super::host::call(&mut h, &mk, &Value::Undefined, &[Value::Num(1.0)]).unwrap();
+    assert!(matches!(
+        super::host::call(&mut h, &go_fn, &Value::Undefined, &[]),
+        Err(super::Thrown::Host(_))
+    ));
+}
