@@ -19,7 +19,7 @@ use std::sync::OnceLock;
 
 /// Every subtest of tests/go/js; `all_subtests_are_covered` checks this against its list.
 const SUBTESTS: &[&str] = &[
-    "deadlock", "exit", "files", "funcs", "hello", "jserror", "panic", "sandbox", "sleep",
+    "deadlock", "exit", "files", "funcs", "hello", "jserror", "panic", "sandbox", "sleep", "stdin",
     "timers", "values", "work",
 ];
 
@@ -249,6 +249,27 @@ fn sandbox_keeps_files_inside_preopens() {
         out.describe()
     );
     assert!(s.contains("/etc/passwd: \"\" true"), "{}", out.describe());
+}
+
+#[test]
+fn stdin_through_fs_read() {
+    let input: String = (1..=5000).map(|i| format!("line {i}\n")).collect();
+    let g = run(
+        gojit_cmd("stdin", &[], &[], None),
+        Some(input.as_bytes()),
+        run_timeout(),
+    );
+    assert_eq!(g.code, Some(0), "{}", g.describe());
+    assert_eq!(
+        g.stdout_str(),
+        "lines 5000 bytes 43893 err <nil>\n",
+        "{}",
+        g.describe()
+    );
+    if let Some(cmd) = node_cmd("stdin", &[], &[]) {
+        let n = run(cmd, Some(input.as_bytes()), run_timeout());
+        assert_eq!(g.stdout_str(), n.stdout_str(), "{}", n.describe());
+    }
 }
 
 #[test]

@@ -5,6 +5,7 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -32,6 +33,7 @@ var subtests = map[string]func(args []string){
 	"jserror":  jserror,
 	"sandbox":  sandbox,
 	"sleep":    func([]string) { fmt.Println("sleeping"); time.Sleep(time.Hour) },
+	"stdin":    stdin,
 }
 
 func main() {
@@ -321,4 +323,14 @@ func sandbox(args []string) {
 		b, err := os.ReadFile(p)
 		fmt.Printf("%s: %q %v\n", strings.TrimPrefix(p, dir), b, err != nil)
 	}
+}
+
+func stdin([]string) {
+	sc := bufio.NewScanner(os.Stdin)
+	lines, bytes := 0, 0
+	for sc.Scan() {
+		lines++
+		bytes += len(sc.Bytes())
+	}
+	fmt.Println("lines", lines, "bytes", bytes, "err", sc.Err())
 }
