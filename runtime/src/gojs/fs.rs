@@ -787,16 +787,17 @@ pub(crate) fn create(function: &ObjRef, object: &ObjRef) -> ObjRef {
                 // Seconds (Go passes whole seconds: `syscall/fs_js.go` UtimesNano).
                 let t = |v: Value| {
                     let s = v.to_number();
-                    let s = if s.is_finite() { s } else { 0.0 };
+                    let d = std::time::Duration::try_from_secs_f64(s.abs()).ok()?;
                     if s >= 0.0 {
-                        std::time::UNIX_EPOCH + std::time::Duration::from_secs_f64(s)
+                        std::time::UNIX_EPOCH.checked_add(d)
                     } else {
-                        std::time::UNIX_EPOCH - std::time::Duration::from_secs_f64(-s)
+                        std::time::UNIX_EPOCH.checked_sub(d)
                     }
                 };
-                let times = std::fs::FileTimes::new()
-                    .set_accessed(t(arg(a, 1)))
-                    .set_modified(t(arg(a, 2)));
+                let (Some(at), Some(mt)) = (t(arg(a, 1)), t(arg(a, 2))) else {
+                    return Err(Fail("EINVAL", "invalid argument".into()));
+                };
+                let times = std::fs::FileTimes::new().set_accessed(at).set_modified(mt);
                 let f = loc.open(&Opts {
                     read: true,
                     ..Opts::default()

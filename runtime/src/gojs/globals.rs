@@ -135,7 +135,8 @@ pub(crate) fn create() -> (ObjRef, ObjRef, Protos) {
     // Array
     let new_array: NativeFn = Rc::new(|h, _, args| {
         if let [Value::Num(n)] = args {
-            if *n >= 0.0 && n.fract() == 0.0 && *n <= 4_294_967_295.0 {
+            // Node allows up to 2^32 - 1 (sparse); this model is dense, so it stops earlier.
+            if *n >= 0.0 && n.fract() == 0.0 && *n <= super::value::DENSE_GAP as f64 {
                 return Ok(h.js().new_array(vec![Value::Undefined; *n as usize]));
             }
             return Err(Thrown::Js(range_error(h, "Invalid array length")));

@@ -58,6 +58,10 @@ pub(super) fn define<T: 'static, G: Accessor<T>>(linker: &mut Linker<T>, get: G)
                 &[],
                 move |caller: &mut Caller<'_, T>, slots: &mut [u64]| {
                     let sp = slots[0] as u32;
+                    // Frames are at most 72 bytes: keep `sp + offset` from overflowing.
+                    if sp > u32::MAX - 128 {
+                        return Err(HostError::Failed(format!("{name}: bad sp {sp:#x}")));
+                    }
                     f(&mut CallerHost { caller, get }, sp)
                 },
             );
@@ -119,9 +123,17 @@ fn load_value(js: &GoJsCtx, mem: &GuestMemory<'_>, at: u32) -> Result<Value, Hos
 /// `loadSliceOfValues`: a Go `[]ref` at `at`.
 fn load_values(js: &GoJsCtx, mem: &GuestMemory<'_>, at: u32) -> Result<Vec<Value>, HostError> {
     let (p, n) = (addr(mem, at)?, addr(mem, at + 8)?);
-    (0..n)
-        .map(|i| load_value(js, mem, p + i * 8))
-        .collect::<Result<_, _>>()
+    let bytes = n
+        .checked_mul(8)
+        .ok_or_else(|| HostError::Failed(format!("[]ref of {n} elements at {p:#x} is too long")))?;
+    let words = mem.slice(p, bytes)?;
+    Ok(words
+        .chunks_exact(8)
+        .map(|w| {
+            js.refs
+                .load(u64::from_le_bytes(w.try_into().expect("8 bytes")))
+        })
+        .collect())
 }
 
 fn store_value(

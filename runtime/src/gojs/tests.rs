@@ -112,6 +112,18 @@ fn properties_prototypes_and_to_string() {
     );
     assert_eq!(js.new_bytes(vec![1, 2]).to_js_string(), "1,2");
     assert_eq!(Value::from("42").to_number(), 42.0);
+    // A cycle joins as "" (no unbounded recursion); a far index stays sparse.
+    let cyc = js.new_array(vec![Value::Num(1.0)]);
+    cyc.as_obj().unwrap().set("1", cyc.clone());
+    assert_eq!(cyc.to_js_string(), "1,");
+    cyc.as_obj().unwrap().set("4000000000", Value::Bool(true));
+    assert_eq!(cyc.get("length").unwrap().to_number(), 2.0);
+    assert!(matches!(cyc.get("4000000000").unwrap(), Value::Bool(true)));
+    let super::Thrown::Js(err) = js.error("x") else {
+        panic!()
+    };
+    err.as_obj().unwrap().set("message", err.clone());
+    assert_eq!(err.to_js_string(), "Error");
 }
 
 impl ObjRef {

@@ -133,7 +133,7 @@ impl ObjRef {
         let mut o = self.0.borrow_mut();
         if let Some(i) = array_index(key) {
             match &mut o.kind {
-                Kind::Array(a) => {
+                Kind::Array(a) if i < a.len() + DENSE_GAP => {
                     set_elem(a, i, v);
                     return;
                 }
@@ -150,7 +150,7 @@ impl ObjRef {
             && let Kind::Array(a) = &mut o.kind
         {
             let n = v.to_number();
-            if n >= 0.0 && n.fract() == 0.0 && n < 4_294_967_296.0 {
+            if n >= 0.0 && n.fract() == 0.0 && n < (a.len() + DENSE_GAP) as f64 {
                 a.resize(n as usize, Value::Undefined);
             }
             return;
@@ -211,8 +211,10 @@ impl Object {
                 if key == "length" {
                     return Some(Value::Num(a.len() as f64));
                 }
-                if let Some(i) = array_index(key) {
-                    return Some(a.get(i).cloned().unwrap_or_default());
+                if let Some(i) = array_index(key)
+                    && i < a.len()
+                {
+                    return Some(a[i].clone());
                 }
             }
             Kind::Bytes(b) => {
@@ -261,6 +263,11 @@ pub enum Callable {
     /// resumes Go (`wasm_exec.js:565-573`).
     Go(u32),
 }
+
+/// How far past its end an array grows densely; an element further out is kept as an ordinary
+/// property (so a guest cannot make the host allocate gigabytes with one `SetIndex`), and a
+/// `length` that far out is ignored.
+pub const DENSE_GAP: usize = 1 << 20;
 
 fn set_elem(a: &mut Vec<Value>, i: usize, v: Value) {
     if i >= a.len() {
@@ -380,6 +387,12 @@ impl Value {
     /// `String(v)` (ECMAScript `ToString`, with the built-in `toString` of arrays, byte
     /// arrays, errors, functions, dates and plain objects).
     pub fn to_js_string(&self) -> String {
+        self.to_string_in(&mut Vec::new())
+    }
+
+    /// `ToString` with the arrays being joined on `seen` (a cycle joins as `""`, as
+    /// `Array.prototype.join` does).
+    fn to_string_in(&self, seen: &mut Vec<*const ()>) -> String {
         match self {
             Value::Undefined => "undefined".into(),
             Value::Null => "null".into(),
@@ -390,16 +403,23 @@ impl Value {
                 let b = o.0.borrow();
                 match &b.kind {
                     Kind::Array(a) => {
+                        let me = Rc::as_ptr(&o.0) as *const ();
+                        if seen.contains(&me) || seen.len() > 1000 {
+                            return String::new();
+                        }
                         let items: Vec<Value> = a.clone();
                         drop(b);
-                        items
+                        seen.push(me);
+                        let text = items
                             .iter()
                             .map(|v| match v {
                                 Value::Undefined | Value::Null => String::new(),
-                                v => v.to_js_string(),
+                                v => v.to_string_in(seen),
                             })
                             .collect::<Vec<_>>()
-                            .join(",")
+                            .join(",");
+                        seen.pop();
+                        text
                     }
                     Kind::Bytes(bytes) => bytes
                         .iter()
@@ -410,14 +430,20 @@ impl Value {
                     Kind::Date(ms) => format!("Date({})", number_to_string(*ms)),
                     Kind::Error => {
                         drop(b);
+                        let me = Rc::as_ptr(&o.0) as *const ();
+                        if seen.contains(&me) || seen.len() > 1000 {
+                            return String::new();
+                        }
+                        seen.push(me);
                         let name = match o.get("name") {
                             Value::Undefined => "Error".to_string(),
-                            v => v.to_js_string(),
+                            v => v.to_string_in(seen),
                         };
                         let msg = match o.get("message") {
                             Value::Undefined => String::new(),
-                            v => v.to_js_string(),
+                            v => v.to_string_in(seen),
                         };
+                        seen.pop();
                         match (name.is_empty(), msg.is_empty()) {
                             (_, true) => name,
                             (true, false) => msg,
