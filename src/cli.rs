@@ -202,7 +202,7 @@ fn run(args: RunArgs) -> ExitCode {
     };
     let loaded = started.elapsed();
     if gojs::is_gojs_module(module.imports()) {
-        return run_gojs(&args, engine, module);
+        return run_gojs(&args, engine, module, loaded, started);
     }
     let mut builder = wasi::WasiCtxBuilder::new()
         .arg(&args.module.to_string_lossy())
@@ -261,20 +261,7 @@ fn run(args: RunArgs) -> ExitCode {
         eprintln!("gojit: warning: cannot write the code cache: {e}");
     }
     if args.stats {
-        let s = module.compile_stats();
-        eprintln!(
-            "gojit: module read and validated in {:.1?}; {} of {} functions from the code cache, {} interpreted first, compiled {} ({} of them tier-ups, {} OSR entries, entered {} times) in {:.1?}; total run {:.1?}",
-            loaded,
-            s.from_cache,
-            module.num_functions(),
-            s.interpreted,
-            s.functions,
-            s.tiered_up,
-            s.osr_entries,
-            s.osr_transfers,
-            s.time,
-            started.elapsed()
-        );
+        print_stats(&module, loaded, started);
     }
     let status = match result {
         Ok(vals) => {
@@ -292,10 +279,34 @@ fn run(args: RunArgs) -> ExitCode {
     status
 }
 
+/// `--stats`: compilation statistics on stderr.
+fn print_stats(module: &Module, loaded: std::time::Duration, started: Instant) {
+    let s = module.compile_stats();
+    eprintln!(
+        "gojit: module read and validated in {:.1?}; {} of {} functions from the code cache, {} interpreted first, compiled {} ({} of them tier-ups, {} OSR entries, entered {} times) in {:.1?}; total run {:.1?}",
+        loaded,
+        s.from_cache,
+        module.num_functions(),
+        s.interpreted,
+        s.functions,
+        s.tiered_up,
+        s.osr_entries,
+        s.osr_transfers,
+        s.time,
+        started.elapsed()
+    );
+}
+
 /// Runs a `GOOS=js` module (one importing `gojs`) as node runs it with `wasm_exec_node.js`:
 /// `go.argv` is the module path and the arguments, `go.env` the `--env` variables, the file
 /// system the `--dir` directories.
-fn run_gojs(args: &RunArgs, engine: Engine, module: Module) -> ExitCode {
+fn run_gojs(
+    args: &RunArgs,
+    engine: Engine,
+    module: Module,
+    loaded: std::time::Duration,
+    started: Instant,
+) -> ExitCode {
     if args.invoke.is_some() || !args.tcplisten.is_empty() {
         return fail("--invoke and --tcplisten are not supported for GOOS=js modules");
     }
@@ -354,6 +365,9 @@ fn run_gojs(args: &RunArgs, engine: Engine, module: Module) -> ExitCode {
     let _ = std::io::stdout().flush();
     if let Err(e) = module.persist_code_cache() {
         eprintln!("gojit: warning: cannot write the code cache: {e}");
+    }
+    if args.stats {
+        print_stats(&module, loaded, started);
     }
     let status = match result {
         Ok(code) => match u8::try_from(code) {
