@@ -1,12 +1,14 @@
-//! The `gojit` command-line tool, shared by the `gojit` binary and its `go_wasip1_wasm_exec`
-//! alias (`src/bin/`).
+//! The `gojit` command-line tool, shared by the `gojit` binary and its `go_wasip1_wasm_exec` and
+//! `go_js_wasm_exec` aliases (`src/bin/`).
 //!
 //! Exit status: a guest's own status when it exits (`proc_exit`); 134 when it traps (as wasmtime
 //! does: 128 + SIGABRT); 1 when gojit cannot run it at all (bad module, unknown import, missing
 //! file). Diagnostics are one line on stderr starting with `gojit: `.
 
 use clap::{Args, Parser, Subcommand};
-use gojit::{CallMode, Config, Engine, Error, Instance, Linker, Module, Store, Val, ValType, wasi};
+use gojit::{
+    CallMode, Config, Engine, Error, Instance, Linker, Module, Store, Val, ValType, gojs, wasi,
+};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -23,7 +25,8 @@ const TRAP_EXIT: u8 = 134;
     long_about = "Runs Go programs compiled to WebAssembly (GOOS=wasip1 GOARCH=wasm) as native code, \
                   compiled with Cranelift.\n\n`gojit prog.wasm args...` is short for `gojit run prog.wasm args...`, \
                   so `go test -exec gojit` works. Installed (or linked) as `go_wasip1_wasm_exec`, it behaves \
-                  like Go's own runner script: `gojit run --dir=/ --env PWD --env PATH`.\n\n\
+                  like Go's own runner script: `gojit run --dir=/ --env PWD --env PATH`; as `go_js_wasm_exec`, like \
+                  node with `wasm_exec_node.js`. GOOS=js modules (importing `gojs`) are recognised by their imports.\n\n\
                   Exit status: the guest's own; 134 if it traps; 1 if it cannot be run."
 )]
 struct Cli {
@@ -33,7 +36,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run a WASI command (its `_start` export).
+    /// Run a WASI command (its `_start` export) or a GOOS=js program.
     Run(RunArgs),
     /// Compile every function of a module (for this host or another target) without running it.
     Compile(CompileArgs),
@@ -136,6 +139,24 @@ pub fn main(mut argv: Vec<String>) -> ExitCode {
         }
         argv.push("--".into());
         argv.extend(rest);
+    } else if invoked_as.as_deref() == Some("go_js_wasm_exec") {
+        // Go's script: `node wasm_exec_node.js "$@"`, which gives the program node's view of
+        // the machine: every file, `{TMPDIR: os.tmpdir(), ...process.env}`, the current
+        // directory.
+        let rest = argv.split_off(1);
+        argv.extend(["run", "--dir=/"].map(String::from));
+        if std::env::var_os("TMPDIR").is_none() {
+            argv.push("--env".into());
+            argv.push(format!("TMPDIR={}", std::env::temp_dir().display()));
+        }
+        for (k, _) in std::env::vars_os() {
+            if let Some(k) = k.to_str() {
+                argv.push("--env".into());
+                argv.push(k.to_string());
+            }
+        }
+        argv.push("--".into());
+        argv.extend(rest);
     } else if let Some(first) = argv.get(1) {
         let known = ["run", "compile", "help", "-h", "--help", "-V", "--version"];
         if !known.contains(&first.as_str()) {
@@ -191,6 +212,9 @@ fn run(args: RunArgs) -> ExitCode {
         Err(e) => return fail(format!("{}: {e}", args.module.display())),
     };
     let loaded = started.elapsed();
+    if gojs::is_gojs_module(module.imports()) {
+        return run_gojs(&args, engine, module, loaded, started);
+    }
     let mut builder = wasi::WasiCtxBuilder::new()
         .arg(&args.module.to_string_lossy())
         .args(&args.args);
@@ -248,20 +272,7 @@ fn run(args: RunArgs) -> ExitCode {
         eprintln!("gojit: warning: cannot write the code cache: {e}");
     }
     if args.stats {
-        let s = module.compile_stats();
-        eprintln!(
-            "gojit: module read and validated in {:.1?}; {} of {} functions from the code cache, {} interpreted first, compiled {} ({} of them tier-ups, {} OSR entries, entered {} times) in {:.1?}; total run {:.1?}",
-            loaded,
-            s.from_cache,
-            module.num_functions(),
-            s.interpreted,
-            s.functions,
-            s.tiered_up,
-            s.osr_entries,
-            s.osr_transfers,
-            s.time,
-            started.elapsed()
-        );
+        print_stats(&module, loaded, started);
     }
     let status = match result {
         Ok(vals) => {
@@ -275,6 +286,109 @@ fn run(args: RunArgs) -> ExitCode {
     // The process ends now: tearing down the instance (an 8 GiB memory reservation, the guest
     // stack, code memory) one mapping at a time costs milliseconds the kernel spends anyway,
     // faster, at exit. Output was flushed and the code cache written above.
+    std::mem::forget((store, linker, module, engine));
+    status
+}
+
+/// `--stats`: compilation statistics on stderr.
+fn print_stats(module: &Module, loaded: std::time::Duration, started: Instant) {
+    let s = module.compile_stats();
+    eprintln!(
+        "gojit: module read and validated in {:.1?}; {} of {} functions from the code cache, {} interpreted first, compiled {} ({} of them tier-ups, {} OSR entries, entered {} times) in {:.1?}; total run {:.1?}",
+        loaded,
+        s.from_cache,
+        module.num_functions(),
+        s.interpreted,
+        s.functions,
+        s.tiered_up,
+        s.osr_entries,
+        s.osr_transfers,
+        s.time,
+        started.elapsed()
+    );
+}
+
+/// Runs a `GOOS=js` module (one importing `gojs`) as node runs it with `wasm_exec_node.js`:
+/// `go.argv` is the module path and the arguments, `go.env` the `--env` variables, the file
+/// system the `--dir` directories.
+fn run_gojs(
+    args: &RunArgs,
+    engine: Engine,
+    module: Module,
+    loaded: std::time::Duration,
+    started: Instant,
+) -> ExitCode {
+    if args.invoke.is_some() || !args.tcplisten.is_empty() {
+        return fail("--invoke and --tcplisten are not supported for GOOS=js modules");
+    }
+    let mut builder = gojs::GoJsCtxBuilder::new()
+        .arg(&args.module.to_string_lossy())
+        .args(&args.args);
+    for e in &args.env {
+        match e.split_once('=') {
+            Some((k, v)) => builder = builder.env(k, v),
+            None => {
+                if let Ok(v) = std::env::var(e) {
+                    builder = builder.env(e, &v);
+                }
+            }
+        }
+    }
+    for d in &args.dir {
+        let (host, guest) = d.split_once("::").unwrap_or((d, d));
+        let guest = if guest.starts_with('/') {
+            guest.to_string()
+        } else {
+            // Node sees host paths: a relative --dir is the absolute host path in the guest.
+            match std::path::absolute(guest) {
+                Ok(p) => p.to_string_lossy().into_owned(),
+                Err(e) => return fail(format!("--dir {d}: {e}")),
+            }
+        };
+        builder = match builder.preopened_dir(Path::new(host), &guest) {
+            Ok(b) => b,
+            Err(e) => return fail(format!("--dir {d}: {e}")),
+        };
+    }
+    // Node's `process.cwd()` is the real one: keep it when a --dir shows it at its own path.
+    if let Ok(cwd) = std::env::current_dir() {
+        let shown = args.dir.iter().any(|d| {
+            let (host, guest) = d.split_once("::").unwrap_or((d, d));
+            host == guest && cwd.starts_with(host)
+        });
+        if shown {
+            builder = builder.cwd(&cwd.to_string_lossy());
+        }
+    }
+    let mut linker = Linker::new();
+    gojs::add_to_linker(&mut linker, |ctx: &mut gojs::GoJsCtx| ctx);
+    let mut store = Store::new(&engine, builder.build());
+    if let Some(t) = args.timeout
+        && let Err(e) = store.set_deadline(t)
+    {
+        return fail(e);
+    }
+    let instance = match Instance::new(&mut store, &module, &linker) {
+        Ok(i) => i,
+        Err(e) => return failure_status(&e, Some(&args.module)),
+    };
+    let result = gojs::run(&mut store, instance, |ctx: &mut gojs::GoJsCtx| ctx);
+    let _ = std::io::stdout().flush();
+    if let Err(e) = module.persist_code_cache() {
+        eprintln!("gojit: warning: cannot write the code cache: {e}");
+    }
+    if args.stats {
+        print_stats(&module, loaded, started);
+    }
+    let status = match result {
+        Ok(code) => match u8::try_from(code) {
+            Ok(code) => ExitCode::from(code),
+            Err(_) => fail(format!(
+                "the guest exited with status {code}, outside 0..=255"
+            )),
+        },
+        Err(e) => failure_status(&e, None),
+    };
     std::mem::forget((store, linker, module, engine));
     status
 }

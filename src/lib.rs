@@ -31,5 +31,5 @@ pub use gojit_runtime::{
     GuestMemory, HostError, HostFunc, IDLE_ROUND_LIMIT, Instance, InterruptHandle, IntoFunc,
     Linker, MAX_STACK_BYTES, MIN_STACK_BYTES, MemoryAccessError, Module, Snapshot, StderrCapture,
     Store, StringError, Tiers, Trap, TypedFunc, Val, ValType, WasmParams, WasmResults, WasmTy,
-    default_cache_dir, read_module_file, translate_options, wasi,
+    default_cache_dir, gojs, read_module_file, translate_options, wasi,
 };

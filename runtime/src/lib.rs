@@ -7,6 +7,8 @@
 //!   `store`, `instance`, `snapshot`, `interrupt`, `func`, `val`, `linker`, `caller`, `error` — all
 //!   `#![forbid(unsafe_code)]`;
 //! - `wasi`: the `wasi_snapshot_preview1` host module, written against the public API only;
+//! - `gojs`: the `GOOS=js` host module (`wasm_exec.js`'s imports and a native JavaScript value
+//!   model, global object and event loop), also on the public API only;
 //! - the tiering layer: `code` (a module's compiled code, tier-up, the code cache), `interp`
 //!   (the interpreter tier);
 //! - `vm`: the core that touches raw instance memory, vmctx, signals, the guest stack, the lazy
@@ -22,6 +24,7 @@ mod config;
 mod engine;
 mod error;
 mod func;
+pub mod gojs;
 mod instance;
 mod interp;
 mod interrupt;

@@ -1,0 +1,3 @@
+module gojit.test/js
+
+go 1.27

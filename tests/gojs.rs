@@ -1,0 +1,335 @@
+//! GOOS=js programs under gojit, compared with node running the same binary.
+//!
+//! `tests/go/js` (one Go program with a `switch os.Args[1]` registry of subtests) is built as
+//! `GOOS=js GOARCH=wasm` (cached, see `tests/common/mod.rs`). Each `#[test]` runs one subtest
+//! under gojit (`gojit run --env K=V --dir D -- js.wasm <subtest> ...`) and under node
+//! (`node $GOROOT/lib/wasm/wasm_exec_node.js js.wasm <subtest> ...`, the environment set to the
+//! same variables) and requires the same stdout and exit status; subtests that end in a Go
+//! panic or fatal error also compare the first line of stderr. Without node, the gojit run is
+//! still checked for its exit status (and a note is printed).
+//!
+//! Engine-only: `sandbox` (node has no sandbox), the CLI's detection of GOOS=js modules.
+
+mod common;
+
+use common::{Output, engine, first_difference, run, run_timeout};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+/// Every subtest of tests/go/js; `all_subtests_are_covered` checks this against its list.
+const SUBTESTS: &[&str] = &[
+    "deadlock", "exit", "files", "funcs", "hello", "jserror", "panic", "sandbox", "sleep", "stdin",
+    "timers", "values", "work",
+];
+
+fn wasm() -> &'static PathBuf {
+    static W: OnceLock<PathBuf> = OnceLock::new();
+    W.get_or_init(|| {
+        common::build_go(
+            &common::repo_root().join("tests/go/js"),
+            "js",
+            "wasm",
+            &[],
+            "js.wasm",
+        )
+    })
+}
+
+/// `$GOROOT/lib/wasm/wasm_exec_node.js` and a working `node`, if there is one.
+fn node() -> Option<&'static (PathBuf, PathBuf)> {
+    static N: OnceLock<Option<(PathBuf, PathBuf)>> = OnceLock::new();
+    N.get_or_init(|| {
+        let node = PathBuf::from(std::env::var_os("GOJIT_NODE").unwrap_or_else(|| "node".into()));
+        let ok = Command::new(&node)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !ok {
+            eprintln!("note: node not found: GOOS=js runs are not compared with node");
+            return None;
+        }
+        let out = common::go_command()
+            .args(["env", "GOROOT"])
+            .output()
+            .expect("go env GOROOT");
+        let goroot = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+        Some((node, goroot.join("lib/wasm/wasm_exec_node.js")))
+    })
+    .as_ref()
+}
+
+fn gojit_cmd(subtest: &str, args: &[&str], env: &[(&str, &str)], dir: Option<&Path>) -> Command {
+    let mut cmd = Command::new(engine());
+    cmd.arg("run");
+    for (k, v) in env {
+        cmd.arg("--env").arg(format!("{k}={v}"));
+    }
+    if let Some(d) = dir {
+        cmd.arg("--dir").arg(d);
+    }
+    cmd.arg("--").arg(wasm()).arg(subtest).args(args);
+    cmd
+}
+
+fn node_cmd(subtest: &str, args: &[&str], env: &[(&str, &str)]) -> Option<Command> {
+    let (node, exec) = node()?;
+    let mut cmd = Command::new(node);
+    cmd.arg(exec)
+        .arg(wasm())
+        .arg(subtest)
+        .args(args)
+        .env_clear()
+        .envs(env.iter().copied());
+    Some(cmd)
+}
+
+/// Runs `subtest` under gojit and node and compares them; returns gojit's output.
+fn check(subtest: &str, args: &[&str], env: &[(&str, &str)], exit: i32, dir: bool) -> Output {
+    let scratch = |tag: &str| dir.then(|| common::scratch_dir(tag));
+    let gdir = scratch("gojs-gojit");
+    let mut gargs: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    if let Some(d) = &gdir {
+        gargs.insert(0, d.display().to_string());
+    }
+    let gargs: Vec<&str> = gargs.iter().map(String::as_str).collect();
+    let g = run(
+        gojit_cmd(subtest, &gargs, env, gdir.as_deref()),
+        None,
+        run_timeout(),
+    );
+    assert!(!g.timed_out, "{subtest}: gojit timed out\n{}", g.describe());
+    assert_eq!(g.code, Some(exit), "{subtest}: gojit\n{}", g.describe());
+    let ndir = scratch("gojs-node");
+    let mut nargs: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    if let Some(d) = &ndir {
+        nargs.insert(0, d.display().to_string());
+    }
+    let nargs: Vec<&str> = nargs.iter().map(String::as_str).collect();
+    if let Some(cmd) = node_cmd(subtest, &nargs, env) {
+        let n = run(cmd, None, run_timeout());
+        assert_eq!(n.code, Some(exit), "{subtest}: node\n{}", n.describe());
+        assert_eq!(
+            g.stdout_str(),
+            n.stdout_str(),
+            "{subtest}: stdout differs from node's: {}\n--- gojit ---\n{}\n--- node ---\n{}",
+            first_difference(&g.stdout_str(), &n.stdout_str()),
+            g.describe(),
+            n.describe()
+        );
+        if exit != 0 {
+            let first = |o: &Output| o.stderr_str().lines().next().unwrap_or("").to_string();
+            assert_eq!(first(&g), first(&n), "{subtest}: first stderr line");
+        }
+    }
+    for d in [gdir, ndir].into_iter().flatten() {
+        let _ = std::fs::remove_dir_all(d);
+    }
+    g
+}
+
+#[test]
+fn all_subtests_are_covered() {
+    // With no argument the program lists its subtests.
+    let mut cmd = Command::new(engine());
+    cmd.arg("run").arg(wasm());
+    let out = run(cmd, None, run_timeout());
+    let listed: Vec<&str> = out
+        .stdout
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| std::str::from_utf8(l).unwrap())
+        .collect();
+    assert_eq!(listed, SUBTESTS, "{}", out.describe());
+}
+
+#[test]
+fn hello_args_env() {
+    let env = [("GOJS_A", "1"), ("GOJS_B", "two words")];
+    let g = check("hello", &["x", "y z", "-flag"], &env, 0, false);
+    assert!(
+        g.stdout_str().contains("args [\"x\" \"y z\" \"-flag\"]"),
+        "{}",
+        g.describe()
+    );
+    assert!(
+        g.stderr_str().contains("println goes to stderr"),
+        "{}",
+        g.describe()
+    );
+}
+
+#[test]
+fn work_fmt_strconv_json_time() {
+    check("work", &[], &[], 0, false);
+}
+
+#[test]
+fn files_in_preopened_dir() {
+    let g = check("files", &[], &[], 0, true);
+    assert!(
+        g.stdout_str().contains("size 16 mode -rw-r--r--"),
+        "{}",
+        g.describe()
+    );
+}
+
+#[test]
+fn js_values() {
+    check("values", &[], &[], 0, false);
+}
+
+#[test]
+fn js_funcs_timers_reentry() {
+    let g = check("funcs", &[], &[], 0, false);
+    assert!(g.stdout_str().contains("invoke: 42"), "{}", g.describe());
+}
+
+#[test]
+fn go_timers() {
+    check("timers", &[], &[], 0, false);
+}
+
+#[test]
+fn panic_exits_2() {
+    let g = check("panic", &[], &[], 2, false);
+    assert!(
+        g.stderr_str().starts_with("panic: boom"),
+        "{}",
+        g.describe()
+    );
+}
+
+#[test]
+fn exit_status() {
+    check("exit", &[], &[], 7, false);
+}
+
+#[test]
+fn deadlock_reported_by_go() {
+    let g = check("deadlock", &[], &[], 2, false);
+    assert!(
+        g.stderr_str()
+            .contains("fatal error: all goroutines are asleep - deadlock!"),
+        "{}",
+        g.describe()
+    );
+}
+
+#[test]
+fn js_errors_and_console() {
+    check("jserror", &[], &[], 0, false);
+}
+
+#[test]
+fn sandbox_keeps_files_inside_preopens() {
+    let top = common::scratch_dir("gojs-sandbox");
+    let dir = top.join("pre");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("inside.txt"), "in").unwrap();
+    std::fs::write(top.join("outside.txt"), "SECRET").unwrap();
+    std::os::unix::fs::symlink(top.join("outside.txt"), dir.join("out")).unwrap();
+    let d = dir.display().to_string();
+    let out = run(
+        gojit_cmd("sandbox", &[&d], &[], Some(&dir)),
+        None,
+        run_timeout(),
+    );
+    let _ = std::fs::remove_dir_all(&top);
+    assert_eq!(out.code, Some(0), "{}", out.describe());
+    let s = out.stdout_str();
+    assert!(
+        s.contains("/inside.txt: \"in\" false"),
+        "{}",
+        out.describe()
+    );
+    assert!(
+        !s.contains("SECRET"),
+        "escaped the sandbox:\n{}",
+        out.describe()
+    );
+    assert!(s.contains("/etc/passwd: \"\" true"), "{}", out.describe());
+}
+
+#[test]
+fn stdin_through_fs_read() {
+    let input: String = (1..=5000).map(|i| format!("line {i}\n")).collect();
+    let g = run(
+        gojit_cmd("stdin", &[], &[], None),
+        Some(input.as_bytes()),
+        run_timeout(),
+    );
+    assert_eq!(g.code, Some(0), "{}", g.describe());
+    assert_eq!(
+        g.stdout_str(),
+        "lines 5000 bytes 43893 err <nil>\n",
+        "{}",
+        g.describe()
+    );
+    if let Some(cmd) = node_cmd("stdin", &[], &[]) {
+        let n = run(cmd, Some(input.as_bytes()), run_timeout());
+        assert_eq!(g.stdout_str(), n.stdout_str(), "{}", n.describe());
+    }
+}
+
+#[test]
+fn timeout_stops_a_program_waiting_for_a_timer() {
+    let mut cmd = Command::new(engine());
+    cmd.args(["run", "--timeout", "1s"])
+        .arg(wasm())
+        .arg("sleep");
+    let out = run(cmd, None, run_timeout());
+    assert_eq!(out.code, Some(134), "{}", out.describe());
+    assert_eq!(out.stdout_str(), "sleeping\n", "{}", out.describe());
+    assert!(out.elapsed.as_secs() < 30, "{}", out.describe());
+}
+
+#[test]
+fn cli_detects_gojs_and_rejects_invoke() {
+    let mut cmd = Command::new(engine());
+    cmd.args(["run", "--invoke", "run"]).arg(wasm());
+    let out = run(cmd, None, run_timeout());
+    assert_eq!(out.code, Some(1), "{}", out.describe());
+    assert!(
+        out.stderr_str().contains("not supported for GOOS=js"),
+        "{}",
+        out.describe()
+    );
+    // `gojit js.wasm` (no `run`) works too.
+    let mut cmd = Command::new(engine());
+    cmd.arg(wasm()).arg("exit");
+    let out = run(cmd, None, run_timeout());
+    assert_eq!(out.code, Some(7), "{}", out.describe());
+}
+
+/// `GOOS=js GOARCH=wasm go test -short -count=1 -exec go_js_wasm_exec` of a few standard-library
+/// packages must report `ok` for each (node passes them all).
+#[test]
+fn std_packages_pass_through_go_js_wasm_exec() {
+    const PACKAGES: &[&str] = &["strconv", "fmt", "encoding/json", "sort", "errors"];
+    let mut cmd = common::go_command();
+    cmd.current_dir(common::target_dir())
+        .env("GOOS", "js")
+        .env("GOARCH", "wasm")
+        .args(["test", "-short", "-count=1", "-exec"])
+        .arg(env!("CARGO_BIN_EXE_go_js_wasm_exec"))
+        .args(PACKAGES);
+    let out = run(cmd, None, std::time::Duration::from_secs(20 * 60));
+    let stdout = out.stdout_str();
+    let failed: Vec<&str> = PACKAGES
+        .iter()
+        .copied()
+        .filter(|pkg| {
+            !stdout.lines().any(|l| {
+                let mut f = l.split('\t');
+                f.next().map(str::trim_end) == Some("ok") && f.next() == Some(*pkg)
+            })
+        })
+        .collect();
+    assert!(
+        failed.is_empty() && out.code == Some(0),
+        "no `ok` line for {failed:?}\n{}",
+        out.describe()
+    );
+    println!("{stdout}");
+}
