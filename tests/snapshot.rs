@@ -366,3 +366,36 @@ fn pooled_instances_do_not_leak() {
         "resident memory grew from {warm} KiB to {after} KiB over 80,000 instances"
     );
 }
+
+/// From a module's second instance on, memory starts as the module's initial image (data
+/// segments applied) mapped copy-on-write, and goes back to a pool when dropped: every instance
+/// still starts with exactly the segments and zeros, whatever the one before wrote or grew.
+#[test]
+fn instances_through_instantiation_start_from_the_data_segments() {
+    let engine = engine();
+    let wasm = wat::parse_str(
+        r#"(module
+          (memory (export "memory") 1 10)
+          (data (i32.const 16) "hello")
+          (func (export "dirty") (param i32)
+            (i32.store (i32.const 100) (local.get 0))
+            (i32.store (i32.const 16) (local.get 0))
+            (drop (memory.grow (i32.const 2)))
+            (i32.store (i32.const 0x20000) (local.get 0))))"#,
+    )
+    .expect("wat");
+    let module = Module::new(&engine, wasm).expect("module");
+    let mut fresh = vec![0u8; 65536];
+    fresh[16..21].copy_from_slice(b"hello");
+    for round in 0..20 {
+        let mut store = Store::new(&engine, ());
+        let inst = Instance::new(&mut store, &module, &gojit::Linker::new()).expect("instance");
+        assert!(
+            inst.memory(&store) == fresh.as_slice(),
+            "round {round}: memory is not the data segments"
+        );
+        inst.call(&mut store, "dirty", &[gojit::Val::I32(0x5ec2e7)])
+            .expect("dirty");
+        assert_eq!(inst.memory(&store).len(), 3 * 65536);
+    }
+}

@@ -78,6 +78,8 @@ pub(crate) struct ModuleCode {
     compiler: Arc<Compiler>,
     /// Publications counted for `FaultInjection::fail_code_memory_after`.
     injected_publications: std::sync::atomic::AtomicU64,
+    /// The module's initial memory as an image (built at the second instance).
+    initial_memory: std::sync::OnceLock<Option<Arc<crate::vm::image::MemoryPool>>>,
     /// Go's scheduler functions (found by name once, for every instance).
     go_scheduler: std::sync::OnceLock<Option<crate::vm::go_scheduler::GoScheduler>>,
     tiering: Tiering,
@@ -269,6 +271,7 @@ impl ModuleCode {
         let mut code = ModuleCode {
             injected_publications: std::sync::atomic::AtomicU64::new(0),
             go_scheduler: std::sync::OnceLock::new(),
+            initial_memory: std::sync::OnceLock::new(),
             interp,
             // perf finds JIT symbols only in anonymous memory (see `CodeMemory::anonymous`).
             memory: Mutex::new(if perf_map().is_some() {
@@ -521,6 +524,22 @@ impl ModuleCode {
         *self
             .go_scheduler
             .get_or_init(|| crate::vm::go_scheduler::find_go_scheduler(&self.info))
+    }
+
+    /// From the module's second instance on, the pool of its initial memory image (memory of
+    /// the minimum size with the data segments applied); `None` for the first instance, a
+    /// module without memory, or one whose segments do not fit (instantiation then traps).
+    pub(crate) fn initial_memory(&self) -> Option<Arc<crate::vm::image::MemoryPool>> {
+        if self.instances_created.load(Ordering::Relaxed) < 2 {
+            return None;
+        }
+        self.initial_memory
+            .get_or_init(|| {
+                crate::vm::image::initial_image(&self.info)
+                    .and_then(Result::ok)
+                    .map(|image| Arc::new(crate::vm::image::MemoryPool::new(image)))
+            })
+            .clone()
     }
 
     /// With `FaultInjection::fail_compile_of`, compiling that function fails.

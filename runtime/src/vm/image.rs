@@ -94,3 +94,80 @@ impl MemoryImage {
         Ok(())
     }
 }
+
+/// A memory image and the memories of dropped instances that started from it, reset to it (see
+/// [`LinearMemory::reset_to_image`]): the next instance takes one without `mmap`, `munmap` or
+/// `mprotect`. Used for snapshots and for a module's initial memory (its data segments applied).
+pub(crate) struct MemoryPool {
+    image: MemoryImage,
+    idle: std::sync::Mutex<Vec<LinearMemory>>,
+}
+
+/// Most reset memories a pool keeps. Each is an 8 GiB reservation holding no private pages
+/// once reset (its page tables remain).
+const MAX_IDLE_MEMORIES: usize = 64;
+
+impl MemoryPool {
+    pub(crate) fn new(image: MemoryImage) -> MemoryPool {
+        MemoryPool {
+            image,
+            idle: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The image.
+    pub(crate) fn image(&self) -> &MemoryImage {
+        &self.image
+    }
+
+    /// A memory holding the image that may grow to `max_pages`: a reset one from the pool when
+    /// its maximum matches, else a new mapping.
+    ///
+    /// # Errors
+    /// As [`LinearMemory::with_image`] (the image is larger than `max_pages`, or mapping fails).
+    pub(crate) fn take(&self, max_pages: u64) -> Result<LinearMemory, String> {
+        let reused = {
+            let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+            match idle.last() {
+                Some(m) if m.max_pages() == max_pages => idle.pop(),
+                _ => None,
+            }
+        };
+        match reused {
+            Some(m) => Ok(m),
+            None => LinearMemory::with_image(&self.image, max_pages),
+        }
+    }
+
+    /// Takes back the memory of a dropped instance that came from [`MemoryPool::take`]: resets
+    /// it to the image and keeps it, or frees it if the reset fails or the pool is full.
+    pub(crate) fn recycle(&self, mut memory: LinearMemory) {
+        if self.idle.lock().unwrap_or_else(|e| e.into_inner()).len() >= MAX_IDLE_MEMORIES {
+            return;
+        }
+        if memory.reset_to_image(&self.image).is_ok() {
+            self.idle
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(memory);
+        }
+    }
+}
+
+/// The image of `info`'s memory at instantiation (its minimum size, data segments applied), or
+/// `None` if it has no memory or a segment does not fit (instantiation then traps, as usual).
+pub(crate) fn initial_image(
+    info: &gojit_frontend::module::ModuleInfo,
+) -> Option<Result<MemoryImage, String>> {
+    let m = info.memory?;
+    let len = usize::try_from(m.min_pages.checked_mul(gojit_frontend::vmctx::PAGE_SIZE)?).ok()?;
+    let mut bytes = vec![0u8; len];
+    for seg in &info.data {
+        let src = &info.bytes[seg.range.clone()];
+        let start = seg.offset as usize;
+        bytes
+            .get_mut(start..start.checked_add(src.len())?)?
+            .copy_from_slice(src);
+    }
+    Some(MemoryImage::new(&bytes))
+}

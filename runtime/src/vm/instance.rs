@@ -15,7 +15,7 @@
 use super::builtins;
 use super::go_scheduler::GoScheduler;
 use super::host_call::{RawHostFn, StderrHook};
-use super::image::MemoryImage;
+use super::image::{MemoryImage, MemoryPool};
 use super::interrupt::{InterruptState, VmctxPtr};
 use super::memory::LinearMemory;
 use super::signals::{self, Activation};
@@ -32,8 +32,8 @@ use gojit_frontend::module::ModuleInfo;
 use gojit_frontend::traps::Trap;
 use gojit_frontend::vmctx::{self, TableEntry};
 use std::rc::Rc;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 
 /// How the guest coroutine ended: asked to finish (the instance is dropped), or a trap.
 #[derive(Debug, Clone, Copy)]
@@ -121,8 +121,11 @@ pub(crate) struct InstanceInner {
     stderr: Option<StderrHook>,
     /// The store's interrupt state (interruptible engines only), with this vmctx registered.
     interrupt: Option<Arc<InterruptState>>,
-    /// The snapshot this instance was made from: its memory goes back to the snapshot's pool.
+    /// The snapshot this instance was made from (it counts its live instances).
     snapshot: Option<Arc<Frozen>>,
+    /// Where the memory came from and goes back to when the instance is dropped: a snapshot's
+    /// image, or the module's initial image.
+    memory_pool: Option<Arc<MemoryPool>>,
     /// Usable bytes of guest stack (at most the engine's stacks' size).
     max_stack_bytes: usize,
 }
@@ -143,10 +146,10 @@ impl Drop for InstanceInner {
         if let Some(stack) = self.guest.take().and_then(Guest::finish) {
             self.module.engine.stacks.give_back(stack);
         }
+        if let (Some(pool), Some(memory)) = (self.memory_pool.take(), self.memory.take()) {
+            pool.recycle(memory);
+        }
         if let Some(frozen) = self.snapshot.take() {
-            if let Some(memory) = self.memory.take() {
-                frozen.recycle(memory);
-            }
             frozen.live.fetch_sub(1, Ordering::AcqRel);
         }
     }
@@ -167,13 +170,21 @@ impl InstanceInner {
         let imports = link(&info, linker)?;
         let max_pages = limits.max_memory_pages;
 
+        // From the second instance of a module on, memory starts as the module's initial image
+        // mapped copy-on-write (data segments applied once, pages shared until written) and
+        // returns to its pool when dropped; a single instance (a command) copies its segments.
+        let pool = module.code.initial_memory();
         let memory = match info.memory {
             Some(m) => {
                 let max = m.max_pages.unwrap_or(u64::MAX).min(max_pages);
-                Some(LinearMemory::new(m.min_pages, Some(max)).map_err(Error::Resource)?)
+                Some(match &pool {
+                    Some(pool) if m.min_pages <= max => pool.take(max).map_err(Error::Resource)?,
+                    _ => LinearMemory::new(m.min_pages, Some(max)).map_err(Error::Resource)?,
+                })
             }
             None => None,
         };
+        let pool = pool.filter(|p| memory.as_ref().is_some_and(|m| m.size() == p.image().len()));
         let mut table =
             vec![TableEntry::NULL; info.table.map_or(0, |t| t.min) as usize].into_boxed_slice();
         for seg in &info.elements {
@@ -210,7 +221,10 @@ impl InstanceInner {
             data,
         );
         inner.max_stack_bytes = limits.max_stack_bytes;
-        inner.init_data(&info)?;
+        match pool {
+            Some(pool) => inner.memory_pool = Some(pool),
+            None => inner.init_data(&info)?,
+        }
         inner.init_vmctx(&info);
         inner.register_interrupt(interrupt);
         if let Some(start) = info.start {
@@ -252,6 +266,7 @@ impl InstanceInner {
             stderr: linker.stderr.clone().map(StderrHook::new::<T>),
             interrupt: None,
             snapshot: None,
+            memory_pool: None,
             max_stack_bytes: module.engine.config.max_stack_bytes,
         })
     }
@@ -278,8 +293,10 @@ impl InstanceInner {
                 "cannot snapshot an instance inside a call".into(),
             ));
         }
-        let image = match &self.memory {
-            Some(m) => Some(MemoryImage::new(m.bytes()).map_err(Error::Resource)?),
+        let memory = match &self.memory {
+            Some(m) => Some(Arc::new(MemoryPool::new(
+                MemoryImage::new(m.bytes()).map_err(Error::Resource)?,
+            ))),
             None => None,
         };
         let globals = (0..self.module.info.globals.len() as u32)
@@ -287,12 +304,11 @@ impl InstanceInner {
             .collect();
         Ok(Frozen {
             module: self.module.clone(),
-            image,
+            memory,
             max_pages: self.memory.as_ref().map_or(0, LinearMemory::max_pages),
             globals,
             table: self.table.clone(),
             scheduler: self.scheduler,
-            idle_memories: Mutex::new(Vec::new()),
             live: AtomicUsize::new(0),
             max_live: AtomicUsize::new(usize::MAX),
         })
@@ -321,8 +337,9 @@ impl InstanceInner {
         let counted = LiveGuard(frozen);
         let info = module.info.clone();
         let imports = link(&info, linker)?;
-        let memory = match &frozen.image {
-            Some(image) => {
+        let memory = match &frozen.memory {
+            Some(pool) => {
+                let image = pool.image();
                 let max = frozen.max_pages.min(max_pages);
                 if image.len() > max * gojit_frontend::vmctx::PAGE_SIZE {
                     return Err(Error::Resource(format!(
@@ -330,7 +347,7 @@ impl InstanceInner {
                         image.len() / gojit_frontend::vmctx::PAGE_SIZE
                     )));
                 }
-                Some(frozen.memory(image, max).map_err(Error::Resource)?)
+                Some(pool.take(max).map_err(Error::Resource)?)
             }
             None => None,
         };
@@ -351,6 +368,7 @@ impl InstanceInner {
         inner.register_interrupt(interrupt);
         std::mem::forget(counted);
         inner.snapshot = Some(Arc::clone(frozen));
+        inner.memory_pool = frozen.memory.clone();
         inner.initialized = true;
         Ok(inner)
     }
@@ -738,13 +756,12 @@ fn link<T: 'static>(info: &ModuleInfo, linker: &Linker<T>) -> Result<Vec<RawHost
 /// An instance's state as [`InstanceInner::capture`] froze it.
 pub(crate) struct Frozen {
     pub(crate) module: Module,
-    image: Option<MemoryImage>,
+    /// The memory image and the reset memories of dropped instances.
+    memory: Option<Arc<MemoryPool>>,
     max_pages: u64,
     globals: Box<[u64]>,
     table: Box<[TableEntry]>,
     scheduler: Option<GoScheduler>,
-    /// Memories of dropped instances, reset to the image (see [`Frozen::recycle`]).
-    idle_memories: Mutex<Vec<LinearMemory>>,
     /// Live instances made from the snapshot, and how many may live at once.
     live: AtomicUsize,
     pub(crate) max_live: AtomicUsize,
@@ -759,52 +776,10 @@ impl Drop for LiveGuard<'_> {
     }
 }
 
-/// Most reset memories a snapshot keeps for its next instances. Each is an 8 GiB reservation
-/// holding no private pages once reset (its page tables remain).
-const MAX_IDLE_MEMORIES: usize = 64;
-
 impl Frozen {
-    /// A memory holding the image, at most `max_pages`: a reset one from the pool when its
-    /// maximum matches, else a new mapping.
-    fn memory(&self, image: &MemoryImage, max_pages: u64) -> Result<LinearMemory, String> {
-        let reused = {
-            let mut idle = self.idle_memories.lock().unwrap_or_else(|e| e.into_inner());
-            match idle.last() {
-                Some(m) if m.max_pages() == max_pages => idle.pop(),
-                _ => None,
-            }
-        };
-        match reused {
-            Some(m) => Ok(m),
-            None => LinearMemory::with_image(image, max_pages),
-        }
-    }
-
-    /// Takes back the memory of a dropped instance made from this snapshot: resets it to the
-    /// image (every page the instance wrote is discarded, memory it grew becomes inaccessible
-    /// again) and keeps it for the next instance, or frees it if that fails or the pool is full.
-    fn recycle(&self, mut memory: LinearMemory) {
-        let Some(image) = &self.image else { return };
-        if self
-            .idle_memories
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .len()
-            >= MAX_IDLE_MEMORIES
-        {
-            return;
-        }
-        if memory.reset_to_image(image).is_ok() {
-            self.idle_memories
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .push(memory);
-        }
-    }
-
     /// Bytes of linear memory in the snapshot.
     pub(crate) fn memory_len(&self) -> u64 {
-        self.image.as_ref().map_or(0, MemoryImage::len)
+        self.memory.as_ref().map_or(0, |p| p.image().len())
     }
 }
 
