@@ -18,6 +18,8 @@
 #                          (default <chroot>-state)
 #   GOJIT_AARCH64_MIRROR   Debian mirror (default http://deb.debian.org/debian)
 #   GOJIT_AARCH64_SUITE    Debian suite (default sid)
+#   GOJIT_TEST_TIMEOUT     seconds per program run in the tests (default here 1800, not 300:
+#                          under qemu-user programs run 5-10 times slower)
 #
 # How the pieces fit:
 #   - Everything runs in a private mount namespace (unshare), so the bind mounts (the repo at
@@ -144,7 +146,7 @@ in_env() {
       CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64 -L '"$SYSROOT"'" \
       QEMU_LD_PREFIX='"$SYSROOT"' \
       GOJIT_GO=/opt/go/bin/go \
-      ${GOJIT_TEST_TIMEOUT:+GOJIT_TEST_TIMEOUT=$GOJIT_TEST_TIMEOUT} \
+      GOJIT_TEST_TIMEOUT="${GOJIT_TEST_TIMEOUT:-1800}" \
       ${RUST_BACKTRACE:+RUST_BACKTRACE=$RUST_BACKTRACE} \
       ${RUST_TEST_THREADS:+RUST_TEST_THREADS=$RUST_TEST_THREADS} \
       bash -c "cd /gojit && exec \"\$@\"" _ "$@"
