@@ -271,8 +271,10 @@ impl LazyStubs {
         // The instruction cache is not coherent with data: drop stale lines (a previous mapping
         // at this address) and make every core refetch before a stub can run.
         // SAFETY: the range is our mapping.
-        unsafe { wasmtime_internal_jit_icache_coherence::clear_cache(base.cast_const().cast(), len) }
-            .ok()?;
+        unsafe {
+            wasmtime_internal_jit_icache_coherence::clear_cache(base.cast_const().cast(), len)
+        }
+        .ok()?;
         wasmtime_internal_jit_icache_coherence::pipeline_flush_mt().ok()?;
         Some(stubs)
     }
