@@ -42,11 +42,13 @@ MIRROR="${GOJIT_AARCH64_MIRROR:-http://deb.debian.org/debian}"
 SUITE="${GOJIT_AARCH64_SUITE:-sid}"
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TRIPLE=aarch64-unknown-linux-gnu
-SYSROOT=/usr/aarch64-linux-gnu
+# libc6:arm64 (multiarch) puts the aarch64 loader and libraries where aarch64 programs look for
+# them, so qemu needs no -L prefix: with one, qemu resolves every absolute path under the prefix
+# first, and a guest's `--dir=/` would open /usr/aarch64-linux-gnu instead of /.
 PACKAGES=(rustc cargo libstd-rust-dev:arm64 gcc-aarch64-linux-gnu libc6-dev-arm64-cross
-  qemu-user ca-certificates)
+  libc6:arm64 libgcc-s1:arm64 qemu-user ca-certificates)
 # Bump to make `setup` re-run the package step on an existing chroot.
-SETUP_STAMP="gojit-aarch64-setup-v1"
+SETUP_STAMP="gojit-aarch64-setup-v2"
 
 log() { echo "aarch64.sh: $*" >&2; }
 die() {
@@ -143,8 +145,7 @@ in_env() {
       PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 TERM="${TERM:-dumb}" \
       CARGO_HOME=/state/cargo-home CARGO_TARGET_DIR=/state/target \
       CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc \
-      CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64 -L '"$SYSROOT"'" \
-      QEMU_LD_PREFIX='"$SYSROOT"' \
+      CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER=qemu-aarch64 \
       GOJIT_GO=/opt/go/bin/go \
       GOJIT_TEST_TIMEOUT="${GOJIT_TEST_TIMEOUT:-1800}" \
       ${RUST_BACKTRACE:+RUST_BACKTRACE=$RUST_BACKTRACE} \
