@@ -534,7 +534,8 @@ fn compile(args: CompileArgs) -> ExitCode {
         baseline: args.baseline,
         interrupt_checks: args.interrupt_checks,
         // As the runtime compiles on this host (no null checks where stubs exist).
-        lazy_call_stubs: args.target.is_none() && cfg!(target_arch = "x86_64"),
+        lazy_call_stubs: args.target.is_none()
+            && cfg!(any(target_arch = "x86_64", target_arch = "aarch64")),
         ..Default::default()
     };
     let compiler = match &args.target {

@@ -37,7 +37,7 @@ pub struct Config {
     /// for the optimizing tier (with [`Tiers::Both`]). Also settable with
     /// `GOJIT_TIERUP_BUDGET=N` (`1` tiers up almost everything at once, for testing).
     pub tier_up_budget: u32,
-    /// With lazy compilation and both tiers (on x86-64 hosts): start functions in the
+    /// With lazy compilation and both tiers (on x86-64 and aarch64 hosts): start functions in the
     /// interpreter and compile them once they have run this many calls plus loop back-edges
     /// (`None`: compile every function on its first call). Also settable with
     /// `GOJIT_INTERP=N` (`0` turns the interpreter off).

@@ -3,8 +3,8 @@
 //!
 //! Every call goes through vmctx's function-pointer array, indexed by wasm function index. Where
 //! the runtime fills the slots of uncompiled functions with stubs that compile them
-//! (`TranslateOptions::lazy_call_stubs`, x86-64 hosts), a call is one indirect call. Otherwise a
-//! null slot means the callee has not been compiled yet: the caller then asks the `lazy_compile`
+//! (`TranslateOptions::lazy_call_stubs`, x86-64 and aarch64 hosts), a call is one indirect call.
+//! Otherwise a null slot means the callee has not been compiled yet: the caller then asks the `lazy_compile`
 //! builtin for the code pointer (which also fills the slot), so lazy and eager compilation share
 //! one calling sequence. Import slots hold an import trampoline that forwards to the `host_call`
 //! builtin with the arguments in a stack array; a direct `call` of an import does the

@@ -3,11 +3,11 @@
 //! Compiled code is instance-independent (everything per-instance is reached through vmctx), so
 //! a [`ModuleCode`] holds one code pointer per function for every instance: vmctx's `func_ptrs`
 //! points at [`ModuleCode::func_ptrs`]. Until a function is compiled its slot holds its lazy
-//! stub on x86-64 hosts (`vm::lazy_stubs`: the stub interprets or compiles the call), and null
-//! elsewhere (compiled code checks for null and calls `lazy_compile`); a per-function state says
-//! which. The first caller compiles and publishes with a release store, so every thread either
-//! sees the stub or null (and compiles, or waits for the thread compiling it) or a pointer to
-//! finished code.
+//! stub on x86-64 and aarch64 hosts (`vm::lazy_stubs`: the stub interprets or compiles the
+//! call), and null elsewhere (compiled code checks for null and calls `lazy_compile`); a
+//! per-function state says which. The first caller compiles and publishes with a release
+//! store, so every thread either sees the stub or null (and compiles, or waits for the thread
+//! compiling it) or a pointer to finished code.
 //!
 //! With tiering, the first code of a function is the baseline tier's (quick to compile); when
 //! that code reports the function hot (`Builtin::TierUp`), the optimizing tier recompiles it in

@@ -147,12 +147,23 @@ fn fits_registers(ty: &gojit_frontend::module::FuncType) -> bool {
     ty.results.len() <= 1 && ints <= 5 && floats <= 8
 }
 
-/// The register save area of `gojit_lazy_stub_entry`, in 8-byte words: rdi (vmctx), rsi, rdx,
-/// rcx, r8, r9, then xmm0..xmm7 (16 bytes each), then r15.
+/// The register save area of `gojit_lazy_stub_entry`, in 8-byte words. x86-64: rdi (vmctx),
+/// rsi, rdx, rcx, r8, r9, then xmm0..xmm7 (16 bytes each), then r15 (Go's SP).
+#[cfg(not(target_arch = "aarch64"))]
 mod area {
     pub(super) const INTS: [usize; 5] = [1, 2, 3, 4, 5];
     pub(super) const XMM0: usize = 6;
     pub(super) const R15: usize = 22;
+}
+
+/// The register save area of `gojit_lazy_stub_entry`, in 8-byte words. aarch64: x0 (vmctx),
+/// x1..x7, x8, a pad word, then q0..q7 (16 bytes each), then x21 (Go's SP; the slot keeps
+/// x86-64's name).
+#[cfg(target_arch = "aarch64")]
+mod area {
+    pub(super) const INTS: [usize; 5] = [1, 2, 3, 4, 5];
+    pub(super) const XMM0: usize = 10;
+    pub(super) const R15: usize = 26;
 }
 
 /// Interprets a call of function `index` that entered its lazy stub: the arguments are in the
@@ -161,7 +172,7 @@ mod area {
 /// # Safety
 /// `vmctx` must be the vmctx of the live instance whose guest runs this call on this thread,
 /// `code` its module's code, `f` function `index`'s interpreter code, and `regs` the save area
-/// of `gojit_lazy_stub_entry` (23 words).
+/// of `gojit_lazy_stub_entry` (23 words on x86-64, 27 on aarch64).
 pub(crate) unsafe fn call_from_stub(
     code: &crate::code::ModuleCode,
     interp: &Interp,
@@ -184,7 +195,7 @@ pub(crate) unsafe fn call_from_stub(
     let ty = interp.info.func_type(index);
     let (mut ints, mut floats) = (0, 0);
     for (slot, t) in frame.iter_mut().zip(&ty.params) {
-        // SAFETY: `regs` is the 23-word save area (per the contract).
+        // SAFETY: `regs` is the stub's save area (per the contract).
         *slot = unsafe {
             if matches!(t, ValType::F32 | ValType::F64) {
                 floats += 1;
