@@ -67,6 +67,30 @@ impl MemoryImage {
         self.len
     }
 
+    /// Copies the image's bytes at `offset..offset + dst.len()` into `dst` (holes read as
+    /// zeros).
+    ///
+    /// # Errors
+    /// A message if the range is outside the image or the read fails.
+    pub(crate) fn read_into(&self, offset: u64, dst: &mut [u8]) -> Result<(), String> {
+        if offset
+            .checked_add(dst.len() as u64)
+            .is_none_or(|end| end > self.len)
+        {
+            return Err("read outside the memory image".into());
+        }
+        let mut done = 0;
+        while done < dst.len() {
+            let n = rustix::io::pread(&self.fd, &mut dst[done..], offset + done as u64)
+                .map_err(|e| format!("cannot read the memory image: {e}"))?;
+            if n == 0 {
+                return Err("the memory image is shorter than its length".into());
+            }
+            done += n;
+        }
+        Ok(())
+    }
+
     /// Maps the image copy-on-write at the start of `memory`'s reservation, replacing what was
     /// there, and makes exactly the image's length accessible.
     ///

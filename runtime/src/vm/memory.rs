@@ -12,6 +12,11 @@ use gojit_frontend::vmctx::{MAX_MEMORY_PAGES, MEMORY_GUARD, MEMORY_RESERVATION, 
 use rustix::mm::{MapFlags, MprotectFlags, ProtFlags, mmap_anonymous, mprotect, munmap};
 use std::ptr::NonNull;
 
+/// Most written bytes a reset copies back from the image (see
+/// [`LinearMemory::reset_to_image`]); a run that wrote more has its pages discarded instead. It
+/// bounds the private memory an idle pooled memory keeps (a pool keeps at most 64).
+const KEEP_RESIDENT: usize = 1 << 20;
+
 /// A linear memory and its reservation.
 pub struct LinearMemory {
     base: NonNull<u8>,
@@ -84,14 +89,19 @@ impl LinearMemory {
         Ok(mem)
     }
 
-    /// Resets a memory made by [`LinearMemory::with_image`] to `image`: discards every page
-    /// written since (`MADV_DONTNEED` on a private file mapping drops the private copies, so
-    /// the next access reads the image again; on the anonymous part beyond the image it drops
-    /// the pages, which read as zero next time) and makes what the memory grew beyond the image
-    /// inaccessible again.
+    /// Resets a memory made by [`LinearMemory::with_image`] to `image`.
+    ///
+    /// The image part: where the kernel can list the pages written since (see
+    /// [`super::pagemap`]) and they are at most [`KEEP_RESIDENT`] bytes, the image is copied back
+    /// over just those pages, which stay private and writable for the next instance (no TLB
+    /// flush, no copy-on-write fault next time). Otherwise every page is discarded
+    /// (`MADV_DONTNEED` on a private file mapping drops the private copies, so the next access
+    /// reads the image again). What the memory grew beyond the image is discarded (it reads as
+    /// zero next time) and made inaccessible again.
     ///
     /// SANDBOX-CRITICAL: an instance's writes must never reach the next one. Only a memory whose
-    /// first `image.len()` bytes map `image` (which is never written) may be reset this way.
+    /// first `image.len()` bytes map `image` (which is never written) may be reset this way; a
+    /// page the scan does not report is still the image's own page.
     ///
     /// # Errors
     /// A message if a system call fails; the memory must then be dropped, not reused.
@@ -104,30 +114,42 @@ impl LinearMemory {
         if self.size < len {
             return Err("the memory is smaller than its image".into());
         }
-        // SAFETY: [base, base+size) is this memory's accessible range, which nothing references
+        let fail = |e: rustix::io::Errno| format!("cannot reset linear memory: {e}");
+        if self.size > len {
+            // SAFETY: [base+len, base+size) lies inside the reservation, beyond the image
+            // mapping, and nothing references it (the instance is gone, `&mut self` is unique):
+            // its pages are dropped (zero next time) and PROT_NONE restores invariant (2) for
+            // the accessible size `len`.
+            unsafe {
+                let grown = self.base.as_ptr().add(len as usize).cast();
+                madvise(grown, (self.size - len) as usize, Advice::LinuxDontNeed).map_err(fail)?;
+                mprotect(grown, (self.size - len) as usize, MprotectFlags::empty())
+                    .map_err(fail)?;
+            }
+            self.size = len;
+        }
+        let base = self.base.as_ptr() as usize;
+        if let Some(written) = super::pagemap::written_ranges(base, len as usize, KEEP_RESIDENT) {
+            for range in written {
+                let offset = range.start - base;
+                image.read_into(
+                    offset as u64,
+                    &mut self.bytes_mut()[offset..range.end - base],
+                )?;
+            }
+            return Ok(());
+        }
+        // SAFETY: [base, base+len) is this memory's accessible range, which nothing references
         // (the instance is gone and `&mut self` is unique); discarding its pages changes only
-        // its contents, to the image's (first `len` bytes) and zeros (the rest).
+        // its contents, to the image's.
         unsafe {
             madvise(
                 self.base.as_ptr().cast(),
-                self.size as usize,
+                len as usize,
                 Advice::LinuxDontNeed,
             )
         }
-        .map_err(|e| format!("cannot reset linear memory: {e}"))?;
-        if self.size > len {
-            // SAFETY: [base+len, base+size) lies inside the reservation, beyond the image
-            // mapping; PROT_NONE restores invariant (2) for the accessible size `len`.
-            unsafe {
-                mprotect(
-                    self.base.as_ptr().add(len as usize).cast(),
-                    (self.size - len) as usize,
-                    MprotectFlags::empty(),
-                )
-            }
-            .map_err(|e| format!("cannot reset linear memory: {e}"))?;
-        }
-        self.size = len;
+        .map_err(fail)?;
         Ok(())
     }
 

@@ -12,5 +12,6 @@ pub(crate) mod instance;
 pub(crate) mod interrupt;
 pub(crate) mod lazy_stubs;
 pub(crate) mod memory;
+pub(crate) mod pagemap;
 pub(crate) mod signals;
 pub(crate) mod stack;
