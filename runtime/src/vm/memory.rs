@@ -247,6 +247,38 @@ mod tests {
     }
 
     #[test]
+    fn reset_restores_the_image_after_few_many_and_grown_writes() {
+        use crate::vm::image::MemoryImage;
+        let image_bytes: Vec<u8> = (0..40 * PAGE_SIZE as usize)
+            .map(|i| (i % 251) as u8)
+            .collect();
+        let image = MemoryImage::new(&image_bytes).unwrap();
+        let mut m = LinearMemory::with_image(&image, 64).unwrap();
+        // A few pages (copied back), then more than KEEP_RESIDENT (discarded: 2 MiB of the
+        // 2.5 MiB image), then writes into
+        // pages the memory grew by (discarded and made inaccessible again).
+        for written in [3 * 4096, 2 * KEEP_RESIDENT] {
+            for i in (0..written).step_by(512) {
+                m.bytes_mut()[i % image_bytes.len()] ^= 0x5a;
+            }
+            m.reset_to_image(&image).unwrap();
+            assert_eq!(m.size(), image.len());
+            assert!(
+                m.bytes() == &image_bytes[..],
+                "after writing {written} bytes"
+            );
+        }
+        assert_eq!(m.grow(2), Some(40));
+        m.bytes_mut()[0] = 1;
+        m.bytes_mut()[41 * PAGE_SIZE as usize] = 1;
+        m.reset_to_image(&image).unwrap();
+        assert_eq!(m.size(), image.len());
+        assert!(m.bytes() == &image_bytes[..]);
+        assert_eq!(m.grow(2), Some(40));
+        assert!(m.bytes()[40 * PAGE_SIZE as usize..].iter().all(|&b| b == 0));
+    }
+
+    #[test]
     fn can_grow_to_4_gib() {
         let mut m = LinearMemory::new(0, None).unwrap();
         assert_eq!(m.grow(MAX_MEMORY_PAGES), Some(0));
