@@ -97,6 +97,17 @@ CORPUS = [
     Bench("crc32 IEEE/4kB", "hash/crc32", "^BenchmarkCRC32$/^poly=IEEE$/^size=4kB$/^align=0$", 200_000, note="native: PCLMULQDQ assembly"),
     Bench("utf8 ValidLongJapanese", "unicode/utf8", "^BenchmarkValidLongJapanese$", 2_000),
     Bench("utf8 RuneCountTenJapaneseChars", "unicode/utf8", "^BenchmarkRuneCountTenJapaneseChars$", 3_000_000),
+    # Rows added for issue 17 (eighth session): packages and shapes the first 31 did not cover,
+    # where Go's calls dominate (comparison-function sorts, heap operations through an
+    # interface, math/big beyond its assembly kernels, quoting).
+    Bench("slices SortFuncStruct/1024", "slices", "^BenchmarkSortFuncStruct$/^Size1024$", 15_000),
+    Bench("sort SortString1K_Slice", "sort", "^BenchmarkSortString1K_Slice$", 2_500),
+    Bench("heap Dup", "container/heap", "^BenchmarkDup$", 1_000),
+    Bench("strconv Quote", "strconv", "^BenchmarkQuote$", 1_000_000),
+    Bench("strconv UnquoteHard", "strconv", "^BenchmarkUnquoteHard$", 600_000),
+    Bench("big GCD1000x1000/WithXY", "math/big", "^BenchmarkGCD1000x1000$/^WithXY$", 20_000),
+    Bench("big QuoRem", "math/big", "^BenchmarkQuoRem$", 200_000),
+    Bench("big Binomial", "math/big", "^BenchmarkBinomial$", 300_000),
     Bench("own fib", "bench", "^BenchmarkKernel$/^fib$", 800, quick=True),
     Bench("own sum", "bench", "^BenchmarkKernel$/^sum$", 6_000),
     Bench("own indexbyte", "bench", "^BenchmarkKernel$/^indexbyte$", 50_000, note="native: AVX2 assembly"),
