@@ -19,8 +19,8 @@ use std::sync::OnceLock;
 
 /// Every subtest of tests/go/js; `all_subtests_are_covered` checks this against its list.
 const SUBTESTS: &[&str] = &[
-    "deadlock", "exit", "files", "funcs", "hello", "jserror", "panic", "sandbox", "sleep", "stdin",
-    "timers", "values", "work",
+    "deadlock", "eval", "exit", "files", "funcs", "hello", "jserror", "panic", "sandbox", "sleep",
+    "stdin", "timers", "values", "work",
 ];
 
 fn wasm() -> &'static PathBuf {
@@ -219,6 +219,29 @@ fn deadlock_reported_by_go() {
 #[test]
 fn js_errors_and_console() {
     check("jserror", &[], &[], 0, false);
+}
+
+#[test]
+fn eval_is_an_error_that_names_it() {
+    // Not compared with node, which evaluates the source (and prints 42).
+    let g = run(gojit_cmd("eval", &[], &[], None), None, run_timeout());
+    assert_eq!(g.code, Some(0), "{}", g.describe());
+    assert_eq!(
+        g.stdout_str(),
+        "recovered: JavaScript error: eval is not supported: gojit's JS world has no JavaScript \
+         interpreter\ndone\n",
+        "{}",
+        g.describe()
+    );
+    if let Some(cmd) = node_cmd("eval", &[], &[]) {
+        let n = run(cmd, None, run_timeout());
+        assert_eq!(
+            n.stdout_str(),
+            "eval: 42\nrecovered: <nil>\ndone\n",
+            "{}",
+            n.describe()
+        );
+    }
 }
 
 #[test]

@@ -293,6 +293,18 @@ pub(crate) fn create() -> (ObjRef, ObjRef, Protos) {
         .with("now", native(f, |h, _, _| Ok(Value::Num(h.js().now_ms()))));
     global.set("performance", Value::Obj(performance));
 
+    // eval: this JS world is native code with no JavaScript interpreter behind it. Go code that
+    // evaluates source (syscall/js's own tests do, in their package initialisation) gets an
+    // error that says so instead of "undefined is not a function".
+    global.set(
+        "eval",
+        Value::Obj(native(f, |h, _, _| {
+            Err(h
+                .js()
+                .error("eval is not supported: gojit's JS world has no JavaScript interpreter"))
+        })),
+    );
+
     // setTimeout, clearTimeout
     global.set(
         "setTimeout",

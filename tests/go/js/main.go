@@ -30,6 +30,7 @@ var subtests = map[string]func(args []string){
 	"panic":    func([]string) { panic("boom") },
 	"exit":     func([]string) { fmt.Println("exiting"); os.Exit(7) },
 	"deadlock": deadlock,
+	"eval":     eval,
 	"jserror":  jserror,
 	"sandbox":  sandbox,
 	"sleep":    func([]string) { fmt.Println("sleeping"); time.Sleep(time.Hour) },
@@ -307,6 +308,16 @@ func jserror([]string) {
 	_, err := os.Open("/definitely/not/here")
 	fmt.Println("open missing:", err)
 	g.Get("console").Call("log", "console.log", 1.5, true, js.Null())
+	fmt.Println("done")
+}
+
+// eval: JavaScript source evaluated by the host (node evaluates it; gojit has no JavaScript
+// interpreter and throws an Error saying so).
+func eval([]string) {
+	func() {
+		defer func() { fmt.Println("recovered:", recover()) }()
+		fmt.Println("eval:", js.Global().Call("eval", "20 + 22").Int())
+	}()
 	fmt.Println("done")
 }
 
