@@ -554,10 +554,12 @@ fn compile(args: CompileArgs) -> ExitCode {
             match compiler.disassemble(&info, index) {
                 Ok((clif, asm)) => {
                     // The masked fingerprint is what native-kernel recognition matches.
-                    let fingerprint = gojit_frontend::translate::masked_fingerprint(&info, index)
-                        .map_or_else(|| "none".to_string(), |f| format!("{f:#018x}"));
+                    let show =
+                        |f: Option<u64>| f.map_or_else(|| "none".into(), |f| format!("{f:#018x}"));
+                    let masked = show(gojit_frontend::translate::masked_fingerprint(&info, index));
+                    let strict = show(gojit_frontend::translate::strict_fingerprint(&info, index));
                     println!(
-                        ";; function {index} `{}` (masked body fingerprint {fingerprint})\n{clif}",
+                        ";; function {index} `{}` (masked body fingerprint {masked}, strict {strict})\n{clif}",
                         info.func_name(index)
                     );
                     println!(";; machine code ({})\n{asm}", compiler.isa().triple());

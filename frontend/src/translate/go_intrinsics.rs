@@ -49,18 +49,34 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     })
 }
 
-/// The builtin that replaces defined function `func_index`, if it is a recognised helper.
+/// The builtin that replaces defined function `func_index`, if it is a recognised helper: by
+/// name, signature and body bytes; in a module without a name section (`go test` and `go run`
+/// link with `-s`) by signature and body bytes alone. The bodies are hand-written wasm with no
+/// calls or addresses, so their bytes are the same in every binary of one Go version.
 pub fn native_helper(module: &ModuleInfo, func_index: u32) -> Option<Builtin> {
-    let name = module.names.get(&func_index)?;
-    let &(_, params, result, fingerprint, builtin) = KNOWN.iter().find(|k| k.0 == name)?;
+    if func_index < module.num_imports() {
+        return None;
+    }
     let ty = module.func_type(func_index);
-    if ty.params != params || ty.results != [result] {
+    let signature_matches =
+        |k: &&(&str, [ValType; 3], ValType, u64, Builtin)| ty.params == k.1 && ty.results == [k.2];
+    let candidates: Vec<_> = match module.names.get(&func_index) {
+        Some(name) => KNOWN
+            .iter()
+            .filter(|k| k.0 == name)
+            .filter(signature_matches)
+            .collect(),
+        None if module.names.is_empty() => KNOWN.iter().filter(signature_matches).collect(),
+        None => return None,
+    };
+    if candidates.is_empty() {
         return None;
     }
     let body = module
         .bodies
         .get((func_index - module.num_imports()) as usize)?;
-    (fnv1a(&module.bytes[body.clone()]) == fingerprint).then_some(builtin)
+    let hash = fnv1a(&module.bytes[body.clone()]);
+    candidates.iter().find(|k| k.3 == hash).map(|k| k.4)
 }
 
 /// Lengths below this run the helper's own wasm loop: for a few bytes it is faster than the

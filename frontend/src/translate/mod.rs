@@ -41,7 +41,7 @@ use wasmparser::Operator;
 pub use calls::translate_import_trampoline;
 pub use go_dispatch::GoOptimizations;
 pub use go_intrinsics::native_helper;
-pub use go_kernels::{masked_fingerprint, native_kernel};
+pub use go_kernels::{masked_fingerprint, native_kernel, strict_fingerprint};
 pub use go_sp::go_global_layout;
 
 /// Why a function could not be translated.

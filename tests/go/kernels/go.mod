@@ -1,0 +1,3 @@
+module gojit.test/kernels
+
+go 1.27
