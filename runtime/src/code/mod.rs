@@ -206,6 +206,10 @@ pub struct CompileStats {
     pub interpreted: u64,
 }
 
+/// A function queued for background compilation when its interpreter budget ran out is compiled
+/// on the calling thread once it has spent this many budgets in all while still waiting.
+const HOT_WAIT_BUDGETS: i64 = 3;
+
 impl ModuleCode {
     /// Code for `info`; `cached` is what `cache` held for it (functions to publish right away).
     ///
@@ -464,9 +468,17 @@ impl ModuleCode {
             return None;
         }
         let f = interp.func(index)?;
-        // Hot: compiled now, on this thread (a queue behind other hot functions would leave it
-        // interpreted, tens of times slower, for as long as they take).
         if interp.enter(index) {
+            // Hot: with a background thread, compiled there ahead of everything else while
+            // this thread goes on interpreting it (a test binary's run is mostly getting code
+            // ready: waiting here for each compile left the second core idle); without one,
+            // compiled now, on this thread.
+            return self.compile_hot_in_background(index).then_some((interp, f));
+        }
+        // Queued, but still not compiled after more calls and back-edges than its budget again:
+        // compiled now, on this thread (or waited for, if the background thread has started),
+        // rather than left interpreted, tens of times slower, behind a long queue.
+        if interp.spent(index) > HOT_WAIT_BUDGETS * i64::from(interp.initial_budget()) {
             return None;
         }
         Some((interp, f))

@@ -16,6 +16,8 @@ pub(super) struct Background {
 
 #[derive(Default)]
 struct BackgroundQueues {
+    /// Functions whose interpreter budget ran out: running now, interpreted until compiled.
+    hot: VecDeque<u32>,
     /// Direct callees of functions compiled on demand (first tier): likely needed next, and
     /// the demanding thread would otherwise compile them itself.
     prefetch: VecDeque<u32>,
@@ -47,8 +49,9 @@ impl BackgroundQueues {
     }
 
     fn next(&mut self) -> Option<Job> {
-        self.prefetch
+        self.hot
             .pop_front()
+            .or_else(|| self.prefetch.pop_front())
             .map(Job::Compile)
             .or_else(|| self.tier_up.pop_front())
             .or_else(|| self.inits.pop_front().map(Job::Compile))
@@ -117,6 +120,19 @@ impl ModuleCode {
         if q.prefetch.len() > before {
             q.wake(&self.background);
         }
+    }
+
+    /// Function `index` spent its interpreter budget: queues it for the first compiled tier ahead
+    /// of all other background work; false if there is no background thread (the caller then
+    /// compiles it itself).
+    pub(crate) fn compile_hot_in_background(&self, index: u32) -> bool {
+        if !self.start_background() {
+            return false;
+        }
+        let mut q = self.background.queues();
+        q.hot.push_back(index);
+        q.wake(&self.background);
+        true
     }
 
     /// Baseline code of function `index` got hot: has the optimizing tier recompile it, in the

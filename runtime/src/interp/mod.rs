@@ -100,6 +100,11 @@ impl Interp {
         left < 0 && !self.requested[index as usize].swap(true, Ordering::Relaxed)
     }
 
+    /// Every function's budget at the start.
+    pub(crate) fn initial_budget(&self) -> i32 {
+        self.initial
+    }
+
     /// Calls plus back-edges function `index` ran in the interpreter (approximately: the
     /// budget is updated without synchronization, and reset while a hot loop waits for OSR).
     pub(crate) fn spent(&self, index: u32) -> i64 {
