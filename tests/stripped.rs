@@ -45,8 +45,14 @@ fn stripped_binaries_get_the_same_native_kernels_and_helpers() {
     let (named, stripped) = builds();
     let named = ModuleInfo::parse(named).expect("named module");
     let stripped = ModuleInfo::parse(stripped).expect("stripped module");
-    assert!(!named.names.is_empty(), "the named build has a name section");
-    assert!(stripped.names.is_empty(), "the stripped build has no name section");
+    assert!(
+        !named.names.is_empty(),
+        "the named build has a name section"
+    );
+    assert!(
+        stripped.names.is_empty(),
+        "the stripped build has no name section"
+    );
     let with_names = recognised(&named);
     let without = recognised(&stripped);
     // All ten kernels and the three helpers are in the program.
