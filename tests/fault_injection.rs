@@ -323,3 +323,41 @@ fn failing_code_memory_is_an_error() {
     let module = Module::new(&engine, wasm).expect("module");
     run(&engine, &module, &base).expect("a clean run");
 }
+
+#[test]
+fn a_hot_interpreted_function_runs_on_while_the_background_compiles_it() {
+    // `g` runs interpreted for its budget of 10 calls. With a background compiler thread the
+    // call that spends the budget queues `g` there and goes on interpreting, as do the next ones
+    // while the (here failing) compile is pending; only once `g` has spent three budgets does a
+    // call compile it itself, and that compile's error ends the call. Without the thread, the
+    // call after the budget compiles at once.
+    let background = std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+    for with_thread in [true, false] {
+        let engine = Engine::new(Config {
+            cache_dir: None,
+            interpreter_budget: Some(10),
+            background_compile: with_thread,
+            faults: gojit::FaultInjection {
+                fail_compile_of: Some(1),
+                ..Default::default()
+            },
+            ..Config::default()
+        })
+        .expect("engine");
+        let module = Module::new(&engine, wat::parse_str(TWO_FUNCS).expect("wat")).expect("m");
+        let mut store = Store::new(&engine, ());
+        let inst = Instance::new(&mut store, &module, &Linker::new()).expect("instance");
+        let mut ran = 0;
+        let err = loop {
+            match inst.call(&mut store, "g", &[Val::I32(ran)]) {
+                Ok(r) => assert_eq!(r, vec![Val::I32(ran * 3)]),
+                Err(e) => break e,
+            }
+            ran += 1;
+            assert!(ran < 100, "g never tried to compile");
+        };
+        assert_eq!(err.trap(), Some(Trap::CompileError), "{err}");
+        let expected = if with_thread && background { 30 } else { 10 };
+        assert_eq!(ran, expected, "calls before the compile error (background: {with_thread})");
+    }
+}
