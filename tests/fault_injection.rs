@@ -358,6 +358,9 @@ fn a_hot_interpreted_function_runs_on_while_the_background_compiles_it() {
         };
         assert_eq!(err.trap(), Some(Trap::CompileError), "{err}");
         let expected = if with_thread && background { 30 } else { 10 };
-        assert_eq!(ran, expected, "calls before the compile error (background: {with_thread})");
+        assert_eq!(
+            ran, expected,
+            "calls before the compile error (background: {with_thread})"
+        );
     }
 }
