@@ -100,10 +100,9 @@ impl MemoryImage {
         if self.len == 0 {
             return Ok(());
         }
-        // SAFETY: the range is the first `len` bytes of `memory`'s reservation (len ≤ 4 GiB <
-        // the reservation), which `memory` owns and nothing else references while `&mut`
-        // borrowed; MAP_FIXED replaces those pages with a private view of the image. The rest
-        // of the reservation keeps its protection (`LinearMemory` restores the accessible size).
+        // The rest of the reservation keeps its protection (the caller sets the accessible size).
+        // SAFETY: the first `len` bytes (≤ 4 GiB) of `memory`'s reservation, which it owns and
+        // nothing references while `&mut` borrowed; MAP_FIXED puts a private image view there.
         unsafe {
             mmap(
                 memory.base().cast(),

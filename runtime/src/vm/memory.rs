@@ -116,10 +116,9 @@ impl LinearMemory {
         }
         let fail = |e: rustix::io::Errno| format!("cannot reset linear memory: {e}");
         if self.size > len {
-            // SAFETY: [base+len, base+size) lies inside the reservation, beyond the image
-            // mapping, and nothing references it (the instance is gone, `&mut self` is unique):
-            // its pages are dropped (zero next time) and PROT_NONE restores invariant (2) for
-            // the accessible size `len`.
+            // Its pages are dropped (zero next time); PROT_NONE restores invariant (2) for `len`.
+            // SAFETY: [base+len, base+size) is inside the reservation, beyond the image mapping,
+            // and unreferenced (the instance is gone, `&mut self` is unique).
             unsafe {
                 let grown = self.base.as_ptr().add(len as usize).cast();
                 madvise(grown, (self.size - len) as usize, Advice::LinuxDontNeed).map_err(fail)?;
