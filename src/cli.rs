@@ -218,15 +218,8 @@ fn run(args: RunArgs) -> ExitCode {
     let mut builder = wasi::WasiCtxBuilder::new()
         .arg(&args.module.to_string_lossy())
         .args(&args.args);
-    for e in &args.env {
-        match e.split_once('=') {
-            Some((k, v)) => builder = builder.env(k, v),
-            None => {
-                if let Ok(v) = std::env::var(e) {
-                    builder = builder.env(e, &v);
-                }
-            }
-        }
+    for (k, v) in env_vars(&args.env) {
+        builder = builder.env(&k, &v);
     }
     for addr in &args.tcplisten {
         let listener = match std::net::TcpListener::bind(addr) {
@@ -290,6 +283,17 @@ fn run(args: RunArgs) -> ExitCode {
     status
 }
 
+/// The `--env` values as variables: `NAME=VALUE` as given, a bare `NAME` with this process's
+/// value (left out if it has none).
+fn env_vars(env: &[String]) -> Vec<(String, String)> {
+    env.iter()
+        .filter_map(|e| match e.split_once('=') {
+            Some((k, v)) => Some((k.to_string(), v.to_string())),
+            None => std::env::var(e).ok().map(|v| (e.clone(), v)),
+        })
+        .collect()
+}
+
 /// `--stats`: compilation statistics on stderr.
 fn print_stats(module: &Module, loaded: std::time::Duration, started: Instant) {
     let s = module.compile_stats();
@@ -324,15 +328,8 @@ fn run_gojs(
     let mut builder = gojs::GoJsCtxBuilder::new()
         .arg(&args.module.to_string_lossy())
         .args(&args.args);
-    for e in &args.env {
-        match e.split_once('=') {
-            Some((k, v)) => builder = builder.env(k, v),
-            None => {
-                if let Ok(v) = std::env::var(e) {
-                    builder = builder.env(e, &v);
-                }
-            }
-        }
+    for (k, v) in env_vars(&args.env) {
+        builder = builder.env(&k, &v);
     }
     for d in &args.dir {
         let (host, guest) = d.split_once("::").unwrap_or((d, d));
