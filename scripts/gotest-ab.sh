@@ -22,19 +22,20 @@ trap 'rm -rf "$work"' EXIT
 for pkg in "$@"; do
   bin="$work/$(echo "$pkg" | tr / _).wasm"
   GOOS=wasip1 GOARCH=wasm "$go" test -c -ldflags="-s -w" -o "$bin" "$pkg"
-  line="$pkg"
-  for side in old new; do eval "times_$side=''"; done
+  old_times="" new_times=""
   for _ in $(seq "$runs"); do
     for side in old new; do
       exe="$old"; [ $side = new ] && exe="$new"
       cache="$(mktemp -d "$work/cache-XXXXXX")"
       start=$(date +%s%N)
       (cd "$goroot/src/$pkg" && GOJIT_CACHE_DIR="$cache" "$exe" "$bin" -test.paniconexit0 \
-        -test.timeout=10m >"$work/log" 2>&1) || echo "$pkg: the $side build's run failed: $(tail -1 "$work/log")" >&2
+        -test.timeout=10m >"$work/log" 2>&1) ||
+        echo "$pkg: the $side build's run failed: $(tail -1 "$work/log")" >&2
       end=$(date +%s%N)
       rm -rf "$cache"
-      eval "times_$side=\"\$times_$side \$(awk -v n=$((end - start)) 'BEGIN { printf \"%.2f\", n / 1e9 }')\""
+      secs="$(awk -v n=$((end - start)) 'BEGIN { printf "%.2f", n / 1e9 }')"
+      if [ $side = old ]; then old_times+=" $secs"; else new_times+=" $secs"; fi
     done
   done
-  echo "$line: old${times_old} s; new${times_new} s"
+  echo "$pkg: old${old_times} s; new${new_times} s"
 done

@@ -57,26 +57,21 @@ pub fn native_helper(module: &ModuleInfo, func_index: u32) -> Option<Builtin> {
     if func_index < module.num_imports() {
         return None;
     }
-    let ty = module.func_type(func_index);
-    let signature_matches =
-        |k: &&(&str, [ValType; 3], ValType, u64, Builtin)| ty.params == k.1 && ty.results == [k.2];
-    let candidates: Vec<_> = match module.names.get(&func_index) {
-        Some(name) => KNOWN
-            .iter()
-            .filter(|k| k.0 == name)
-            .filter(signature_matches)
-            .collect(),
-        None if module.names.is_empty() => KNOWN.iter().filter(signature_matches).collect(),
-        None => return None,
-    };
-    if candidates.is_empty() {
+    let name = module.names.get(&func_index);
+    if name.is_none() && !module.names.is_empty() {
         return None;
     }
+    let ty = module.func_type(func_index);
+    let mut candidates = KNOWN
+        .iter()
+        .filter(|k| name.is_none_or(|n| n == k.0) && ty.params == k.1 && ty.results == [k.2])
+        .peekable();
+    candidates.peek()?;
     let body = module
         .bodies
         .get((func_index - module.num_imports()) as usize)?;
     let hash = fnv1a(&module.bytes[body.clone()]);
-    candidates.iter().find(|k| k.3 == hash).map(|k| k.4)
+    candidates.find(|k| k.3 == hash).map(|k| k.4)
 }
 
 /// Lengths below this run the helper's own wasm loop: for a few bytes it is faster than the
