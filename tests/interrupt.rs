@@ -53,28 +53,57 @@ const SPIN: &str = r#"
       (local.set $i (call $step (local.get $i)))
       (br $l))
     (local.get $i))
+  ;; a loop that spends nearly all its time in a runtime builtin (memory.fill of 64 KiB), so
+  ;; most interrupt signals land outside compiled code and must be sent again
+  (func (export "loop_builtin") (result i32)
+    (loop $l
+      (memory.fill (i32.const 0) (global.get $g) (i32.const 65536))
+      (global.set $g (i32.add (global.get $g) (i32.const 1)))
+      (br $l))
+    (i32.const 0))
+  ;; a long but finite loop: 2^31 iterations
+  (func (export "count") (result i32) (local $i i32)
+    (loop $l
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.ne (local.get $i) (i32.const 0x80000000))))
+    (local.get $i))
   (func (export "quick") (result i32) (i32.const 42))
 )
 "#;
 
-const SPINNERS: [&str; 5] = [
+const SPINNERS: [&str; 6] = [
     "loop_br",
     "loop_br_if",
     "loop_br_table",
     "recurse",
     "loop_call",
+    "loop_builtin",
 ];
 
 /// Every code tier: the interpreter, baseline code, the optimizing tier, eager compilation, and
 /// the default tiering, in which a hot loop moves from the interpreter or baseline code into an
-/// optimized OSR entry.
+/// optimized OSR entry; each with compiled loops stopped by a signal (the default), and the
+/// optimizing tier and the default tiering also with checks in loops.
 fn configs() -> Vec<(&'static str, Config)> {
     let base = Config {
         cache_dir: None,
         interruptible: true,
         ..Config::default()
     };
+    let checks = Config {
+        interrupt_by_signal: false,
+        ..base.clone()
+    };
     vec![
+        (
+            "optimized, loop checks",
+            Config {
+                tiers: Tiers::Optimized,
+                interpreter_budget: None,
+                ..checks.clone()
+            },
+        ),
+        ("interpreter then OSR, loop checks", checks),
         (
             "interpreter",
             Config {
@@ -136,6 +165,7 @@ fn call_with_deadline(
 fn endless_code_is_interrupted_in_every_tier() {
     let wasm = wat::parse_str(SPIN).expect("wat");
     let mut worst = Duration::ZERO;
+    let mut lates = Vec::new();
     for (tier, config) in configs() {
         let engine = Engine::new(config).expect("engine");
         let module = Module::new(&engine, wasm.clone()).expect("module");
@@ -157,6 +187,7 @@ fn endless_code_is_interrupted_in_every_tier() {
             assert!(late < SLACK, "{tier} {export}: interrupted {late:?} late");
             eprintln!("{tier:>22} {export:>14}: stopped {late:?} after the deadline");
             worst = worst.max(late);
+            lates.push(late);
             // The interrupted instance is unusable; a new deadline lets a new instance run.
             let again = instance
                 .call(&mut store, "quick", &[])
@@ -181,6 +212,13 @@ fn endless_code_is_interrupted_in_every_tier() {
         }
     }
     eprintln!("latest interrupt after its deadline: {worst:?}");
+    // Issue 15's bound is 10 ms; single calls may be late on a loaded machine, the median not.
+    lates.sort();
+    let median = lates[lates.len() / 2];
+    assert!(
+        median < Duration::from_millis(10),
+        "median interrupt latency {median:?} (all: {lates:?})"
+    );
 }
 
 #[test]
@@ -229,6 +267,48 @@ fn an_interrupt_handle_works_from_another_thread() {
         fresh.call(&mut store, "quick", &[]).expect("call"),
         vec![Val::I32(42)]
     );
+}
+
+/// A `SIGURG` that gojit did not send (here from another thread, as a host's own use of the
+/// signal would) does not stop or disturb a guest that is not interrupted, in compiled code.
+#[test]
+fn a_foreign_sigurg_does_not_disturb_a_guest() {
+    let engine = Engine::new(Config {
+        cache_dir: None,
+        interruptible: true,
+        tiers: Tiers::Optimized,
+        interpreter_budget: None,
+        ..Config::default()
+    })
+    .expect("engine");
+    let module = Module::new(&engine, wat::parse_str(SPIN).expect("wat")).expect("module");
+    let mut store = Store::new(&engine, ());
+    store
+        .set_deadline(Duration::from_secs(600))
+        .expect("deadline");
+    let instance = Instance::new(&mut store, &module, &Linker::new()).expect("instance");
+    // SAFETY: pthread_self has no preconditions.
+    let guest_thread = unsafe { libc::pthread_self() } as usize;
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let sender = {
+        let done = done.clone();
+        std::thread::spawn(move || {
+            let mut sent = 0u32;
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                // SAFETY: the test thread outlives this loop: it sets `done` and joins us
+                // before it returns.
+                unsafe { libc::pthread_kill(guest_thread as libc::pthread_t, libc::SIGURG) };
+                sent += 1;
+                std::thread::sleep(Duration::from_micros(200));
+            }
+            sent
+        })
+    };
+    let result = instance.call(&mut store, "count", &[]);
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    let sent = sender.join().expect("sender");
+    assert_eq!(result.expect("count"), vec![Val::I32(i32::MIN)]);
+    assert!(sent > 10, "only {sent} signals were sent during the call");
 }
 
 #[test]

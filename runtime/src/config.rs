@@ -49,11 +49,20 @@ pub struct Config {
     /// pinned register (`go_optimizations.pinned_sp`), which keeps its value from before the call.
     /// An exit or a host error still poisons the instance.
     pub usable_after_trap: bool,
-    /// Compile checks that let a host stop a running guest: [`crate::Store::set_deadline`] and
-    /// [`crate::InterruptHandle`] need it (default off: the code has no checks at all). On,
-    /// every backward branch loads and tests a flag (function entries are checked through the
-    /// stack limit they already test).
+    /// Let a host stop a running guest: [`crate::Store::set_deadline`] and
+    /// [`crate::InterruptHandle`] need it (default off). Function entries are checked through
+    /// the stack limit their prologues already test, and the interpreter checks a flag at
+    /// backward branches; how loops of compiled code are stopped is
+    /// [`Config::interrupt_by_signal`]'s choice.
     pub interruptible: bool,
+    /// With [`Config::interruptible`]: stop loops of compiled code by sending `SIGURG` to the
+    /// thread running the guest (default `true`; the compiled code is then the same as without
+    /// interruption, and costs nothing). The runtime installs a handler for `SIGURG` that passes
+    /// on signals it did not send to the handler installed before it. Turn it off if the host
+    /// needs `SIGURG` for itself, installs its own handler after gojit's, or blocks the signal in
+    /// threads that run guests: every backward branch of compiled code then loads and tests a
+    /// flag instead, which costs a few per cent (`docs/BENCHMARKS.md`).
+    pub interrupt_by_signal: bool,
     /// Failures to inject, for tests of how the runtime survives them.
     #[doc(hidden)]
     pub faults: FaultInjection,
@@ -117,6 +126,7 @@ impl Default for Config {
             interpreter_budget: Some(crate::interp::DEFAULT_BUDGET),
             usable_after_trap: false,
             interruptible: false,
+            interrupt_by_signal: true,
             faults: FaultInjection::default(),
         }
     }

@@ -40,7 +40,8 @@ impl Engine {
             verify: config.verify,
             go: config.go_optimizations,
             lazy_call_stubs: crate::vm::lazy_stubs::SUPPORTED,
-            interrupt_checks: config.interruptible,
+            // Signals stop loops of compiled code; otherwise the code checks a flag in them.
+            interrupt_checks: config.interruptible && !config.interrupt_by_signal,
             ..IsaOptions::default()
         };
         let compiler = Compiler::host(&opts)?;

@@ -50,7 +50,7 @@ impl<T: 'static> Store<T> {
             interrupt: engine
                 .config()
                 .interruptible
-                .then(|| Arc::new(InterruptState::default())),
+                .then(|| Arc::new(InterruptState::new(engine.config().interrupt_by_signal))),
         }
     }
 

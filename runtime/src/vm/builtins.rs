@@ -15,6 +15,7 @@ use gojit_frontend::builtins::Builtin;
 use gojit_frontend::traps::Trap;
 use gojit_frontend::vmctx;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The Rust type of a builtin parameter of [`gojit_frontend::for_each_builtin!`].
 macro_rules! rust_param {
@@ -63,17 +64,47 @@ macro_rules! builtin_table {
 gojit_frontend::for_each_builtin!(builtin_table);
 
 /// Runs the body of a builtin shim: a panic must not unwind into compiled code, so it stops the
-/// guest with an error naming the builtin.
+/// guest with an error naming the builtin. Then stops the guest if it has been interrupted.
 #[inline(always)]
 fn guarded<R>(vmctx: *mut u64, name: &'static str, body: impl FnOnce() -> R) -> R {
     match catch_unwind(AssertUnwindSafe(body)) {
-        Ok(r) => r,
+        Ok(r) => {
+            stop_if_interrupted(vmctx, name);
+            r
+        }
         Err(_) => {
             // SAFETY: called by compiled code of this instance with its vmctx, during its call.
             let inst = unsafe { instance(vmctx) };
             terminate(inst, Error::Host(format!("the {name} builtin panicked")))
         }
     }
+}
+
+/// Ends the guest call with `Interrupted` if the store is interrupted. A compiled loop that
+/// spends its time in builtins (`memory.fill`, a native Go kernel) would rarely be in its own
+/// code when the interrupt signal comes; this check stops it at the builtin's return instead.
+#[inline(always)]
+fn stop_if_interrupted(vmctx: *mut u64, name: &'static str) {
+    // SAFETY: INTERRUPT is a word of the vmctx of the instance whose call runs this builtin;
+    // other threads write it, so it is read atomically.
+    let word = unsafe { AtomicU64::from_ptr(vmctx.add(vmctx::INTERRUPT as usize / 8)) };
+    if word.load(Ordering::Relaxed) != 0 {
+        interrupted_in(vmctx, name);
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn interrupted_in(vmctx: *mut u64, name: &'static str) -> ! {
+    // SAFETY: called by compiled code of this instance with its vmctx, during its call.
+    let inst = unsafe { instance(vmctx) };
+    terminate(
+        inst,
+        Error::Trap {
+            trap: Trap::Interrupted,
+            func: Some(format!("the {name} builtin")),
+        },
+    )
 }
 
 /// The instance owning `vmctx`.
@@ -113,6 +144,7 @@ pub(crate) extern "C" fn memory_grow(vmctx: *mut u64, delta: u32) -> u32 {
             None => u32::MAX,
         }
     }));
+    stop_if_interrupted(vmctx, "memory_grow");
     r.unwrap_or(u32::MAX)
 }
 

@@ -643,6 +643,13 @@ impl InstanceInner {
             stack: stack_range,
             guard,
             memory: self.memory.as_ref().map_or(0..0, |m| m.reservation()),
+            interrupt_word: match &self.interrupt {
+                Some(state) if state.by_signal() => {
+                    // SAFETY: INTERRUPT is a word of this instance's vmctx.
+                    unsafe { vmctx_ptr.add(vmctx::INTERRUPT as usize / 8) }.cast_const()
+                }
+                _ => std::ptr::null(),
+            },
         };
         self.guest = Some(Guest { co, activation });
         Ok(())
@@ -684,6 +691,10 @@ impl InstanceInner {
         let guest = self.guest.as_mut().expect("started above");
         let result = {
             let _current = signals::enter(&guest.activation);
+            let _running = self
+                .interrupt
+                .as_deref()
+                .and_then(InterruptState::running_here);
             guest.co.resume(&request)
         };
         self.yielder = std::ptr::null();

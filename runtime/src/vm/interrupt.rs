@@ -1,18 +1,24 @@
 //! Interrupting a store's guests: the state an [`crate::InterruptHandle`] shares with the store's
 //! instances, and the process-wide timer that carries out store deadlines.
 //!
-//! Compiled code of an interruptible engine checks vmctx's interrupt word at every backward
-//! branch, and every prologue already checks vmctx's stack limit. To interrupt, this module sets
-//! the word and raises the limit above any stack pointer in the vmctx of every live instance of
-//! the store, so the guest traps at its next loop iteration or call (the trap that comes from
-//! the limit is reported as `Interrupted`). The interpreter tier checks the same word at
-//! backward branches and the same limit at calls. A host function that blocks (WASI's
+//! To interrupt, this module sets vmctx's interrupt word and raises its stack limit above any
+//! stack pointer in the vmctx of every live instance of the store. Every prologue of compiled
+//! code already checks the stack limit, so the guest traps at its next call (the trap that comes
+//! from the limit is reported as `Interrupted`); the interpreter tier checks the word at
+//! backward branches and the limit at calls. A loop of compiled code that makes no calls is
+//! stopped by a signal (`SIGURG`, see `signals`): the interrupt sends it to every thread running
+//! the store's guests, and the handler ends the guest call if the thread is in compiled code of
+//! an interrupted instance. A signal that lands in host or runtime code does nothing, so the
+//! deadline timer sends it again every [`RESIGNAL_INTERVAL`] until the threads have left the
+//! guest. (With [`crate::Config::interrupt_by_signal`] off, compiled code instead checks the word
+//! at every backward branch, which costs a few per cent.) A host function that blocks (WASI's
 //! `poll_oneoff`, a read of stdin) also polls [`InterruptState::wake_fd`], which becomes
 //! readable at the interrupt.
 //!
 //! Other threads write those two vmctx words, so the owning thread reads and writes them only
 //! atomically, and only through this module once the instance is registered.
 
+use super::signals;
 use gojit_frontend::vmctx;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -20,11 +26,15 @@ use std::io::{PipeReader, PipeWriter, Read, Write};
 use std::os::fd::{AsFd, BorrowedFd};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock, Weak};
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+/// How often an interrupt is signalled again to threads still running the store's guests.
+pub(crate) const RESIGNAL_INTERVAL: Duration = Duration::from_millis(1);
 
 /// The interrupt state of one store.
-#[derive(Default)]
 pub(crate) struct InterruptState {
+    /// Whether interrupts signal the threads running guests (else compiled loops check).
+    by_signal: bool,
     /// Set once interrupted (until [`InterruptState::clear`]); written under `inner`'s lock.
     requested: AtomicBool,
     inner: Mutex<Registry>,
@@ -40,6 +50,9 @@ pub(crate) struct InterruptState {
 struct Registry {
     /// The vmctx of every live instance of the store, with its stack limit when not interrupted.
     instances: Vec<Registered>,
+    /// The threads inside a guest call of the store, once per call (calls may nest). A thread
+    /// leaves under the lock, so a thread listed here exists while the lock is held.
+    running: Vec<libc::pthread_t>,
 }
 
 struct Registered {
@@ -96,6 +109,45 @@ impl Registered {
 }
 
 impl InterruptState {
+    /// The state of a new store; `by_signal`: whether compiled code is stopped by a signal
+    /// (it then has no checks in loops).
+    pub(crate) fn new(by_signal: bool) -> InterruptState {
+        InterruptState {
+            by_signal,
+            requested: AtomicBool::new(false),
+            inner: Mutex::default(),
+            wake: OnceLock::new(),
+            deadline_generation: AtomicU64::new(0),
+        }
+    }
+
+    /// Whether interrupts stop compiled code with a signal.
+    pub(crate) fn by_signal(&self) -> bool {
+        self.by_signal
+    }
+
+    /// Notes that this thread runs a guest call of the store until the guard is dropped, so
+    /// that an interrupt signals it. Nothing to do (`None`) unless interrupts use signals.
+    #[inline]
+    pub(crate) fn running_here(&self) -> Option<RunningGuard<'_>> {
+        if !self.by_signal {
+            return None;
+        }
+        // SAFETY: pthread_self has no preconditions.
+        let me = unsafe { libc::pthread_self() };
+        // Interrupted already, the call traps at its first prologue (the stack limit).
+        self.lock().running.push(me);
+        Some(RunningGuard { state: self, me })
+    }
+
+    /// Signals every thread running a guest of the store; whether there was one.
+    fn signal_running(&self, reg: &Registry) -> bool {
+        for &t in &reg.running {
+            signals::send_interrupt(t);
+        }
+        !reg.running.is_empty()
+    }
+
     /// Registers an instance's vmctx (with no stack limit yet: the guest stack comes at the
     /// first call); an interrupted store's new instance starts interrupted.
     pub(crate) fn register(&self, vmctx: VmctxPtr) {
@@ -124,7 +176,15 @@ impl InterruptState {
     }
 
     /// Interrupts every guest of the store, now and until [`InterruptState::clear`].
-    pub(crate) fn interrupt(&self) {
+    pub(crate) fn interrupt(self: &Arc<Self>) {
+        if self.interrupt_now() {
+            timer().add(Entry::resignal(Arc::downgrade(self)));
+        }
+    }
+
+    /// Interrupts; whether threads were signalled (and must be signalled again until they
+    /// leave the guest).
+    fn interrupt_now(&self) -> bool {
         let reg = self.lock();
         self.requested.store(true, Ordering::SeqCst);
         for r in &reg.instances {
@@ -134,6 +194,13 @@ impl InterruptState {
             // A full pipe is readable already; nothing else can fail for an open pipe.
             let _ = (&*writer).write(&[1]);
         }
+        self.signal_running(&reg)
+    }
+
+    /// Signals the running threads again while interrupted; whether to go on doing so.
+    fn resignal(&self) -> bool {
+        let reg = self.lock();
+        self.requested.load(Ordering::SeqCst) && self.signal_running(&reg)
     }
 
     /// Whether the store is interrupted.
@@ -182,7 +249,11 @@ impl InterruptState {
     /// Interrupts the store at `when` (replacing an earlier deadline).
     pub(crate) fn set_deadline(self: &Arc<Self>, when: Instant) {
         let generation = self.deadline_generation.fetch_add(1, Ordering::SeqCst) + 1;
-        timer().add(when, generation, Arc::downgrade(self));
+        timer().add(Entry {
+            when,
+            what: Due::Deadline(generation),
+            state: Arc::downgrade(self),
+        });
     }
 
     /// Cancels a pending deadline.
@@ -197,6 +268,21 @@ impl InterruptState {
     }
 }
 
+/// A thread's stay in a guest call (see [`InterruptState::running_here`]).
+pub(crate) struct RunningGuard<'a> {
+    state: &'a InterruptState,
+    me: libc::pthread_t,
+}
+
+impl Drop for RunningGuard<'_> {
+    fn drop(&mut self) {
+        let mut reg = self.state.lock();
+        if let Some(i) = reg.running.iter().rposition(|&t| t == self.me) {
+            reg.running.swap_remove(i);
+        }
+    }
+}
+
 /// The process-wide deadline timer: one thread, started by the first deadline, that interrupts
 /// stores whose deadline has come. Stores hold no reference to it; it holds only weak references
 /// to theirs, so a dropped store's entry is discarded when it comes due.
@@ -207,8 +293,25 @@ struct Timer {
 
 struct Entry {
     when: Instant,
-    generation: u64,
+    what: Due,
     state: Weak<InterruptState>,
+}
+
+enum Due {
+    /// The deadline of this generation (stale if the store's generation has moved on).
+    Deadline(u64),
+    /// Signal the threads still running an interrupted store's guests again.
+    Resignal,
+}
+
+impl Entry {
+    fn resignal(state: Weak<InterruptState>) -> Entry {
+        Entry {
+            when: Instant::now() + RESIGNAL_INTERVAL,
+            what: Due::Resignal,
+            state,
+        }
+    }
 }
 
 impl PartialEq for Entry {
@@ -244,14 +347,10 @@ fn timer() -> &'static Timer {
 }
 
 impl Timer {
-    fn add(&self, when: Instant, generation: u64, state: Weak<InterruptState>) {
+    fn add(&self, entry: Entry) {
         let mut q = self.queue.lock().unwrap_or_else(|e| e.into_inner());
-        let earliest = q.peek().is_none_or(|Reverse(e)| when < e.when);
-        q.push(Reverse(Entry {
-            when,
-            generation,
-            state,
-        }));
+        let earliest = q.peek().is_none_or(|Reverse(e)| entry.when < e.when);
+        q.push(Reverse(entry));
         if earliest {
             self.changed.notify_one();
         }
@@ -263,10 +362,18 @@ impl Timer {
             let now = Instant::now();
             while q.peek().is_some_and(|Reverse(e)| e.when <= now) {
                 let Reverse(e) = q.pop().expect("peeked");
-                if let Some(state) = e.state.upgrade()
-                    && state.deadline_generation.load(Ordering::SeqCst) == e.generation
-                {
-                    state.interrupt();
+                let Some(state) = e.state.upgrade() else {
+                    continue;
+                };
+                let again = match e.what {
+                    Due::Deadline(generation) => {
+                        state.deadline_generation.load(Ordering::SeqCst) == generation
+                            && state.interrupt_now()
+                    }
+                    Due::Resignal => state.resignal(),
+                };
+                if again {
+                    q.push(Reverse(Entry::resignal(e.state)));
                 }
             }
             q = match q.peek().map(|Reverse(e)| e.when) {

@@ -8,6 +8,13 @@
 //! to return `Outcome::Trapped` to the host: the guest stack is abandoned and no Rust frame is
 //! ever unwound. Every other fault is passed to the handler that was installed before ours (or
 //! the default action), so host crashes stay crashes.
+//!
+//! The same redirection stops a guest that is interrupted (`vm::interrupt`): the interrupt
+//! sends `SIGURG` to the thread running it (as Go's own runtime does to preempt goroutines: the
+//! signal is otherwise unused and ignored by default), and if the thread is in compiled code of
+//! an instance whose interrupt word is set, the guest call ends with `Trapped(Interrupted)`.
+//! Compiled code holds no host resource (no lock, no allocation), so abandoning it at any
+//! instruction is as safe as at a faulting one; anywhere else the signal is dropped.
 
 use crate::code::ModuleCode;
 use crate::vm::instance::Outcome;
@@ -28,6 +35,8 @@ pub(crate) struct Activation {
     pub(crate) guard: Range<usize>,
     /// The linear-memory reservation (empty if the module has no memory).
     pub(crate) memory: Range<usize>,
+    /// The instance's interrupt word in vmctx (null unless interrupts signal the thread).
+    pub(crate) interrupt_word: *const u64,
 }
 
 thread_local! {
@@ -68,12 +77,26 @@ impl Drop for ActivationGuard {
     }
 }
 
-const SIGNALS: [libc::c_int; 4] = [libc::SIGSEGV, libc::SIGBUS, libc::SIGILL, libc::SIGFPE];
+/// The signal that interrupts a guest.
+const INTERRUPT_SIGNAL: libc::c_int = libc::SIGURG;
 
-struct Previous([libc::sigaction; 4]);
+/// The faults we handle, then the interrupt signal.
+const SIGNALS: [libc::c_int; 5] = [
+    libc::SIGSEGV,
+    libc::SIGBUS,
+    libc::SIGILL,
+    libc::SIGFPE,
+    INTERRUPT_SIGNAL,
+];
+
+/// The value an interrupt signal of ours carries, to tell it from others' `SIGURG`.
+#[cfg(target_env = "gnu")]
+const INTERRUPT_COOKIE: usize = 0x0067_6f6a_6974; // "gojit"
+
+struct Previous([libc::sigaction; 5]);
 // SAFETY: written once inside `Once` before any handler can read it, then only read.
 unsafe impl Sync for Previous {}
-static mut PREVIOUS: Previous = Previous([const { unsafe_zeroed_sigaction() }; 4]);
+static mut PREVIOUS: Previous = Previous([const { unsafe_zeroed_sigaction() }; 5]);
 
 const fn unsafe_zeroed_sigaction() -> libc::sigaction {
     // SAFETY: sigaction is a plain C struct for which all-zero is a valid (SIG_DFL) value.
@@ -88,8 +111,14 @@ fn install_handlers() {
             // saved (in a slot nothing reads before this Once completes) for chaining.
             unsafe {
                 let mut sa: libc::sigaction = std::mem::zeroed();
-                sa.sa_sigaction = handler as *const () as usize;
-                sa.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK | libc::SA_NODEFER;
+                if sig == INTERRUPT_SIGNAL {
+                    sa.sa_sigaction = interrupt_handler as *const () as usize;
+                    // Host code it lands in (a blocking read, a sleep) goes on as before.
+                    sa.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK | libc::SA_RESTART;
+                } else {
+                    sa.sa_sigaction = handler as *const () as usize;
+                    sa.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK | libc::SA_NODEFER;
+                }
                 libc::sigemptyset(&mut sa.sa_mask);
                 let prev = std::ptr::addr_of_mut!(PREVIOUS.0[i]);
                 if libc::sigaction(sig, &sa, prev) != 0 {
@@ -265,6 +294,110 @@ extern "C" fn handler(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut li
         }
     }
     chain(sig, info, ctx);
+}
+
+/// Sends the interrupt signal to `thread`, which must be a live thread of this process (it is
+/// inside a guest call and cannot leave it while the caller holds the interrupt registry lock).
+pub(crate) fn send_interrupt(thread: libc::pthread_t) {
+    install_handlers();
+    // SAFETY: `thread` is alive (per the contract); the handler for the signal is installed, so
+    // it cannot take the default action. A failure (the thread just exited) needs no action.
+    #[cfg(target_env = "gnu")]
+    unsafe {
+        libc::pthread_sigqueue(
+            thread,
+            INTERRUPT_SIGNAL,
+            libc::sigval {
+                sival_ptr: INTERRUPT_COOKIE as *mut libc::c_void,
+            },
+        );
+    }
+    // SAFETY: as above.
+    #[cfg(not(target_env = "gnu"))]
+    unsafe {
+        libc::pthread_kill(thread, INTERRUPT_SIGNAL);
+    }
+}
+
+/// Whether a `SIGURG` is one [`send_interrupt`] sent (without `sigqueue`, any may be).
+fn is_our_interrupt(info: *const libc::siginfo_t) -> bool {
+    #[cfg(target_env = "gnu")]
+    {
+        // SAFETY: `info` comes from the kernel for an SA_SIGINFO handler; the value is read
+        // only for a queued signal, which carries one.
+        unsafe {
+            (*info).si_code == libc::SI_QUEUE
+                && (*info).si_value().sival_ptr as usize == INTERRUPT_COOKIE
+        }
+    }
+    #[cfg(not(target_env = "gnu"))]
+    {
+        let _ = info;
+        true
+    }
+}
+
+/// The handler of the interrupt signal: ends the current guest call if it is in compiled code
+/// of an interrupted instance.
+extern "C" fn interrupt_handler(
+    sig: libc::c_int,
+    info: *mut libc::siginfo_t,
+    ctx: *mut libc::c_void,
+) {
+    let current = CURRENT.with(|c| c.get());
+    if !current.is_null() {
+        // SAFETY: as in `handler`.
+        let a = unsafe { &*current };
+        // SAFETY: the word is in the vmctx of the instance running this activation, which
+        // outlives it; other threads write it, so it is read atomically.
+        let interrupted = !a.interrupt_word.is_null()
+            && unsafe { std::sync::atomic::AtomicU64::from_ptr(a.interrupt_word.cast_mut()) }
+                .load(std::sync::atomic::Ordering::Relaxed)
+                != 0;
+        if interrupted {
+            // SAFETY: `ctx` comes from the kernel for an SA_SIGINFO handler.
+            let r = unsafe { regs(ctx) };
+            // SAFETY: `code` is kept alive by the instance running this activation.
+            let lookup = unsafe { (*a.code).lookup(r.pc) };
+            if let Some(l) = lookup.filter(|_| a.stack.contains(&r.sp)) {
+                let func_index = l.func_index;
+                // SAFETY: as in `handler`: the thread is in compiled code on the coroutine's
+                // stack, and we rewrite the context exactly as the returned registers say.
+                unsafe {
+                    let regs = a.trap_handler.setup_trap_handler(move || Outcome::Trapped {
+                        trap: Trap::Interrupted,
+                        func_index,
+                    });
+                    redirect(ctx, regs);
+                }
+                return;
+            }
+        }
+    }
+    if !is_our_interrupt(info) {
+        chain_interrupt(sig, info, ctx);
+    }
+}
+
+/// Passes a `SIGURG` that is not ours to the handler installed before ours, if any (its
+/// default action is to ignore it).
+fn chain_interrupt(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
+    // SAFETY: PREVIOUS was filled before our handler was installed and is never written again.
+    let prev = unsafe { &*std::ptr::addr_of!(PREVIOUS.0[SIGNALS.len() - 1]) };
+    let h = prev.sa_sigaction;
+    if h == libc::SIG_DFL || h == libc::SIG_IGN {
+        return;
+    }
+    if prev.sa_flags & libc::SA_SIGINFO != 0 {
+        type SigInfoHandler = extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void);
+        // SAFETY: the previous handler was registered as an SA_SIGINFO handler of this type.
+        let f: SigInfoHandler = unsafe { std::mem::transmute(h) };
+        f(sig, info, ctx);
+    } else {
+        // SAFETY: the previous handler was registered as a plain handler of this type.
+        let f: extern "C" fn(libc::c_int) = unsafe { std::mem::transmute(h) };
+        f(sig);
+    }
 }
 
 /// Passes a fault we do not own to the previously installed handler, or restores the default
