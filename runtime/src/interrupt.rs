@@ -8,8 +8,10 @@ use std::os::fd::BorrowedFd;
 use std::sync::Arc;
 
 /// Interrupts the guests of one store, from any thread: the running call (and any later one)
-/// traps with [`crate::Trap::Interrupted`] at its next loop iteration or function call, or
-/// returns from the host call it is blocked in (WASI's `poll_oneoff`, a read of stdin). An
+/// traps with [`crate::Trap::Interrupted`] within about a millisecond — at once in compiled code
+/// (a signal, see [`crate::Config::interrupt_by_signal`]), at the next loop iteration or call in
+/// the interpreter, on return from a runtime builtin — or returns from the host call it is
+/// blocked in (WASI's `poll_oneoff`, a read of stdin). An
 /// interrupted instance is unusable afterwards; other stores and their instances go on.
 /// Cheap to clone, `Send` and `Sync`.
 #[derive(Clone)]

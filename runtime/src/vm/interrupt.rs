@@ -6,10 +6,10 @@
 //! code already checks the stack limit, so the guest traps at its next call (the trap that comes
 //! from the limit is reported as `Interrupted`); the interpreter tier checks the word at
 //! backward branches and the limit at calls. A loop of compiled code that makes no calls is
-//! stopped by a signal (`SIGURG`, see `signals`): the interrupt sends it to every thread running
+//! stopped by a signal (`SIGURG`, see `signals`): the interrupt sends it to the thread running
 //! the store's guests, and the handler ends the guest call if the thread is in compiled code of
 //! an interrupted instance. A signal that lands in host or runtime code does nothing, so the
-//! deadline timer sends it again every [`RESIGNAL_INTERVAL`] until the threads have left the
+//! deadline timer sends it again every [`RESIGNAL_INTERVAL`] until the thread has left the
 //! guest. (With [`crate::Config::interrupt_by_signal`] off, compiled code instead checks the word
 //! at every backward branch, which costs a few per cent.) A host function that blocks (WASI's
 //! `poll_oneoff`, a read of stdin) also polls [`InterruptState::wake_fd`], which becomes
@@ -24,16 +24,16 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::io::{PipeReader, PipeWriter, Read, Write};
 use std::os::fd::{AsFd, BorrowedFd};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
-/// How often an interrupt is signalled again to threads still running the store's guests.
+/// How often an interrupt is signalled again to a thread still running the store's guests.
 pub(crate) const RESIGNAL_INTERVAL: Duration = Duration::from_millis(1);
 
 /// The interrupt state of one store.
 pub(crate) struct InterruptState {
-    /// Whether interrupts signal the threads running guests (else compiled loops check).
+    /// Whether interrupts signal the thread running guests (else compiled loops check).
     by_signal: bool,
     /// Set once interrupted (until [`InterruptState::clear`]); written under `inner`'s lock.
     requested: AtomicBool,
@@ -44,15 +44,18 @@ pub(crate) struct InterruptState {
     wake: OnceLock<(PipeReader, PipeWriter)>,
     /// Which deadline is current: a timer entry of another generation is stale.
     deadline_generation: AtomicU64,
+    /// The thread inside a guest call of the store (a `pthread_t`), or 0. A store runs calls
+    /// on one thread at a time; nested calls on that thread keep it.
+    running: AtomicUsize,
+    /// Interrupters about to signal `running` (under `inner`'s lock). A thread that leaves the
+    /// guest while one is counted waits for the lock, so the thread it signals exists.
+    signalling: AtomicUsize,
 }
 
 #[derive(Default)]
 struct Registry {
     /// The vmctx of every live instance of the store, with its stack limit when not interrupted.
     instances: Vec<Registered>,
-    /// The threads inside a guest call of the store, once per call (calls may nest). A thread
-    /// leaves under the lock, so a thread listed here exists while the lock is held.
-    running: Vec<libc::pthread_t>,
 }
 
 struct Registered {
@@ -118,6 +121,8 @@ impl InterruptState {
             inner: Mutex::default(),
             wake: OnceLock::new(),
             deadline_generation: AtomicU64::new(0),
+            running: AtomicUsize::new(0),
+            signalling: AtomicUsize::new(0),
         }
     }
 
@@ -134,18 +139,24 @@ impl InterruptState {
             return None;
         }
         // SAFETY: pthread_self has no preconditions.
-        let me = unsafe { libc::pthread_self() };
+        let me = unsafe { libc::pthread_self() } as usize;
         // Interrupted already, the call traps at its first prologue (the stack limit).
-        self.lock().running.push(me);
-        Some(RunningGuard { state: self, me })
+        let outer = self.running.swap(me, Ordering::SeqCst);
+        Some(RunningGuard { state: self, outer })
     }
 
-    /// Signals every thread running a guest of the store; whether there was one.
-    fn signal_running(&self, reg: &Registry) -> bool {
-        for &t in &reg.running {
-            signals::send_interrupt(t);
+    /// Signals the thread running a guest of the store, if any; whether there was one. The
+    /// caller holds `inner`'s lock (`_reg`).
+    fn signal_running(&self, _reg: &Registry) -> bool {
+        // With `RunningGuard::drop`, a Dekker pair on sequentially consistent atomics: either
+        // the leaving thread sees `signalling` and waits for our lock, or we see it gone.
+        self.signalling.fetch_add(1, Ordering::SeqCst);
+        let thread = self.running.load(Ordering::SeqCst);
+        if thread != 0 {
+            signals::send_interrupt(thread as libc::pthread_t);
         }
-        !reg.running.is_empty()
+        self.signalling.fetch_sub(1, Ordering::SeqCst);
+        thread != 0
     }
 
     /// Registers an instance's vmctx (with no stack limit yet: the guest stack comes at the
@@ -182,8 +193,8 @@ impl InterruptState {
         }
     }
 
-    /// Interrupts; whether threads were signalled (and must be signalled again until they
-    /// leave the guest).
+    /// Interrupts; whether a thread was signalled (and must be signalled again until it
+    /// leaves the guest).
     fn interrupt_now(&self) -> bool {
         let reg = self.lock();
         self.requested.store(true, Ordering::SeqCst);
@@ -197,7 +208,7 @@ impl InterruptState {
         self.signal_running(&reg)
     }
 
-    /// Signals the running threads again while interrupted; whether to go on doing so.
+    /// Signals the running thread again while interrupted; whether to go on doing so.
     fn resignal(&self) -> bool {
         let reg = self.lock();
         self.requested.load(Ordering::SeqCst) && self.signal_running(&reg)
@@ -271,14 +282,17 @@ impl InterruptState {
 /// A thread's stay in a guest call (see [`InterruptState::running_here`]).
 pub(crate) struct RunningGuard<'a> {
     state: &'a InterruptState,
-    me: libc::pthread_t,
+    /// `running` before this call: this thread for a nested call, else 0.
+    outer: usize,
 }
 
 impl Drop for RunningGuard<'_> {
+    #[inline]
     fn drop(&mut self) {
-        let mut reg = self.state.lock();
-        if let Some(i) = reg.running.iter().rposition(|&t| t == self.me) {
-            reg.running.swap_remove(i);
+        self.state.running.store(self.outer, Ordering::SeqCst);
+        if self.state.signalling.load(Ordering::SeqCst) != 0 {
+            // An interrupter may be signalling this thread: stay alive until it is done.
+            drop(self.state.lock());
         }
     }
 }
@@ -300,7 +314,7 @@ struct Entry {
 enum Due {
     /// The deadline of this generation (stale if the store's generation has moved on).
     Deadline(u64),
-    /// Signal the threads still running an interrupted store's guests again.
+    /// Signal the thread still running an interrupted store's guests again.
     Resignal,
 }
 
