@@ -24,7 +24,7 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::io::{PipeReader, PipeWriter, Read, Write};
 use std::os::fd::{AsFd, BorrowedFd};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
@@ -44,12 +44,12 @@ pub(crate) struct InterruptState {
     wake: OnceLock<(PipeReader, PipeWriter)>,
     /// Which deadline is current: a timer entry of another generation is stale.
     deadline_generation: AtomicU64,
-    /// The thread inside a guest call of the store (a `pthread_t`), or 0. A store runs calls
-    /// on one thread at a time; nested calls on that thread keep it.
-    running: AtomicUsize,
-    /// Interrupters about to signal `running` (under `inner`'s lock). A thread that leaves the
-    /// guest while one is counted waits for the lock, so the thread it signals exists.
-    signalling: AtomicUsize,
+    /// The kernel thread id of the thread inside a guest call of the store, or 0. A store
+    /// runs calls on one thread at a time; nested calls on that thread keep it. Only that
+    /// thread writes it, with plain stores: an interrupter may read an id that has just left
+    /// the guest (or exited, its id even reused by another thread of the process), and the
+    /// signal then lands outside guest code, where it does nothing.
+    running: AtomicI32,
 }
 
 #[derive(Default)]
@@ -121,8 +121,7 @@ impl InterruptState {
             inner: Mutex::default(),
             wake: OnceLock::new(),
             deadline_generation: AtomicU64::new(0),
-            running: AtomicUsize::new(0),
-            signalling: AtomicUsize::new(0),
+            running: AtomicI32::new(0),
         }
     }
 
@@ -138,24 +137,19 @@ impl InterruptState {
         if !self.by_signal {
             return None;
         }
-        // SAFETY: pthread_self has no preconditions.
-        let me = unsafe { libc::pthread_self() } as usize;
-        // Interrupted already, the call traps at its first prologue (the stack limit).
-        let outer = self.running.swap(me, Ordering::SeqCst);
+        // Interrupted already, the call traps at its first prologue (the stack limit). An
+        // interrupter that misses this store (it is not ordered with the limit's) tries again.
+        let outer = self.running.load(Ordering::Relaxed);
+        self.running.store(signals::thread_id(), Ordering::Relaxed);
         Some(RunningGuard { state: self, outer })
     }
 
-    /// Signals the thread running a guest of the store, if any; whether there was one. The
-    /// caller holds `inner`'s lock (`_reg`).
-    fn signal_running(&self, _reg: &Registry) -> bool {
-        // With `RunningGuard::drop`, a Dekker pair on sequentially consistent atomics: either
-        // the leaving thread sees `signalling` and waits for our lock, or we see it gone.
-        self.signalling.fetch_add(1, Ordering::SeqCst);
-        let thread = self.running.load(Ordering::SeqCst);
+    /// Signals the thread running a guest of the store, if any; whether there was one.
+    fn signal_running(&self) -> bool {
+        let thread = self.running.load(Ordering::Relaxed);
         if thread != 0 {
-            signals::send_interrupt(thread as libc::pthread_t);
+            signals::send_interrupt(thread);
         }
-        self.signalling.fetch_sub(1, Ordering::SeqCst);
         thread != 0
     }
 
@@ -188,14 +182,14 @@ impl InterruptState {
 
     /// Interrupts every guest of the store, now and until [`InterruptState::clear`].
     pub(crate) fn interrupt(self: &Arc<Self>) {
-        if self.interrupt_now() {
-            timer().add(Entry::resignal(Arc::downgrade(self)));
+        self.interrupt_now();
+        if self.by_signal {
+            timer().add(Entry::resignal(Arc::downgrade(self), IDLE_RESIGNALS));
         }
     }
 
-    /// Interrupts; whether a thread was signalled (and must be signalled again until it
-    /// leaves the guest).
-    fn interrupt_now(&self) -> bool {
+    /// Interrupts, and signals the thread running a guest of the store, if any.
+    fn interrupt_now(&self) {
         let reg = self.lock();
         self.requested.store(true, Ordering::SeqCst);
         for r in &reg.instances {
@@ -205,13 +199,21 @@ impl InterruptState {
             // A full pipe is readable already; nothing else can fail for an open pipe.
             let _ = (&*writer).write(&[1]);
         }
-        self.signal_running(&reg)
+        drop(reg);
+        self.signal_running();
     }
 
-    /// Signals the running thread again while interrupted; whether to go on doing so.
-    fn resignal(&self) -> bool {
-        let reg = self.lock();
-        self.requested.load(Ordering::SeqCst) && self.signal_running(&reg)
+    /// Signals the running thread again while interrupted; how many more times to do so
+    /// (`None`: stop). `idle_left`: how many more signals to try while no thread is seen.
+    fn resignal(&self, idle_left: u8) -> Option<u8> {
+        if !self.requested.load(Ordering::SeqCst) {
+            return None;
+        }
+        if self.signal_running() {
+            Some(IDLE_RESIGNALS)
+        } else {
+            idle_left.checked_sub(1)
+        }
     }
 
     /// Whether the store is interrupted.
@@ -283,17 +285,13 @@ impl InterruptState {
 pub(crate) struct RunningGuard<'a> {
     state: &'a InterruptState,
     /// `running` before this call: this thread for a nested call, else 0.
-    outer: usize,
+    outer: i32,
 }
 
 impl Drop for RunningGuard<'_> {
     #[inline]
     fn drop(&mut self) {
-        self.state.running.store(self.outer, Ordering::SeqCst);
-        if self.state.signalling.load(Ordering::SeqCst) != 0 {
-            // An interrupter may be signalling this thread: stay alive until it is done.
-            drop(self.state.lock());
-        }
+        self.state.running.store(self.outer, Ordering::Relaxed);
     }
 }
 
@@ -314,15 +312,20 @@ struct Entry {
 enum Due {
     /// The deadline of this generation (stale if the store's generation has moved on).
     Deadline(u64),
-    /// Signal the thread still running an interrupted store's guests again.
-    Resignal,
+    /// Signal the thread still running an interrupted store's guests again (this many more
+    /// times while no thread is seen running).
+    Resignal(u8),
 }
 
+/// How many times an interrupt is signalled again although no thread was seen inside a guest
+/// call: a thread that was just entering may not have been visible yet.
+const IDLE_RESIGNALS: u8 = 2;
+
 impl Entry {
-    fn resignal(state: Weak<InterruptState>) -> Entry {
+    fn resignal(state: Weak<InterruptState>, idle_left: u8) -> Entry {
         Entry {
             when: Instant::now() + RESIGNAL_INTERVAL,
-            what: Due::Resignal,
+            what: Due::Resignal(idle_left),
             state,
         }
     }
@@ -381,13 +384,16 @@ impl Timer {
                 };
                 let again = match e.what {
                     Due::Deadline(generation) => {
-                        state.deadline_generation.load(Ordering::SeqCst) == generation
-                            && state.interrupt_now()
+                        if state.deadline_generation.load(Ordering::SeqCst) != generation {
+                            continue;
+                        }
+                        state.interrupt_now();
+                        state.by_signal.then_some(IDLE_RESIGNALS)
                     }
-                    Due::Resignal => state.resignal(),
+                    Due::Resignal(idle_left) => state.resignal(idle_left),
                 };
-                if again {
-                    q.push(Reverse(Entry::resignal(e.state)));
+                if let Some(idle_left) = again {
+                    q.push(Reverse(Entry::resignal(e.state, idle_left)));
                 }
             }
             q = match q.peek().map(|Reverse(e)| e.when) {

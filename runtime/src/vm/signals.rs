@@ -90,7 +90,6 @@ const SIGNALS: [libc::c_int; 5] = [
 ];
 
 /// The value an interrupt signal of ours carries, to tell it from others' `SIGURG`.
-#[cfg(target_env = "gnu")]
 const INTERRUPT_COOKIE: usize = 0x0067_6f6a_6974; // "gojit"
 
 struct Previous([libc::sigaction; 5]);
@@ -296,44 +295,78 @@ extern "C" fn handler(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut li
     chain(sig, info, ctx);
 }
 
-/// Sends the interrupt signal to `thread`, which must be a live thread of this process (it is
-/// inside a guest call and cannot leave it while the caller holds the interrupt registry lock).
-pub(crate) fn send_interrupt(thread: libc::pthread_t) {
+thread_local! {
+    /// This thread's kernel id (0 until first asked).
+    static THREAD_ID: Cell<libc::pid_t> = const { Cell::new(0) };
+}
+
+/// This thread's kernel thread id.
+#[inline]
+pub(crate) fn thread_id() -> libc::pid_t {
+    THREAD_ID.with(|t| {
+        if t.get() == 0 {
+            // SAFETY: gettid has no preconditions.
+            t.set(unsafe { libc::gettid() });
+        }
+        t.get()
+    })
+}
+
+/// The kernel's `siginfo` for a queued signal (`SI_QUEUE`): the layout the kernel reads from
+/// `rt_tgsigqueueinfo` on 64-bit Linux (x86-64 and aarch64 alike).
+#[repr(C)]
+struct QueuedSigInfo {
+    signo: libc::c_int,
+    errno: libc::c_int,
+    code: libc::c_int,
+    _pad: libc::c_int,
+    pid: libc::pid_t,
+    uid: libc::uid_t,
+    value: usize,
+    _rest: [u64; 12],
+}
+
+const _: () = assert!(std::mem::size_of::<QueuedSigInfo>() == 128);
+
+/// Sends the interrupt signal, carrying [`INTERRUPT_COOKIE`], to thread `tid` of this process.
+/// The thread may have left the guest, exited, or its id may even belong to another thread of
+/// the process by now: the signal then arrives outside guest code and does nothing, so a stale
+/// id is harmless (which is why this takes a kernel id, not a `pthread_t`).
+pub(crate) fn send_interrupt(tid: libc::pid_t) {
     install_handlers();
-    // SAFETY: `thread` is alive (per the contract); the handler for the signal is installed, so
-    // it cannot take the default action. A failure (the thread just exited) needs no action.
-    #[cfg(target_env = "gnu")]
+    // SAFETY: getpid/getuid have no preconditions.
+    let (pid, uid) = unsafe { (libc::getpid(), libc::getuid()) };
+    let info = QueuedSigInfo {
+        signo: INTERRUPT_SIGNAL,
+        errno: 0,
+        code: libc::SI_QUEUE,
+        _pad: 0,
+        pid,
+        uid,
+        value: INTERRUPT_COOKIE,
+        _rest: [0; 12],
+    };
+    // SAFETY: a plain system call with a fully initialised siginfo of the kernel's layout; our
+    // handler for the signal is installed, so it cannot take the default action. A failure (no
+    // such thread any more) needs no action.
     unsafe {
-        libc::pthread_sigqueue(
-            thread,
-            INTERRUPT_SIGNAL,
-            libc::sigval {
-                sival_ptr: INTERRUPT_COOKIE as *mut libc::c_void,
-            },
+        libc::syscall(
+            libc::SYS_rt_tgsigqueueinfo,
+            libc::c_long::from(pid),
+            libc::c_long::from(tid),
+            libc::c_long::from(INTERRUPT_SIGNAL),
+            &info as *const QueuedSigInfo,
         );
-    }
-    // SAFETY: as above.
-    #[cfg(not(target_env = "gnu"))]
-    unsafe {
-        libc::pthread_kill(thread, INTERRUPT_SIGNAL);
     }
 }
 
-/// Whether a `SIGURG` is one [`send_interrupt`] sent (without `sigqueue`, any may be).
+/// Whether a `SIGURG` is one [`send_interrupt`] sent.
 fn is_our_interrupt(info: *const libc::siginfo_t) -> bool {
-    #[cfg(target_env = "gnu")]
-    {
-        // SAFETY: `info` comes from the kernel for an SA_SIGINFO handler; the value is read
-        // only for a queued signal, which carries one.
-        unsafe {
-            (*info).si_code == libc::SI_QUEUE
-                && (*info).si_value().sival_ptr as usize == INTERRUPT_COOKIE
-        }
-    }
-    #[cfg(not(target_env = "gnu"))]
-    {
-        let _ = info;
-        true
+    // SAFETY: `info` comes from the kernel for an SA_SIGINFO handler; the value is read only
+    // for a queued signal, which carries one.
+    unsafe {
+        (*info).si_code == libc::SI_QUEUE
+            && (*info).si_value().sival_ptr as usize == INTERRUPT_COOKIE
     }
 }
 
