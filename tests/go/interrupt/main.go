@@ -20,6 +20,11 @@ func fib(n int) int {
 
 func main() {
 	switch os.Args[1] {
+	case "loop", "fib", "sleep", "read", "goroutines":
+		// Past Go's runtime and package initialization: tell the test the endless part starts.
+		fmt.Println("running")
+	}
+	switch os.Args[1] {
 	case "loop":
 		for i := 0; ; i++ {
 			sink += i
