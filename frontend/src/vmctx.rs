@@ -19,8 +19,9 @@
 //!                                     (calls plus loop back-edges) before it asks for the
 //!                                     optimizing tier (`Builtin::TierUp`)
 //!  72  interrupt          u64         nonzero once the host interrupted the store (written by
-//!                                     other threads; code compiled with interrupt checks traps
-//!                                     `Interrupted` at a backward branch that finds it set)
+//!                                     other threads; read by the runtime's signal handler and
+//!                                     builtins, and by code compiled with interrupt checks,
+//!                                     which traps `Interrupted` at a backward branch)
 //!  80  builtins[..]       fn ptrs     one per `Builtin`, in declaration order
 //!  80 + 8*NUM_BUILTINS    globals[..] one 8-byte slot per wasm global (i32/f32 in the low half)
 //! ```
@@ -50,7 +51,9 @@ pub const DISPATCHES: i32 = 56;
 /// instances of a module, decremented without synchronization: they are estimates).
 pub const TIER_BUDGETS: i32 = 64;
 /// Offset of the interrupt flag: nonzero once the host has interrupted the instance's store.
-/// Compiled code with interrupt checks loads it at every backward branch; function entries need
+/// The runtime's interrupt signal handler and builtins read it; compiled code with interrupt
+/// checks (a runtime that does not interrupt by signal) loads it at every backward branch;
+/// function entries need
 /// no check of their own, because an interrupt also sets [`STACK_LIMIT`] to
 /// [`INTERRUPTED_STACK_LIMIT`], which fails the stack check of every prologue.
 pub const INTERRUPT: i32 = 72;

@@ -113,7 +113,8 @@ pub struct TranslateOptions {
     /// with the wasm locals read from `locals` (see `tier.rs`).
     pub osr_entry: Option<u32>,
     /// Check the interrupt flag (`vmctx::INTERRUPT`) at every backward branch, so that a host
-    /// can stop a guest that loops forever (see `interrupt.rs`). Off, the code has no check.
+    /// can stop a guest that loops forever (see `interrupt.rs`). Off, the code has no check
+    /// (the runtime then stops loops with a signal, or does not interrupt at all).
     pub interrupt_checks: bool,
 }
 
