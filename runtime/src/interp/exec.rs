@@ -156,16 +156,8 @@ impl Machine<'_> {
     /// code with interrupt checks does; calls check the stack limit, which an interrupt raises).
     #[inline]
     fn interrupted(&self) -> bool {
-        // SAFETY: the live instance's vmctx; other threads write this word, so it is read
-        // atomically (see `vm::interrupt`).
-        unsafe {
-            std::sync::atomic::AtomicU64::from_ptr(
-                self.vmctx
-                    .add(gojit_frontend::vmctx::INTERRUPT as usize / 8),
-            )
-        }
-        .load(std::sync::atomic::Ordering::Relaxed)
-            != 0
+        // SAFETY: the live instance's vmctx.
+        unsafe { crate::vm::interrupt::is_interrupted(self.vmctx) }
     }
 
     /// A backward branch to the loop at `site`: spends a unit of the budget; once the loop is

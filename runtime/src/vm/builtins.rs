@@ -15,7 +15,6 @@ use gojit_frontend::builtins::Builtin;
 use gojit_frontend::traps::Trap;
 use gojit_frontend::vmctx;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The Rust type of a builtin parameter of [`gojit_frontend::for_each_builtin!`].
 macro_rules! rust_param {
@@ -85,10 +84,8 @@ fn guarded<R>(vmctx: *mut u64, name: &'static str, body: impl FnOnce() -> R) -> 
 /// code when the interrupt signal comes; this check stops it at the builtin's return instead.
 #[inline(always)]
 fn stop_if_interrupted(vmctx: *mut u64, name: &'static str) {
-    // SAFETY: INTERRUPT is a word of the vmctx of the instance whose call runs this builtin;
-    // other threads write it, so it is read atomically.
-    let word = unsafe { AtomicU64::from_ptr(vmctx.add(vmctx::INTERRUPT as usize / 8)) };
-    if word.load(Ordering::Relaxed) != 0 {
+    // SAFETY: the vmctx of the instance whose call runs this builtin.
+    if unsafe { super::interrupt::is_interrupted(vmctx) } {
         interrupted_in(vmctx, name);
     }
 }

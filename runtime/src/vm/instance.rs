@@ -643,11 +643,8 @@ impl InstanceInner {
             stack: stack_range,
             guard,
             memory: self.memory.as_ref().map_or(0..0, |m| m.reservation()),
-            interrupt_word: match &self.interrupt {
-                Some(state) if state.by_signal() => {
-                    // SAFETY: INTERRUPT is a word of this instance's vmctx.
-                    unsafe { vmctx_ptr.add(vmctx::INTERRUPT as usize / 8) }.cast_const()
-                }
+            interrupt_vmctx: match &self.interrupt {
+                Some(state) if state.by_signal() => vmctx_ptr.cast_const(),
                 _ => std::ptr::null(),
             },
         };

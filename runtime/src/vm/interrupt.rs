@@ -31,6 +31,20 @@ use std::time::{Duration, Instant};
 /// How often an interrupt is signalled again to a thread still running the store's guests.
 pub(crate) const RESIGNAL_INTERVAL: Duration = Duration::from_millis(1);
 
+/// Whether the interrupt word of the vmctx at `vmctx` is set (read atomically: other threads
+/// write it).
+///
+/// # Safety
+/// `vmctx` must be the vmctx of a live instance.
+#[inline(always)]
+pub(crate) unsafe fn is_interrupted(vmctx: *const u64) -> bool {
+    // SAFETY: per the contract, INTERRUPT is an 8-byte-aligned word of a live vmctx, which the
+    // host only accesses atomically.
+    unsafe { AtomicU64::from_ptr(vmctx.add(vmctx::INTERRUPT as usize / 8).cast_mut()) }
+        .load(Ordering::Relaxed)
+        != 0
+}
+
 /// The interrupt state of one store.
 pub(crate) struct InterruptState {
     /// Whether interrupts signal the thread running guests (else compiled loops check).

@@ -35,8 +35,8 @@ pub(crate) struct Activation {
     pub(crate) guard: Range<usize>,
     /// The linear-memory reservation (empty if the module has no memory).
     pub(crate) memory: Range<usize>,
-    /// The instance's interrupt word in vmctx (null unless interrupts signal the thread).
-    pub(crate) interrupt_word: *const u64,
+    /// The instance's vmctx if interrupts signal the thread (else null).
+    pub(crate) interrupt_vmctx: *const u64,
 }
 
 thread_local! {
@@ -270,6 +270,22 @@ fn classify(a: &Activation, sig: libc::c_int, fault_addr: usize, r: &Regs) -> Op
     }
 }
 
+/// Makes the interrupted context return `Trapped { trap, func_index }` from the guest
+/// coroutine of `a`, abandoning its stack.
+///
+/// # Safety
+/// `ctx` is the kernel's context of a signal that interrupted this thread while its stack
+/// pointer was on `a`'s (alive) coroutine stack.
+unsafe fn end_guest_call(a: &Activation, ctx: *mut libc::c_void, trap: Trap, func_index: u32) {
+    // SAFETY: per the contract; the context is rewritten exactly as the returned registers say.
+    unsafe {
+        let regs = a
+            .trap_handler
+            .setup_trap_handler(move || Outcome::Trapped { trap, func_index });
+        redirect(ctx, regs);
+    }
+}
+
 extern "C" fn handler(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
     let current = CURRENT.with(|c| c.get());
     if !current.is_null() {
@@ -281,14 +297,8 @@ extern "C" fn handler(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut li
         // SAFETY: `info` comes from the kernel for an SA_SIGINFO handler.
         let fault_addr = unsafe { (*info).si_addr() } as usize;
         if let Some((trap, func_index)) = classify(a, sig, fault_addr, &r) {
-            // SAFETY: the stack pointer is inside the coroutine's stack (checked in classify), the
-            // coroutine is alive, and we rewrite the context exactly as the returned registers say.
-            unsafe {
-                let regs = a
-                    .trap_handler
-                    .setup_trap_handler(move || Outcome::Trapped { trap, func_index });
-                redirect(ctx, regs);
-            }
+            // SAFETY: the stack pointer is inside the coroutine's stack (checked in classify).
+            unsafe { end_guest_call(a, ctx, trap, func_index) };
             return;
         }
     }
@@ -381,28 +391,18 @@ extern "C" fn interrupt_handler(
     if !current.is_null() {
         // SAFETY: as in `handler`.
         let a = unsafe { &*current };
-        // SAFETY: the word is in the vmctx of the instance running this activation, which
-        // outlives it; other threads write it, so it is read atomically.
-        let interrupted = !a.interrupt_word.is_null()
-            && unsafe { std::sync::atomic::AtomicU64::from_ptr(a.interrupt_word.cast_mut()) }
-                .load(std::sync::atomic::Ordering::Relaxed)
-                != 0;
+        // SAFETY: a non-null `interrupt_vmctx` is the vmctx of the instance running this
+        // activation, which outlives it.
+        let interrupted = !a.interrupt_vmctx.is_null()
+            && unsafe { super::interrupt::is_interrupted(a.interrupt_vmctx) };
         if interrupted {
             // SAFETY: `ctx` comes from the kernel for an SA_SIGINFO handler.
             let r = unsafe { regs(ctx) };
             // SAFETY: `code` is kept alive by the instance running this activation.
             let lookup = unsafe { (*a.code).lookup(r.pc) };
             if let Some(l) = lookup.filter(|_| a.stack.contains(&r.sp)) {
-                let func_index = l.func_index;
-                // SAFETY: as in `handler`: the thread is in compiled code on the coroutine's
-                // stack, and we rewrite the context exactly as the returned registers say.
-                unsafe {
-                    let regs = a.trap_handler.setup_trap_handler(move || Outcome::Trapped {
-                        trap: Trap::Interrupted,
-                        func_index,
-                    });
-                    redirect(ctx, regs);
-                }
+                // SAFETY: the thread is in compiled code on the coroutine's stack.
+                unsafe { end_guest_call(a, ctx, Trap::Interrupted, l.func_index) };
                 return;
             }
         }
@@ -415,11 +415,40 @@ extern "C" fn interrupt_handler(
 /// Passes a `SIGURG` that is not ours to the handler installed before ours, if any (its
 /// default action is to ignore it).
 fn chain_interrupt(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
+    call_previous(SIGNALS.len() - 1, sig, info, ctx);
+}
+
+/// Passes a fault we do not own to the previously installed handler, or restores the default
+/// action so that returning re-raises it.
+fn chain(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
+    let i = SIGNALS
+        .iter()
+        .position(|&s| s == sig)
+        .expect("registered signal");
+    if !call_previous(i, sig, info, ctx) {
+        // SAFETY: resetting to the default disposition; returning re-executes the faulting
+        // instruction, which then takes the default action (terminate with the signal).
+        unsafe {
+            let mut sa: libc::sigaction = std::mem::zeroed();
+            sa.sa_sigaction = libc::SIG_DFL;
+            libc::sigaction(sig, &sa, std::ptr::null_mut());
+        }
+    }
+}
+
+/// Calls the handler that was installed for `SIGNALS[i]` before ours; false if there was none
+/// (the default action, or ignored).
+fn call_previous(
+    i: usize,
+    sig: libc::c_int,
+    info: *mut libc::siginfo_t,
+    ctx: *mut libc::c_void,
+) -> bool {
     // SAFETY: PREVIOUS was filled before our handler was installed and is never written again.
-    let prev = unsafe { &*std::ptr::addr_of!(PREVIOUS.0[SIGNALS.len() - 1]) };
+    let prev = unsafe { &*std::ptr::addr_of!(PREVIOUS.0[i]) };
     let h = prev.sa_sigaction;
     if h == libc::SIG_DFL || h == libc::SIG_IGN {
-        return;
+        return false;
     }
     if prev.sa_flags & libc::SA_SIGINFO != 0 {
         type SigInfoHandler = extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void);
@@ -431,34 +460,5 @@ fn chain_interrupt(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut libc:
         let f: extern "C" fn(libc::c_int) = unsafe { std::mem::transmute(h) };
         f(sig);
     }
-}
-
-/// Passes a fault we do not own to the previously installed handler, or restores the default
-/// action so that returning re-raises it.
-fn chain(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
-    let i = SIGNALS
-        .iter()
-        .position(|&s| s == sig)
-        .expect("registered signal");
-    // SAFETY: PREVIOUS was filled before our handler was installed and is never written again.
-    let prev = unsafe { &*std::ptr::addr_of!(PREVIOUS.0[i]) };
-    let h = prev.sa_sigaction;
-    if h == libc::SIG_DFL || h == libc::SIG_IGN {
-        // SAFETY: resetting to the default disposition; returning re-executes the faulting
-        // instruction, which then takes the default action (terminate with the signal).
-        unsafe {
-            let mut sa: libc::sigaction = std::mem::zeroed();
-            sa.sa_sigaction = libc::SIG_DFL;
-            libc::sigaction(sig, &sa, std::ptr::null_mut());
-        }
-    } else if prev.sa_flags & libc::SA_SIGINFO != 0 {
-        type SigInfoHandler = extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void);
-        // SAFETY: the previous handler was registered as an SA_SIGINFO handler of this type.
-        let f: SigInfoHandler = unsafe { std::mem::transmute(h) };
-        f(sig, info, ctx);
-    } else {
-        // SAFETY: the previous handler was registered as a plain handler of this type.
-        let f: extern "C" fn(libc::c_int) = unsafe { std::mem::transmute(h) };
-        f(sig);
-    }
+    true
 }
