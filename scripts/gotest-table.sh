@@ -6,6 +6,12 @@
 #   scripts/gotest-table.sh                      # the package list of issue 3
 #   scripts/gotest-table.sh strings sort         # just these packages
 #   GOJIT_GOTEST_ENGINES=gojit scripts/gotest-table.sh   # one engine only
+#   GOJIT_GOTEST_GOOS=js scripts/gotest-table.sh  # GOOS=js test binaries: gojit against node
+#
+# With GOJIT_GOTEST_GOOS=js the test binaries are `GOOS=js GOARCH=wasm` builds and `go test` runs
+# them through a program named `go_js_wasm_exec`: gojit's own binary of that name, or Go's
+# `$GOROOT/lib/wasm/go_js_wasm_exec` (node --stack-size=8192 wasm_exec_node.js) exactly as Go
+# ships it. wasmtime has no JS world, so it is not run.
 #
 # How each engine is used: exactly like `go test` uses any WASI runtime, through a program named
 # `go_wasip1_wasm_exec` found on PATH (no -exec flag):
@@ -58,28 +64,38 @@ work="$(mktemp -d "${TMPDIR:-/tmp}/gojit-gotest-bin-XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
 go="$(bash "$repo/scripts/ensure-go.sh")"
-export GOTOOLCHAIN=local GOFLAGS= CGO_ENABLED=0 GOOS=wasip1 GOARCH=wasm
+goos="${GOJIT_GOTEST_GOOS:-wasip1}"
+case "$goos" in
+  wasip1 | js) ;;
+  *) echo "gotest-table: GOJIT_GOTEST_GOOS must be wasip1 or js, not $goos" >&2; exit 2 ;;
+esac
+exec_name="go_${goos}_wasm_exec"
+export GOTOOLCHAIN=local GOFLAGS= CGO_ENABLED=0 GOOS="$goos" GOARCH=wasm
 
 # --- engines ---------------------------------------------------------------------------------
 use_gojit=0 use_wasmtime=0 use_node=0
 case ",$engines," in *,gojit,*) use_gojit=1 ;; esac
 case ",$engines," in *,node,*) use_node=1 ;; esac
 case ",$engines," in *,wasmtime,*) use_wasmtime=1 ;; esac
+if [ "$goos" = js ] && [ $use_wasmtime = 1 ]; then
+  echo "gotest-table: wasmtime cannot run GOOS=js binaries; gojit and node only" >&2
+  use_wasmtime=0
+fi
 
 if [ $use_gojit = 1 ]; then
   if [ -n "${GOJIT_EXEC_DIR:-}" ]; then
     gojit_dir="$GOJIT_EXEC_DIR"
   else
-    echo "gotest-table: cargo build --release --bin go_wasip1_wasm_exec" >&2
-    (cd "$repo" && cargo build --release --quiet --bin go_wasip1_wasm_exec) >&2
+    echo "gotest-table: cargo build --release --bin $exec_name --bin gojit" >&2
+    (cd "$repo" && cargo build --release --quiet --bin "$exec_name" --bin gojit) >&2
     target="$(cd "$repo" && cargo metadata --format-version 1 --no-deps |
       sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
     gojit_dir="$work/gojit"
     mkdir -p "$gojit_dir"
-    ln -s "$target/release/go_wasip1_wasm_exec" "$gojit_dir/go_wasip1_wasm_exec"
+    ln -s "$target/release/$exec_name" "$gojit_dir/$exec_name"
   fi
-  [ -x "$gojit_dir/go_wasip1_wasm_exec" ] || {
-    echo "gotest-table: no go_wasip1_wasm_exec in $gojit_dir" >&2
+  [ -x "$gojit_dir/$exec_name" ] || {
+    echo "gotest-table: no $exec_name in $gojit_dir" >&2
     exit 1
   }
 fi
@@ -118,7 +134,17 @@ if [ $use_node = 1 ]; then
   else
     node_dir="$work/node"
     mkdir -p "$node_dir"
-    cat >"$node_dir/go_wasip1_wasm_exec" <<EOF
+  fi
+fi
+if [ $use_node = 1 ] && [ "$goos" = js ]; then
+  # Go's own runner, as shipped; it runs the `node` found on PATH.
+  node_dir="$work/node"
+  ln -s "$("$go" env GOROOT)/lib/wasm/go_js_wasm_exec" "$node_dir/go_js_wasm_exec"
+  if [ "$node" != "$(command -v node)" ]; then
+    ln -s "$node" "$node_dir/node"
+  fi
+elif [ $use_node = 1 ]; then
+  cat >"$node_dir/go_wasip1_wasm_exec" <<EOF
 #!/usr/bin/env bash
 # node:wasi, run the way Go's go_wasip1_wasm_exec runs the other runtimes, with node's default
 # stack: --stack-size=8192 (what Go's go_js_wasm_exec gives node) makes node 20.20 die of SIGSEGV
@@ -126,8 +152,7 @@ if [ $use_node = 1 ]; then
 # ulimit -s unlimited), see docs/GOTEST.md.
 exec "$node" --no-warnings "$repo/benches/node/wasip1.mjs" "\$1" "\${@:2}"
 EOF
-    chmod +x "$node_dir/go_wasip1_wasm_exec"
-  fi
+  chmod +x "$node_dir/go_wasip1_wasm_exec"
 fi
 
 names=()
@@ -255,9 +280,9 @@ echo
 cpu="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -1)"
 echo "Machine: $(nproc) CPUs ($cpu); load average before $load_before, after" \
   "$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || true). $("$go" version)." \
-  "Code caches: $cache_mode."
+  "Code caches: $cache_mode. GOOS=$goos."
 if [ $use_gojit = 1 ]; then
-  gojit_bin="$(dirname "$(readlink -f "$gojit_dir/go_wasip1_wasm_exec")")/gojit"
+  gojit_bin="$(dirname "$(readlink -f "$gojit_dir/$exec_name")")/gojit"
   echo "gojit: $("$gojit_bin" --version 2>/dev/null || echo '?')" \
     "($(git -C "$repo" describe --always --dirty 2>/dev/null || echo 'not a git checkout'))"
 fi
