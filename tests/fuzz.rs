@@ -280,9 +280,9 @@ fn wasmi_select_after_compare() {
     .unwrap();
     assert!(fuzz::select_after_compare(&wasm));
     for tier in tiers() {
-        let engine = gojit::Engine::new(tier.config.clone()).unwrap();
-        let module = gojit::Module::new(&engine, wasm.clone()).unwrap();
-        let mut store = gojit::Store::new(&engine, ());
+        let engine = tier.engine().unwrap();
+        let module = gojit::Module::new(engine, wasm.clone()).unwrap();
+        let mut store = gojit::Store::new(engine, ());
         let instance = gojit::Instance::new(&mut store, &module, &gojit::Linker::new()).unwrap();
         let mut call = |f: &str, x: i32, y: i32| {
             let r = instance.call(&mut store, f, &[gojit::Val::I32(x), gojit::Val::I32(y)]);

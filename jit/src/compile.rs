@@ -303,10 +303,15 @@ impl Compiler {
         indices: &[u32],
         each: impl Fn(CompiledFunction) -> T + Sync,
     ) -> Result<Vec<T>, JitError> {
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |p| p.get())
-            .clamp(1, indices.len().max(1));
+        let threads = crate::host_parallelism().clamp(1, indices.len().max(1));
         let each = &each;
+        if threads == 1 {
+            // One function or one core: a thread of its own would only add its start-up.
+            return indices
+                .iter()
+                .map(|&i| self.compile_function(module, i).map(each))
+                .collect();
+        }
         let per_thread: Vec<Result<Vec<T>, JitError>> = std::thread::scope(|s| {
             let handles: Vec<_> = (0..threads)
                 .map(|t| {

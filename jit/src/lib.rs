@@ -14,6 +14,14 @@ pub use compile::{CompiledFunction, Compiler};
 pub use cranelift_codegen::ir::TrapCode;
 pub use isa::{IsaOptions, TargetIsa};
 
+/// How many threads this process may run at once, read once per process:
+/// `std::thread::available_parallelism` reads cgroup files at every call (tens of µs), and every
+/// engine, module and eager compile asks.
+pub fn host_parallelism() -> usize {
+    static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *THREADS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
 use std::fmt;
 
 /// Why code could not be generated.

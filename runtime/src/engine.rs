@@ -51,7 +51,7 @@ impl Engine {
         })?);
         // Two idle stacks per core: enough for a thread per core creating and dropping
         // instances; each is only address space plus the pages its last guest touched.
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let cores = gojit_jit::host_parallelism();
         let stacks = Arc::new(crate::vm::stack::StackPool::new(
             config.max_stack_bytes,
             2 * cores,

@@ -25,6 +25,28 @@ const CALL_FUEL: u64 = 2_000_000;
 pub struct Tier {
     pub name: &'static str,
     pub config: gojit::Config,
+    /// One engine per tier for the whole run, made on first use, as an embedder keeps one: its
+    /// stack pool and compilers serve module after module.
+    engine: std::sync::OnceLock<gojit::Engine>,
+}
+
+impl Tier {
+    fn new(name: &'static str, config: gojit::Config) -> Tier {
+        Tier {
+            name,
+            config,
+            engine: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The tier's engine.
+    pub fn engine(&self) -> Result<&gojit::Engine, String> {
+        if let Some(engine) = self.engine.get() {
+            return Ok(engine);
+        }
+        let engine = gojit::Engine::new(self.config.clone()).map_err(|e| e.to_string())?;
+        Ok(self.engine.get_or_init(|| engine))
+    }
 }
 
 /// The tiers every module runs in: the interpreter alone, baseline code compiled on first call,
@@ -41,35 +63,35 @@ pub fn tiers() -> Vec<Tier> {
         ..gojit::Config::default()
     };
     vec![
-        Tier {
-            name: "interp",
-            config: gojit::Config {
+        Tier::new(
+            "interp",
+            gojit::Config {
                 lazy: true,
                 interpreter_budget: Some(u32::MAX),
                 ..base.clone()
             },
-        },
-        Tier {
-            name: "baseline",
-            config: gojit::Config {
+        ),
+        Tier::new(
+            "baseline",
+            gojit::Config {
                 lazy: true,
                 interpreter_budget: None,
                 tiers: gojit::Tiers::Baseline,
                 ..base.clone()
             },
-        },
-        Tier {
-            name: "optimized",
-            config: gojit::Config {
+        ),
+        Tier::new(
+            "optimized",
+            gojit::Config {
                 lazy: false,
                 ..base.clone()
             },
-        },
+        ),
         // Also interruptible (no deadline set): the interrupt checks at back-edges of the
         // interpreter, baseline, optimized and OSR code must not change a result.
-        Tier {
-            name: "osr",
-            config: gojit::Config {
+        Tier::new(
+            "osr",
+            gojit::Config {
                 lazy: true,
                 interpreter_budget: Some(1),
                 tier_up_budget: 1,
@@ -77,10 +99,10 @@ pub fn tiers() -> Vec<Tier> {
                 interruptible: true,
                 ..base.clone()
             },
-        },
-        Tier {
-            name: "osr-bg",
-            config: gojit::Config {
+        ),
+        Tier::new(
+            "osr-bg",
+            gojit::Config {
                 lazy: true,
                 interpreter_budget: Some(1),
                 tier_up_budget: 1,
@@ -88,15 +110,15 @@ pub fn tiers() -> Vec<Tier> {
                 background_compile: true,
                 ..base.clone()
             },
-        },
-        Tier {
-            name: "go-opt-off",
-            config: gojit::Config {
+        ),
+        Tier::new(
+            "go-opt-off",
+            gojit::Config {
                 lazy: false,
                 go_optimizations: gojit::translate_options::GoOptimizations::NONE,
                 ..base
             },
-        },
+        ),
     ]
 }
 
@@ -486,10 +508,7 @@ fn run_tier(
 ) {
     let name = tier.name;
     totals.per_tier.entry(name).or_default();
-    let module = guarded(|| {
-        let engine = gojit::Engine::new(tier.config.clone()).map_err(|e| e.to_string())?;
-        gojit::Module::new(&engine, wasm).map_err(|e| e.to_string())
-    });
+    let module = guarded(|| gojit::Module::new(tier.engine()?, wasm).map_err(|e| e.to_string()));
     let module = match module {
         Ok(Ok(m)) => m,
         Ok(Err(e)) | Err(e) => {

@@ -311,8 +311,7 @@ impl ModuleCode {
             background: Arc::default(),
             background_started: OnceLock::new(),
             instances_created: AtomicU32::new(0),
-            background_enabled: background
-                && std::thread::available_parallelism().is_ok_and(|p| p.get() > 1),
+            background_enabled: background && gojit_jit::host_parallelism() > 1,
             this,
             info,
         };
