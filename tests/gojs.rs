@@ -20,7 +20,7 @@ use std::sync::OnceLock;
 /// Every subtest of tests/go/js; `all_subtests_are_covered` checks this against its list.
 const SUBTESTS: &[&str] = &[
     "deadlock", "eval", "exit", "files", "funcs", "hello", "jserror", "panic", "sandbox", "sleep",
-    "stdin", "timers", "values", "work",
+    "stdin", "symbols", "timers", "values", "work", "zone",
 ];
 
 fn wasm() -> &'static PathBuf {
@@ -177,6 +177,46 @@ fn files_in_preopened_dir() {
 #[test]
 fn js_values() {
     check("values", &[], &[], 0, false);
+}
+
+#[test]
+fn symbols_have_type_symbol_and_identity() {
+    let g = check("symbols", &[], &[], 0, false);
+    assert!(
+        g.stdout_str()
+            .contains("types: symbol symbol <symbol> true"),
+        "{}",
+        g.describe()
+    );
+    assert!(
+        g.stdout_str()
+            .contains("recovered: JavaScript error: Symbol is not a constructor"),
+        "{}",
+        g.describe()
+    );
+}
+
+#[test]
+fn time_zone_follows_tz_like_node() {
+    // A zone without daylight saving (the same answer at any date), one with it (the offset
+    // of each instant), an old-style name, a POSIX rule and an unknown name (both UTC: node's
+    // ICU reads names only), and no TZ at all (the host's zone for both engines).
+    for (tz, expect) in [
+        (Some("Asia/Kolkata"), "local zone: UTC+5:30 19800"),
+        (Some("America/New_York"), "offset at 1.719792e+12 240"),
+        (Some("EST5EDT"), "offset at 1.7040672e+12 300"),
+        (Some("EST5EDT,M3.2.0,M11.1.0"), "offset at 1.7040672e+12 0"),
+        (Some("Nowhere/Atlantis"), "local zone: UTC+0 0"),
+        (None, "local zone: UTC"),
+    ] {
+        let env: Vec<(&str, &str)> = tz.iter().map(|tz| ("TZ", *tz)).collect();
+        let g = check("zone", &[], &env, 0, false);
+        assert!(
+            g.stdout_str().contains(expect),
+            "TZ={tz:?}: expected {expect:?}\n{}",
+            g.describe()
+        );
+    }
 }
 
 #[test]

@@ -216,7 +216,25 @@ pub(crate) fn create() -> (ObjRef, ObjRef, Protos) {
         global.set(name, Value::Obj(constructor(f, proto, make.clone(), make)));
     }
 
-    // Date: the time zone is UTC (getTimezoneOffset() is 0).
+    // Symbol: a function, not a constructor. A symbol has no prototype here: `Reflect.get`
+    // on it throws (as on any primitive that is not an object), and `instanceof` is false.
+    let new_symbol: NativeFn = Rc::new(|_, _, args| {
+        let description = match arg(args, 0) {
+            Value::Undefined => None,
+            v => Some(v.to_js_string().into()),
+        };
+        Ok(Value::Obj(ObjRef::new(Kind::Symbol(description), None)))
+    });
+    let symbol_proto = ObjRef::new(Kind::Plain, Some(object.clone()));
+    let not_a_constructor: NativeFn =
+        Rc::new(|h, _, _| Err(h.js().type_error("Symbol is not a constructor")));
+    global.set(
+        "Symbol",
+        Value::Obj(constructor(f, &symbol_proto, new_symbol, not_a_constructor)),
+    );
+
+    // Date: `getTimezoneOffset()` is the context's time zone's (`GoJsCtxBuilder::time_zone`,
+    // else the guest's `TZ`, else the host's zone), as node reads `TZ` and the system's.
     let date_proto = date.clone();
     let new_date: NativeFn = Rc::new(move |h, _, args| {
         let ms = match args.first() {
@@ -239,7 +257,14 @@ pub(crate) fn create() -> (ObjRef, ObjRef, Protos) {
     );
     date.set(
         "getTimezoneOffset",
-        Value::Obj(native(f, |_, _, _| Ok(Value::Num(0.0)))),
+        Value::Obj(native(f, |h, this, _| {
+            let ms = this.to_number();
+            Ok(Value::Num(if ms.is_finite() {
+                h.js().timezone_offset_minutes(ms)
+            } else {
+                f64::NAN
+            }))
+        })),
     );
     for name in ["getTime", "valueOf"] {
         date.set(

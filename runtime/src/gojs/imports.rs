@@ -303,7 +303,7 @@ fn value_get<T: 'static, G: Accessor<T>>(
 /// `Reflect.set`/`deleteProperty` need an object.
 fn object_or_throw(js: &GoJsCtx, v: &Value, what: &str) -> Result<super::value::ObjRef, HostError> {
     match v {
-        Value::Obj(o) => Ok(o.clone()),
+        Value::Obj(o) if !o.is_symbol() => Ok(o.clone()),
         _ => Err(uncaught(
             js.type_error(&format!("{what} called on non-object")),
         )),

@@ -109,6 +109,8 @@ pub struct GoJsCtx {
     started: Instant,
     /// Wall-clock time at `started`, in ms since the epoch (`timeOrigin`).
     time_origin_ms: f64,
+    /// The local time zone `Date` reports (`getTimezoneOffset`).
+    time_zone: jiff::tz::TimeZone,
 }
 
 /// Configures a [`GoJsCtx`]: `go.argv`, `go.env`, preopened directories, standard streams.
@@ -120,6 +122,7 @@ pub struct GoJsCtxBuilder {
     stdout: Option<Box<dyn Write>>,
     stderr: Option<Box<dyn Write>>,
     stdin: Option<Box<dyn Read>>,
+    time_zone: Option<String>,
 }
 
 impl Default for GoJsCtxBuilder {
@@ -139,6 +142,7 @@ impl GoJsCtxBuilder {
             stdout: None,
             stderr: None,
             stdin: None,
+            time_zone: None,
         }
     }
 
@@ -207,6 +211,16 @@ impl GoJsCtxBuilder {
         self
     }
 
+    /// Sets the local time zone `Date` reports (Go's `time.Local` on js), as a `TZ` value: an
+    /// IANA name (`"Europe/Berlin"`, optionally after `:`); anything else, POSIX rules
+    /// included, is UTC, as in node (whose ICU reads only names). Default: the guest's `TZ` variable if set
+    /// (node reads its own `TZ`, and `go_js_wasm_exec` passes the host's environment), else the
+    /// host's system time zone.
+    pub fn time_zone(mut self, tz: &str) -> Self {
+        self.time_zone = Some(tz.to_string());
+        self
+    }
+
     /// The context.
     pub fn build(self) -> GoJsCtx {
         let cwd = self.cwd.unwrap_or_else(|| {
@@ -223,6 +237,16 @@ impl GoJsCtxBuilder {
                     .map_or_else(|| "/".to_string(), |o| o.guest().to_string()),
             }
         });
+        let tz_setting = self.time_zone.or_else(|| {
+            self.env
+                .iter()
+                .find(|(k, _)| k == "TZ")
+                .map(|(_, v)| v.clone())
+        });
+        let time_zone = match tz_setting {
+            Some(tz) => time_zone_named(&tz),
+            None => jiff::tz::TimeZone::try_system().unwrap_or(jiff::tz::TimeZone::UTC),
+        };
         let (global, go, protos) = globals::create();
         let refs = RefTable::new(global.clone(), go.clone());
         let now_ms = SystemTime::now()
@@ -249,8 +273,20 @@ impl GoJsCtxBuilder {
             stdin: self.stdin.unwrap_or_else(|| Box::new(std::io::stdin())),
             started: Instant::now(),
             time_origin_ms: now_ms,
+            time_zone,
         }
     }
+}
+
+/// The zone a `TZ` value names (an IANA name, optionally after `:`); UTC when it names none,
+/// as node does (its ICU ignores POSIX rules such as `EST5EDT,M3.2.0,M11.1.0`). A path
+/// (`:/etc/localtime`) is not read: the guest's setting must not open host files.
+fn time_zone_named(tz: &str) -> jiff::tz::TimeZone {
+    let name = tz.strip_prefix(':').unwrap_or(tz);
+    if name.is_empty() || name.starts_with('/') {
+        return jiff::tz::TimeZone::UTC;
+    }
+    jiff::tz::TimeZone::get(name).unwrap_or(jiff::tz::TimeZone::UTC)
 }
 
 impl GoJsCtx {
@@ -273,6 +309,14 @@ impl GoJsCtx {
     /// `timeOrigin + performance.now()` in ms (what `nanotime1` and `Date.now()` report).
     pub(crate) fn epoch_ms(&self) -> f64 {
         self.time_origin_ms + self.now_ms()
+    }
+
+    /// `Date.prototype.getTimezoneOffset` for the instant `ms`: UTC minus local time, in whole
+    /// minutes toward zero, as V8 reports the local mean times with seconds of old dates.
+    pub(crate) fn timezone_offset_minutes(&self, ms: f64) -> f64 {
+        let at =
+            jiff::Timestamp::from_millisecond(ms as i64).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+        f64::from(-self.time_zone.to_offset(at).seconds() / 60)
     }
 
     /// A new `Error` (of prototype `proto`) with `message`.

@@ -180,6 +180,11 @@ impl ObjRef {
         matches!(self.0.borrow().kind, Kind::Function(_))
     }
 
+    /// Whether this is a symbol (`typeof` is `"symbol"`).
+    pub fn is_symbol(&self) -> bool {
+        matches!(self.0.borrow().kind, Kind::Symbol(_))
+    }
+
     /// `this instanceof ctor`'s prototype walk: whether `proto` is on this object's chain.
     pub fn has_in_chain(&self, proto: &ObjRef) -> bool {
         let mut cur = self.0.borrow().proto.clone();
@@ -248,6 +253,9 @@ pub enum Kind {
     Error,
     /// A `Date`: milliseconds since the epoch.
     Date(f64),
+    /// A symbol (`Symbol(description)`): a primitive with identity, so it is kept as an
+    /// object here, but `typeof` is `"symbol"` (type flag 3) and it has no properties of its own.
+    Symbol(Option<Rc<str>>),
 }
 
 /// What calling or constructing a function does.
@@ -428,6 +436,7 @@ impl Value {
                         .join(","),
                     Kind::Function(_) => "function () { [native code] }".into(),
                     Kind::Date(ms) => format!("Date({})", number_to_string(*ms)),
+                    Kind::Symbol(d) => format!("Symbol({})", d.as_deref().unwrap_or("")),
                     Kind::Error => {
                         drop(b);
                         let me = Rc::as_ptr(&o.0) as *const ();
@@ -456,9 +465,10 @@ impl Value {
         }
     }
 
-    /// `Reflect.get(v, key)`: `Err` (a `TypeError`) for `undefined` and `null`.
+    /// `Reflect.get(v, key)`: `Err` (a `TypeError`) for `undefined`, `null` and symbols.
     pub fn get(&self, key: &str) -> Result<Value, String> {
         match self {
+            Value::Obj(o) if o.is_symbol() => Err("Reflect.get called on non-object".into()),
             Value::Obj(o) => Ok(o.get(key)),
             Value::Str(s) => Ok(if key == "length" {
                 Value::Num(utf16_len(s) as f64)
@@ -612,6 +622,7 @@ impl RefTable {
         }
         let flag: u32 = match v {
             Value::Str(_) => 2,
+            Value::Obj(o) if o.is_symbol() => 3,
             Value::Obj(o) if o.is_function() => 4,
             Value::Obj(_) => 1,
             _ => 0,

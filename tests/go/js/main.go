@@ -35,6 +35,8 @@ var subtests = map[string]func(args []string){
 	"sandbox":  sandbox,
 	"sleep":    func([]string) { fmt.Println("sleeping"); time.Sleep(time.Hour) },
 	"stdin":    stdin,
+	"symbols":  symbols,
+	"zone":     zone,
 }
 
 func main() {
@@ -344,4 +346,42 @@ func stdin([]string) {
 		bytes += len(sc.Bytes())
 	}
 	fmt.Println("lines", lines, "bytes", bytes, "err", sc.Err())
+}
+
+// symbols: Symbol values (type flag 3), identity, and what throws on them.
+func symbols([]string) {
+	g := js.Global()
+	fmt.Println("Symbol:", g.Get("Symbol").Type())
+	a := g.Call("Symbol", "test")
+	b := g.Get("Symbol").Invoke("test")
+	fmt.Println("types:", a.Type(), b.Type(), a.String(), a.Truthy())
+	fmt.Println("identity:", a.Equal(a), a.Equal(b), g.Call("Symbol").Type())
+	fmt.Println("instanceof Object:", a.InstanceOf(g.Get("Object")))
+	o := g.Get("Object").New()
+	o.Set("s", a)
+	fmt.Println("stored:", o.Get("s").Equal(a), o.Get("s").Type())
+	arr := g.Get("Array").New(a, b)
+	fmt.Println("in array:", arr.Index(0).Equal(a), arr.Index(1).Equal(b), arr.Length())
+	for _, f := range []func(){
+		func() { g.Get("Symbol").New() },
+		func() { a.Call("toString") },
+	} {
+		func() {
+			defer func() { fmt.Println("recovered:", recover()) }()
+			f()
+		}()
+	}
+}
+
+// zone: the local time zone Go takes from Date's getTimezoneOffset (TZ decides, as in node).
+// Dates before 1970 are left out: node's ICU zone data and the system's tzdb differ there.
+func zone([]string) {
+	name, offset := time.Now().Zone()
+	fmt.Println("local zone:", name, offset)
+	date := js.Global().Get("Date")
+	for _, ms := range []float64{0, 1704067200000, 1719792000000, 946684800000} {
+		fmt.Println("offset at", ms, date.New(ms).Call("getTimezoneOffset").Float())
+	}
+	t := time.Date(2024, 7, 1, 12, 0, 0, 0, time.UTC)
+	fmt.Println("in local:", t.In(time.Local).Format(time.RFC3339))
 }
