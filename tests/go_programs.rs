@@ -1,10 +1,10 @@
 //! Differential tests with real Go programs.
 //!
 //! `tests/go/progs` (one Go program with a `switch os.Args[1]` registry of subtests) is built
-//! natively (the host's GOOS/GOARCH) and as `GOOS=wasip1 GOARCH=wasm` (cached, see
-//! `tests/common/mod.rs`). Each `#[test]` runs one subtest natively and under the engine
-//! (`gojit run ... -- progs.wasm <subtest> ...`) and requires identical stdout, stderr and exit
-//! status. Subtests that end in a Go panic or fatal error compare stderr after
+//! natively (the host's GOOS/GOARCH), as `GOOS=wasip1 GOARCH=wasm` and as `GOOS=js GOARCH=wasm`
+//! (cached, see `tests/common/mod.rs`). Each `#[test]` runs one subtest natively and under the
+//! engine, both wasm builds (`gojit run ... -- progs.wasm <subtest> ...`; the js build runs on
+//! gojit's JS world), and requires identical stdout, stderr and exit status. Subtests that end in a Go panic or fatal error compare stderr after
 //! `common::normalize_traceback` (PC offsets and frame argument words only).
 //!
 //! Engine-only tests cover what has no native counterpart: a wasm trap (`crash`), and the CLI
@@ -13,7 +13,7 @@
 mod common;
 
 use common::{Output, engine, first_difference, normalize_traceback, run, run_timeout};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
@@ -56,6 +56,7 @@ const SUBTESTS: &[&str] = &[
 struct Progs {
     native: PathBuf,
     wasm: PathBuf,
+    js: PathBuf,
 }
 
 /// The two builds of tests/go/progs (built once per test binary, cached across runs).
@@ -66,10 +67,12 @@ fn progs() -> &'static Progs {
         let (goos, goarch) = common::host_goos_goarch();
         std::thread::scope(|s| {
             let native = s.spawn(|| common::build_go(&src, goos, goarch, &[], "progs"));
+            let js = s.spawn(|| common::build_go(&src, "js", "wasm", &[], "progs.js.wasm"));
             let wasm = common::build_go(&src, "wasip1", "wasm", &[], "progs.wasm");
             Progs {
                 native: native.join().expect("native build panicked"),
                 wasm,
+                js: js.join().expect("js build panicked"),
             }
         })
     })
@@ -106,6 +109,17 @@ fn native_cmd(subtest: &str, args: &[&str], env: &[(&str, &str)]) -> Command {
 }
 
 fn engine_run_cmd(subtest: &str, args: &[&str], env: &[(&str, &str)], dirs: &[String]) -> Command {
+    engine_run_cmd_of(&progs().wasm, subtest, args, env, dirs)
+}
+
+/// `gojit run` of `wasm` (the wasip1 or the js build).
+fn engine_run_cmd_of(
+    wasm: &Path,
+    subtest: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+    dirs: &[String],
+) -> Command {
     let mut cmd = Command::new(engine());
     cmd.arg("run");
     for (k, v) in env {
@@ -114,7 +128,7 @@ fn engine_run_cmd(subtest: &str, args: &[&str], env: &[(&str, &str)], dirs: &[St
     for d in dirs {
         cmd.arg("--dir").arg(d);
     }
-    cmd.arg("--").arg(&progs().wasm).arg(subtest).args(args);
+    cmd.arg("--").arg(wasm).arg(subtest).args(args);
     cmd
 }
 
@@ -187,6 +201,39 @@ fn check(subtest: &str, case: Case<'_>) {
         timeout,
     );
     assert_same(subtest, &native, &engine, case.exit, case.traceback);
+    let mut js = run(
+        engine_run_cmd_of(&progs().js, subtest, case.args, case.env, &[]),
+        case.stdin.as_deref(),
+        timeout,
+    );
+    if case.traceback {
+        js.stderr = without_js_event_goroutine(&js.stderr_str()).into_bytes();
+    }
+    assert_same(
+        &format!("{subtest} (GOOS=js build)"),
+        &native,
+        &js,
+        case.exit,
+        case.traceback,
+    );
+}
+
+/// A GOOS=js program has one goroutine more than a native one: `syscall/js.handleEvent`,
+/// waiting for events from JavaScript (`select (no cases)`), listed in a deadlock's traceback
+/// under node as under gojit. Drops that block so the rest can be compared with native Go's.
+fn without_js_event_goroutine(stderr: &str) -> String {
+    stderr
+        .split("\n\n")
+        .filter(|block| {
+            let mut lines = block.lines();
+            let head = lines.next().unwrap_or("");
+            !(head.starts_with("goroutine ")
+                && lines
+                    .next()
+                    .is_some_and(|f| f.starts_with("syscall/js.handleEvent(")))
+        })
+        .collect::<Vec<_>>()
+        .join("\n\n")
 }
 
 #[test]
@@ -298,8 +345,28 @@ fn fs() {
         timeout,
     );
     assert_same("fs (--dir HOST::/data)", &native, &engine, 0, false);
+    let js_dir = common::scratch_dir("fs-js");
+    let js = run(
+        engine_run_cmd_of(
+            &progs().js,
+            "fs",
+            &["/data"],
+            &[],
+            &[format!("{}::/data", js_dir.display())],
+        ),
+        None,
+        timeout,
+    );
+    assert_same(
+        "fs (GOOS=js build, --dir HOST::/data)",
+        &native,
+        &js,
+        0,
+        false,
+    );
     let _ = std::fs::remove_dir_all(native_dir);
     let _ = std::fs::remove_dir_all(engine_dir);
+    let _ = std::fs::remove_dir_all(js_dir);
 }
 
 #[test]
