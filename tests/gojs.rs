@@ -396,3 +396,100 @@ fn std_packages_pass_through_go_js_wasm_exec() {
     );
     println!("{stdout}");
 }
+
+/// The embedding API on the checked-in `examples/jsplugin` program: native host functions in
+/// the global object, `gojs::start` until Go parks, `gojs::call_function` on the Go functions
+/// it registered, every kind of value both ways, throws both ways, and a timer set by one call
+/// delivered in a later one.
+#[test]
+fn embedder_calls_go_functions_registered_with_funcof() {
+    use gojit::gojs::{self, GoJsCtx, GoJsCtxBuilder, Status, value::Value};
+    use gojit::{Config, Engine, Instance, Linker, Module, Store};
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    let wasm = common::repo_root().join("examples/jsplugin/jsplugin.wasm");
+    let engine = Engine::new(Config::default()).unwrap();
+    let module = Module::new(&engine, std::fs::read(wasm).unwrap()).unwrap();
+    let ctx = GoJsCtxBuilder::new().arg("jsplugin").build();
+    let logs = Rc::new(RefCell::new(Vec::<String>::new()));
+    let host = ctx.new_object();
+    let sink = logs.clone();
+    host.set(
+        "log",
+        Value::Obj(ctx.new_function(move |_, _, args| {
+            sink.borrow_mut().push(args[0].to_js_string());
+            Ok(Value::Undefined)
+        })),
+    );
+    host.set(
+        "lookup",
+        Value::Obj(
+            ctx.new_function(|h, _, args| match args[0].to_js_string().as_str() {
+                "answer" => Ok(Value::from("42")),
+                key => Err(h.js().error(&format!("no such key: {key}"))),
+            }),
+        ),
+    );
+    ctx.global().set("host", Value::Obj(host));
+    let mut linker = Linker::new();
+    gojs::add_to_linker(&mut linker, |ctx: &mut GoJsCtx| ctx);
+    let mut store = Store::new(&engine, ctx);
+    let instance = Instance::new(&mut store, &module, &linker).unwrap();
+    fn get(ctx: &mut GoJsCtx) -> &mut GoJsCtx {
+        ctx
+    }
+    assert_eq!(
+        gojs::start(&mut store, instance, get).unwrap(),
+        Status::Idle
+    );
+    assert_eq!(*logs.borrow(), ["plugin started"]);
+
+    let call = |store: &mut Store<GoJsCtx>, name: &str, args: &[Value]| {
+        let f = store.data_mut().global().get(name);
+        gojs::call_function(store, instance, get, &f, args).unwrap()
+    };
+    let s = call(&mut store, "upper", &["héllo, 😀".into()]).unwrap();
+    assert_eq!(s.to_js_string(), "HÉLLO, 😀");
+    let arr = store
+        .data_mut()
+        .new_array(vec![1.5.into(), 2.0.into(), 38.5.into()]);
+    assert_eq!(call(&mut store, "sum", &[arr]).unwrap().to_number(), 42.0);
+    let bytes = store.data_mut().new_bytes(vec![1, 2, 3, 255]);
+    let rev = call(&mut store, "reverseBytes", &[bytes]).unwrap();
+    assert_eq!(rev.bytes().unwrap(), [255, 3, 2, 1]);
+    for (v, ty, truthy) in [
+        (Value::Null, "null", "false"),
+        (Value::Undefined, "undefined", "false"),
+        (Value::from(true), "boolean", "true"),
+        (Value::from(0.0), "number", "false"),
+        (Value::from(""), "string", "false"),
+        (Value::Obj(store.data_mut().new_object()), "object", "true"),
+    ] {
+        let d = call(&mut store, "describe", &[v]).unwrap();
+        assert_eq!(d.get("type").unwrap().to_js_string(), ty);
+        assert_eq!(d.get("truthy").unwrap().to_js_string(), truthy);
+        let pair = d.get("pair").unwrap().items().unwrap();
+        assert_eq!(pair.len(), 2);
+        assert_eq!(pair[0].to_js_string(), ty);
+        assert!(matches!(pair[1], Value::Null));
+    }
+    // A throw from the host reaches Go as a js.Error, which it recovers.
+    let answer = call(&mut store, "lookup", &["answer".into()]).unwrap();
+    assert_eq!(answer.to_js_string(), "42");
+    let missing = call(&mut store, "lookup", &["question".into()]).unwrap();
+    assert_eq!(
+        missing.to_js_string(),
+        "error: JavaScript error: no such key: question"
+    );
+    // Calling something that is not a function is a TypeError thrown back to the host.
+    let not_fn = gojs::call_function(&mut store, instance, get, &Value::from(1.0), &[]).unwrap();
+    assert!(not_fn.unwrap_err().to_js_string().starts_with("TypeError"));
+    // The goroutine `later` starts sleeps 5 ms: the call returns with it parked, and a call
+    // after the timer is due delivers it.
+    call(&mut store, "later", &["done".into()]).unwrap();
+    assert_eq!(logs.borrow().len(), 1, "{:?}", logs.borrow());
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    call(&mut store, "upper", &["x".into()]).unwrap();
+    assert_eq!(*logs.borrow(), ["plugin started", "later: done"]);
+}

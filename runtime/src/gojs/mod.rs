@@ -324,13 +324,14 @@ impl GoJsCtx {
         Value::Obj(ObjRef::new(Kind::Error, Some(proto.clone())).with("message", message))
     }
 
-    /// A thrown `Error` with `message`.
-    pub(crate) fn error(&self, message: &str) -> Thrown {
+    /// A thrown `Error` with `message` (what a native function returns to throw; Go sees a
+    /// `js.Error` whose message is `message`).
+    pub fn error(&self, message: &str) -> Thrown {
         Thrown::Js(self.error_of(&self.protos.error, message))
     }
 
     /// A thrown `TypeError` with `message`.
-    pub(crate) fn type_error(&self, message: &str) -> Thrown {
+    pub fn type_error(&self, message: &str) -> Thrown {
         Thrown::Js(self.error_of(&self.protos.type_error, message))
     }
 
@@ -344,7 +345,7 @@ impl GoJsCtx {
     }
 
     /// A new array.
-    pub(crate) fn new_array(&self, items: Vec<Value>) -> Value {
+    pub fn new_array(&self, items: Vec<Value>) -> Value {
         Value::Obj(ObjRef::new(
             Kind::Array(items),
             Some(self.protos.array.clone()),
@@ -368,7 +369,7 @@ impl GoJsCtx {
     }
 
     /// A new `Uint8Array` holding `bytes`.
-    pub(crate) fn new_bytes(&self, bytes: Vec<u8>) -> Value {
+    pub fn new_bytes(&self, bytes: Vec<u8>) -> Value {
         Value::Obj(ObjRef::new(
             Kind::Bytes(bytes),
             Some(self.protos.uint8array.clone()),
@@ -553,6 +554,70 @@ fn write_argv(
     Ok((args.len() as i32, argv as i32))
 }
 
+/// Where a `GOOS=js` program stands when [`start`] or [`call_function`] returns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// The program called `runtime.wasmExit` with this status.
+    Exited(i32),
+    /// Every goroutine is parked: no callback is queued and no timer is due. Timers set for
+    /// later stay pending; the next [`call_function`] (or [`run`]) delivers them when due.
+    Idle,
+}
+
+/// Starts a `GOOS=js` program for an embedder: calls `run(argc, argv)` and then delivers
+/// queued callbacks and due timers until every goroutine is parked (the seed's
+/// park-until-idle: `main` typically registers `js.FuncOf` functions in the global object and
+/// blocks in `select {}`). Then call them with [`call_function`].
+///
+/// # Errors
+/// A trap or host failure.
+pub fn start<T: 'static>(
+    store: &mut Store<T>,
+    instance: Instance,
+    get: impl Accessor<T>,
+) -> Result<Status, Error> {
+    if let Some(code) = call_run(store, instance, get)? {
+        return Ok(Status::Exited(code));
+    }
+    Ok(match pump(store, instance, get, false)? {
+        Some(code) => Status::Exited(code),
+        None => Status::Idle,
+    })
+}
+
+/// Calls the JavaScript function `f` (typically a Go function from `js.FuncOf` that the
+/// program stored in the global object) with `args`, as JavaScript would, then delivers what
+/// the call queued until every goroutine is parked. Returns what `f` returned, or `Err(value)`
+/// with what it threw (a Go function panics with a `js.Error` that way).
+///
+/// # Errors
+/// [`Error::Exit`] if the program exited during the call; a trap or host failure.
+pub fn call_function<T: 'static>(
+    store: &mut Store<T>,
+    instance: Instance,
+    get: impl Accessor<T>,
+    f: &Value,
+    args: &[Value],
+) -> Result<Result<Value, Value>, Error> {
+    let mut host = StoreHost {
+        store,
+        instance,
+        get,
+    };
+    let out = match host::call(&mut host, f, &Value::Undefined, args) {
+        Ok(v) => Ok(v),
+        Err(Thrown::Js(v)) => Err(v),
+        Err(Thrown::Host(e)) => return Err(error_of_host(e)),
+    };
+    if let Some(code) = get(store.data_mut()).exited {
+        return Err(Error::Exit(code));
+    }
+    match pump(store, instance, get, false)? {
+        Some(code) => Err(Error::Exit(code)),
+        None => Ok(out),
+    }
+}
+
 /// Runs a `GOOS=js` program as `wasm_exec.js` and `wasm_exec_node.js` do: calls
 /// `run(argc, argv)`, then, until the program exits, delivers queued callbacks and due timers
 /// by resuming Go. When nothing is left to run and Go has not exited, it resumes Go once with
@@ -568,32 +633,77 @@ pub fn run<T: 'static>(
     instance: Instance,
     get: impl Accessor<T>,
 ) -> Result<i32, Error> {
-    let (args, env) = {
-        let js = get(store.data_mut());
-        (js.args.clone(), js.env.clone())
-    };
-    let (argc, argv) = write_argv(&mut instance.memory_view(store), &args, &env)?;
-    let outcome = instance.call(store, "run", &[Val::I32(argc), Val::I32(argv)]);
-    if let Some(code) = finished(outcome)? {
+    if let Some(code) = call_run(store, instance, get)? {
         return Ok(code);
     }
     let mut deadlock_sent = false;
-    // A store with a deadline or an interrupt handle stops the wait for a timer too.
-    let interrupt = store.interrupt_handle().ok();
     loop {
+        if let Some(code) = pump(store, instance, get, true)? {
+            return Ok(code);
+        }
+        if deadlock_sent {
+            return Err(Error::Host(
+                "the Go program is stuck: no timers or callbacks are pending and it has not exited"
+                    .into(),
+            ));
+        }
+        deadlock_sent = true;
         let mut host = StoreHost {
             store,
             instance,
             get,
         };
         let js = host.js();
-        if let Some(code) = js.exited {
+        let event = js.new_object().with("id", 0.0);
+        js.go.set("_pendingEvent", Value::Obj(event));
+        let r = host.resume();
+        if let Some(code) = finished(r.map(|()| Vec::new()).map_err(error_of_host))? {
             return Ok(code);
+        }
+    }
+}
+
+/// Writes argv and the environment and calls `run(argc, argv)`; the exit status if the
+/// program exited in it.
+fn call_run<T: 'static>(
+    store: &mut Store<T>,
+    instance: Instance,
+    get: impl Accessor<T>,
+) -> Result<Option<i32>, Error> {
+    let (args, env) = {
+        let js = get(store.data_mut());
+        (js.args.clone(), js.env.clone())
+    };
+    let (argc, argv) = write_argv(&mut instance.memory_view(store), &args, &env)?;
+    let outcome = instance.call(store, "run", &[Val::I32(argc), Val::I32(argv)]);
+    finished(outcome)
+}
+
+/// Delivers queued callbacks and timers until the program exits (`Some(status)`) or nothing
+/// is left: with `wait`, sleeping until each pending timer is due (node's event loop);
+/// without, only timers already due (an embedder's call returns when Go is parked).
+fn pump<T: 'static>(
+    store: &mut Store<T>,
+    instance: Instance,
+    get: impl Accessor<T>,
+    wait: bool,
+) -> Result<Option<i32>, Error> {
+    // A store with a deadline or an interrupt handle stops the wait for a timer too.
+    let interrupt = store.interrupt_handle().ok();
+    let mut host = StoreHost {
+        store,
+        instance,
+        get,
+    };
+    loop {
+        let js = host.js();
+        if let Some(code) = js.exited {
+            return Ok(Some(code));
         }
         if let Some((f, args)) = js.events.pop_front() {
             let r = host::call(&mut host, &f, &Value::Undefined, &args);
             if let Some(code) = thrown(&mut host, r)? {
-                return Ok(code);
+                return Ok(Some(code));
             }
             continue;
         }
@@ -603,44 +713,28 @@ pub fn run<T: 'static>(
             .enumerate()
             .min_by_key(|(_, t)| (t.deadline, t.seq))
             .map(|(i, t)| (i, t.deadline));
-        if let Some((i, deadline)) = next {
-            sleep_until(deadline, interrupt.as_ref())?;
-            let timer = host.js().timers.remove(i);
-            let r = match timer.callback {
-                Some((f, args)) => host::call(&mut host, &f, &Value::Undefined, &args),
-                None => {
-                    // `wasm_exec.js:285-291`: resume while Go has not taken the event.
-                    let mut r = host.resume();
-                    while r.is_ok()
-                        && host.js().exited.is_none()
-                        && host.js().has_go_timer(timer.id)
-                    {
-                        let _ = host
-                            .js()
-                            .write_stdio(2, b"scheduleTimeoutEvent: missed timeout event\n");
-                        host.js().clear_timer(timer.id, true);
-                        r = host.resume();
-                    }
-                    r.map(|()| Value::Undefined).map_err(Thrown::Host)
+        let Some((i, deadline)) = next.filter(|(_, d)| wait || *d <= Instant::now()) else {
+            return Ok(None);
+        };
+        sleep_until(deadline, interrupt.as_ref())?;
+        let timer = host.js().timers.remove(i);
+        let r = match timer.callback {
+            Some((f, args)) => host::call(&mut host, &f, &Value::Undefined, &args),
+            None => {
+                // `wasm_exec.js:285-291`: resume while Go has not taken the event.
+                let mut r = host.resume();
+                while r.is_ok() && host.js().exited.is_none() && host.js().has_go_timer(timer.id) {
+                    let _ = host
+                        .js()
+                        .write_stdio(2, b"scheduleTimeoutEvent: missed timeout event\n");
+                    host.js().clear_timer(timer.id, true);
+                    r = host.resume();
                 }
-            };
-            if let Some(code) = thrown(&mut host, r)? {
-                return Ok(code);
+                r.map(|()| Value::Undefined).map_err(Thrown::Host)
             }
-            continue;
-        }
-        if deadlock_sent {
-            return Err(Error::Host(
-                "the Go program is stuck: no timers or callbacks are pending and it has not exited"
-                    .into(),
-            ));
-        }
-        deadlock_sent = true;
-        let event = js.new_object().with("id", 0.0);
-        js.go.set("_pendingEvent", Value::Obj(event));
-        let r = host.resume();
-        if let Some(code) = finished(r.map(|()| Vec::new()).map_err(error_of_host))? {
-            return Ok(code);
+        };
+        if let Some(code) = thrown(&mut host, r)? {
+            return Ok(Some(code));
         }
     }
 }

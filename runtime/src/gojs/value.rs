@@ -465,6 +465,28 @@ impl Value {
         }
     }
 
+    /// The bytes of a `Uint8Array` (what Go's `js.CopyBytesToJS` filled), else `None`.
+    pub fn bytes(&self) -> Option<Vec<u8>> {
+        match self {
+            Value::Obj(o) => match &o.0.borrow().kind {
+                Kind::Bytes(b) => Some(b.clone()),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// The elements of an `Array`, else `None`.
+    pub fn items(&self) -> Option<Vec<Value>> {
+        match self {
+            Value::Obj(o) => match &o.0.borrow().kind {
+                Kind::Array(a) => Some(a.clone()),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     /// `Reflect.get(v, key)`: `Err` (a `TypeError`) for `undefined`, `null` and symbols.
     pub fn get(&self, key: &str) -> Result<Value, String> {
         match self {

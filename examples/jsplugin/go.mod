@@ -1,0 +1,3 @@
+module gojit.example/jsplugin
+
+go 1.27
