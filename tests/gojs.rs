@@ -19,8 +19,8 @@ use std::sync::OnceLock;
 
 /// Every subtest of tests/go/js; `all_subtests_are_covered` checks this against its list.
 const SUBTESTS: &[&str] = &[
-    "deadlock", "eval", "exit", "files", "funcs", "hello", "jserror", "panic", "sandbox", "sleep",
-    "stdin", "symbols", "timers", "values", "work", "zone",
+    "deadlock", "eval", "exit", "files", "fscalls", "funcs", "hello", "jserror", "panic",
+    "sandbox", "sleep", "stdin", "symbols", "timers", "values", "work", "zone",
 ];
 
 fn wasm() -> &'static PathBuf {
@@ -172,6 +172,27 @@ fn files_in_preopened_dir() {
         "{}",
         g.describe()
     );
+}
+
+#[test]
+fn fs_calls_and_their_errors_match_node() {
+    let g = check("fscalls", &[], &[], 0, true);
+    let out = g.stdout_str();
+    for expect in [
+        "readlink \"f.txt\"",
+        "lstat symlink: true",
+        "size after truncate: 4",
+        "fstat size and mode: 2 -rw-r-----",
+        "mtime after chtimes: 2020-02-03 04:05:06 +0000 UTC",
+        "close again: closed error: true",
+        "open missing: errno 2 (No such file or directory) notexist=true",
+        "mkdir existing: errno 17 (File exists) notexist=false exist=true",
+        "rmdir non-empty: errno 39",
+        "readdir a file: errno 20",
+        "open a dir for writing: errno 21",
+    ] {
+        assert!(out.contains(expect), "missing {expect:?}\n{}", g.describe());
+    }
 }
 
 #[test]

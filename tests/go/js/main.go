@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"syscall/js"
 	"time"
 )
@@ -36,6 +37,7 @@ var subtests = map[string]func(args []string){
 	"sleep":    func([]string) { fmt.Println("sleeping"); time.Sleep(time.Hour) },
 	"stdin":    stdin,
 	"symbols":  symbols,
+	"fscalls":  fscalls,
 	"zone":     zone,
 }
 
@@ -384,4 +386,88 @@ func zone([]string) {
 	}
 	t := time.Date(2024, 7, 1, 12, 0, 0, 0, time.UTC)
 	fmt.Println("in local:", t.In(time.Local).Format(time.RFC3339))
+}
+
+// fscalls: the fs calls `files` does not make, and the errors of each, with their errno.
+func fscalls(args []string) {
+	dir := args[0]
+	report := func(what string, err error) {
+		var errno syscall.Errno
+		switch {
+		case err == nil:
+			fmt.Println(what, "ok")
+		case errors.As(err, &errno):
+			fmt.Printf("%s: errno %d (%v) notexist=%v exist=%v\n", what, int(errno), errno,
+				errors.Is(err, fs.ErrNotExist), errors.Is(err, fs.ErrExist))
+		default:
+			fmt.Println(what, "error:", err)
+		}
+	}
+	p := filepath.Join(dir, "f.txt")
+	report("write", os.WriteFile(p, []byte("0123456789"), 0o644))
+	report("symlink", os.Symlink("f.txt", filepath.Join(dir, "link")))
+	target, err := os.Readlink(filepath.Join(dir, "link"))
+	fmt.Printf("readlink %q\n", target)
+	report("readlink", err)
+	lst, err := os.Lstat(filepath.Join(dir, "link"))
+	report("lstat", err)
+	fmt.Println("lstat symlink:", lst.Mode()&fs.ModeSymlink != 0)
+	st, err := os.Stat(filepath.Join(dir, "link"))
+	report("stat through link", err)
+	fmt.Println("stat size:", st.Size())
+	report("link", os.Link(p, filepath.Join(dir, "hard")))
+	hst, _ := os.Stat(filepath.Join(dir, "hard"))
+	fmt.Println("hard link size:", hst.Size())
+	report("chmod", os.Chmod(p, 0o600))
+	st, _ = os.Stat(p)
+	fmt.Println("mode after chmod:", st.Mode().Perm())
+	report("truncate", os.Truncate(p, 4))
+	st, _ = os.Stat(p)
+	fmt.Println("size after truncate:", st.Size())
+	mt := time.Date(2020, 2, 3, 4, 5, 6, 0, time.UTC)
+	report("chtimes", os.Chtimes(p, mt, mt))
+	st, _ = os.Stat(p)
+	fmt.Println("mtime after chtimes:", st.ModTime().UTC())
+	f, err := os.OpenFile(p, os.O_RDWR, 0)
+	report("open rdwr", err)
+	report("ftruncate", f.Truncate(2))
+	report("fchmod", f.Chmod(0o640))
+	report("fsync", f.Sync())
+	fst, err := f.Stat()
+	report("fstat", err)
+	fmt.Println("fstat size and mode:", fst.Size(), fst.Mode().Perm())
+	report("close", f.Close())
+	fmt.Println("close again: closed error:", errors.Is(f.Close(), os.ErrClosed))
+
+	// Errors.
+	_, err = os.Open(filepath.Join(dir, "missing"))
+	report("open missing", err)
+	report("mkdir existing", os.Mkdir(dir, 0o755))
+	_, err = os.OpenFile(p, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	report("create exclusive existing", err)
+	report("mkdir sub", os.Mkdir(filepath.Join(dir, "sub"), 0o755))
+	report("write in sub", os.WriteFile(filepath.Join(dir, "sub", "x"), nil, 0o644))
+	report("rmdir non-empty", syscall.Rmdir(filepath.Join(dir, "sub")))
+	report("rmdir a file", syscall.Rmdir(p))
+	report("unlink a dir", syscall.Unlink(filepath.Join(dir, "sub")))
+	_, err = os.ReadDir(p)
+	report("readdir a file", err)
+	_, err = os.OpenFile(filepath.Join(dir, "sub"), os.O_WRONLY, 0)
+	report("open a dir for writing", err)
+	_, err = os.Stat(filepath.Join(p, "below"))
+	report("stat below a file", err)
+	_, err = os.Readlink(p)
+	report("readlink a file", err)
+	report("rename over non-empty dir", os.Rename(filepath.Join(dir, "hard"), filepath.Join(dir, "sub")))
+	report("remove missing", os.Remove(filepath.Join(dir, "missing")))
+	report("truncate missing", os.Truncate(filepath.Join(dir, "missing"), 0))
+	report("chmod missing", os.Chmod(filepath.Join(dir, "missing"), 0o644))
+	report("symlink existing", os.Symlink("x", p))
+	report("link missing", os.Link(filepath.Join(dir, "missing"), filepath.Join(dir, "l2")))
+	names, err := os.ReadDir(dir)
+	report("readdir", err)
+	for _, n := range names {
+		fmt.Println(" ", n.Name(), n.IsDir())
+	}
+	report("remove all", os.RemoveAll(filepath.Join(dir, "sub")))
 }
