@@ -386,6 +386,35 @@ fn cli_detects_gojs_and_rejects_invoke() {
     assert_eq!(out.code, Some(7), "{}", out.describe());
 }
 
+/// A module importing a `gojs` name that no Go version emits is refused at instantiation with
+/// an error naming the import (exit 1), not run until it calls it.
+#[test]
+fn unknown_gojs_import_is_an_error_naming_it() {
+    let wasm = wat::parse_str(
+        r#"(module
+            (import "gojs" "runtime.wasmExit" (func (param i32)))
+            (import "gojs" "runtime.noSuchImport" (func (param i32)))
+            (memory (export "mem") 1)
+            (func (export "run") (param i32 i32))
+            (func (export "resume"))
+            (func (export "getsp") (result i32) i32.const 0))"#,
+    )
+    .unwrap();
+    let dir = common::scratch_dir("gojs-unknown-import");
+    let path = dir.join("unknown.wasm");
+    std::fs::write(&path, wasm).unwrap();
+    let mut cmd = Command::new(engine());
+    cmd.arg("run").arg(&path);
+    let out = run(cmd, None, run_timeout());
+    assert_eq!(out.code, Some(1), "{}", out.describe());
+    assert!(
+        out.stderr_str().contains("runtime.noSuchImport"),
+        "{}",
+        out.describe()
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 /// `GOOS=js GOARCH=wasm go test -short -count=1 -exec go_js_wasm_exec` of a few standard-library
 /// packages must report `ok` for each (node passes them all).
 #[test]
