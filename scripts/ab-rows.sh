@@ -9,6 +9,9 @@
 # directory with the host's / preopened, as `go test` would run that package (its benchmarks read
 # ../testdata); the other rows do not touch files.
 #
+# AB_ROWS='pkg bench iters;pkg bench iters' replaces the row list (pkg as the binary's name in
+# target/bench/bin, e.g. `slices ^BenchmarkSortFuncStruct$/^Size1024$ 15000`).
+#
 # Each setting gets its own code cache (warmed by one untimed round); prints the median ns/op
 # of every row per setting and the geometric mean of each setting's time relative to the first.
 # Needs the suite's binaries (benches/run.sh builds them into target/bench/bin).
@@ -27,6 +30,9 @@ rows=(
   "compress_flate ^BenchmarkDecode$/^Digits$/^Default$/^1e5$ 100"
   "strings ^BenchmarkFields$/^Mixed$/^4096$ 3000" "math_big ^BenchmarkString$/^10000$/^Base10$ 3000"
 )
+if [ -n "${AB_ROWS:-}" ]; then
+  IFS=';' read -r -a rows <<<"$AB_ROWS"
+fi
 cache=$(mktemp -d)
 settings=("$@")
 for r in $(seq 0 "$runs"); do
