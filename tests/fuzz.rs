@@ -118,6 +118,10 @@ fn on_big_stack(f: impl FnOnce() + Send + 'static) {
     }
 }
 
+/// The most address space a soak may hold (KiB): engines keep a few pooled memories and stacks
+/// per tier (8 GiB reservations each); far more means instances or memories outlive their use.
+const ADDRESS_SPACE_BOUND_KIB: u64 = 1 << 30; // 1 TiB
+
 /// The seeded slice, or with `GOJIT_FUZZ_SECONDS` the long soak.
 #[test]
 fn differential_fuzz() {
@@ -175,18 +179,43 @@ fn fuzz_main() {
             let mut seed = first;
             let mut last_report = Instant::now();
             let trace = std::env::var_os("GOJIT_FUZZ_TRACE").is_some();
+            let vm_check = std::env::var_os("GOJIT_FUZZ_VMCHECK").is_some();
             while Instant::now() < deadline {
                 if trace {
                     eprintln!("seed {seed}");
                 }
                 let before = totals.divergence_count();
+                let vm_before = fuzz::vm_size_kib();
                 run_seed(Generator::Smith, seed, &tiers, &mut totals);
+                let vm_mid = fuzz::vm_size_kib();
                 run_seed(Generator::Go, seed, &tiers, &mut totals);
+                let vm_after = fuzz::vm_size_kib();
+                if vm_check && (vm_mid > vm_before + (4 << 20) || vm_after > vm_mid + (4 << 20)) {
+                    eprintln!(
+                        "address space grew at seed {seed}: smith {} GiB, go {} GiB (now {} GiB)",
+                        (vm_mid - vm_before) >> 20,
+                        (vm_after - vm_mid) >> 20,
+                        vm_after >> 20
+                    );
+                }
                 if totals.divergence_count() > before {
                     eprintln!("divergence at seed {seed}:");
                     for d in totals.divergences.iter().rev().take(3) {
                         eprintln!("  {d}");
                     }
+                }
+                // Address space must stay bounded: a soak once ran a process out of it (128
+                // TiB) when dropped modules' memory pools lived on in busy background compilers.
+                if vm_after > ADDRESS_SPACE_BOUND_KIB {
+                    totals.diverge(
+                        "soak",
+                        format!(
+                            "address space at seed {seed}: {} GiB, above the {} GiB bound",
+                            vm_after >> 20,
+                            ADDRESS_SPACE_BOUND_KIB >> 20
+                        ),
+                    );
+                    break;
                 }
                 seed += 1;
                 if last_report.elapsed() > Duration::from_secs(60) {

@@ -8,9 +8,10 @@ use crate::code::{CompileStats, ModuleCode, Tiering};
 use crate::config::Tiers;
 use crate::engine::{Engine, cache_fingerprint};
 use crate::error::Error;
+use crate::vm::image::MemoryPool;
 use gojit_frontend::ModuleInfo;
 use gojit_frontend::module::FuncType;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// A validated module and its compiled code, shared by all its instances. Cheap to clone;
 /// `Send + Sync`, so one module can be instantiated on many threads.
@@ -19,6 +20,11 @@ pub struct Module {
     pub(crate) engine: Engine,
     pub(crate) info: Arc<ModuleInfo>,
     pub(crate) code: Arc<ModuleCode>,
+    /// The pool of the module's initial memory image (built at the second instance). Owned by
+    /// the module's handles, not by its code: the background compiler holds the code while it
+    /// finishes a job after the module is dropped, and must not keep the pool's memories
+    /// (gigabytes of address space each) alive with it.
+    initial_memory: Arc<OnceLock<Option<Arc<MemoryPool>>>>,
 }
 
 impl Module {
@@ -66,7 +72,24 @@ impl Module {
             engine: engine.clone(),
             info,
             code,
+            initial_memory: Arc::default(),
         })
+    }
+
+    /// From the module's second instance on, the pool of its initial memory image (memory of
+    /// the minimum size with the data segments applied); `None` for the first instance, a
+    /// module without memory, or one whose segments do not fit (instantiation then traps).
+    pub(crate) fn initial_memory(&self) -> Option<Arc<MemoryPool>> {
+        if !self.code.pools_initial_memory() {
+            return None;
+        }
+        self.initial_memory
+            .get_or_init(|| {
+                crate::vm::image::initial_image(&self.info)
+                    .and_then(Result::ok)
+                    .map(|image| Arc::new(MemoryPool::new(image)))
+            })
+            .clone()
     }
 
     /// The type of the exported function `name`, if the module exports one by that name.
@@ -138,5 +161,43 @@ pub fn read_module_file(path: &std::path::Path) -> std::io::Result<Arc<[u8]>> {
         Ok(bytes)
     } else {
         Ok(bytes.iter().copied().chain(rest).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Config, Engine, Instance, Linker, Module, Store};
+    use std::sync::Arc;
+
+    /// The pool of a module's initial memory (each pooled memory reserves gigabytes of address
+    /// space) is freed when the module's last handle and instance are gone, even while its code
+    /// lives on: the background compiler holds the code until its current job ends. (A fuzzing
+    /// soak that made modules faster than a starved background thread finished them ran out
+    /// of address space when the code owned the pool.)
+    #[test]
+    fn dropping_a_module_frees_its_memory_pool_while_its_code_lives_on() {
+        let engine = Engine::new(Config::default()).unwrap();
+        let wasm = wat::parse_str(
+            r#"(module (memory 1) (data (i32.const 16) "image")
+                 (func (export "f") (result i32) i32.const 16 i32.load8_u))"#,
+        )
+        .unwrap();
+        let module = Module::new(&engine, wasm).unwrap();
+        for _ in 0..3 {
+            let mut store = Store::new(&engine, ());
+            Instance::new(&mut store, &module, &Linker::new()).unwrap();
+        }
+        let pool = Arc::downgrade(
+            &module
+                .initial_memory()
+                .expect("a pool from the second instance"),
+        );
+        let code = module.code.clone(); // what the background compiler holds mid-job
+        drop(module);
+        assert!(
+            pool.upgrade().is_none(),
+            "the memory pool outlived the module"
+        );
+        drop(code);
     }
 }

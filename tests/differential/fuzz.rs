@@ -181,7 +181,8 @@ impl Totals {
         s
     }
 
-    fn diverge(&mut self, tier: &'static str, msg: String) {
+    /// Records a divergence (or another failure of the run) under `tier`.
+    pub fn diverge(&mut self, tier: &'static str, msg: String) {
         self.per_tier.entry(tier).or_default().1 += 1;
         if self.divergences.len() < 40 {
             self.divergences.push(msg);
@@ -749,7 +750,9 @@ pub fn run_module(
         return;
     };
     totals.modules_run += 1;
+    let vm_check = std::env::var_os("GOJIT_FUZZ_VMCHECK").is_some();
     for tier in tiers {
+        let before = if vm_check { vm_size_kib() } else { 0 };
         run_tier(
             tier,
             label,
@@ -759,5 +762,26 @@ pub fn run_module(
             generator == "go",
             totals,
         );
+        if vm_check && vm_size_kib() > before + (4 << 20) {
+            eprintln!(
+                "  {label} [{}]: address space +{} GiB",
+                tier.name,
+                (vm_size_kib() - before) >> 20
+            );
+        }
     }
+}
+
+/// The process's virtual size (`VmSize`, KiB): every instance reserves gigabytes of address
+/// space for its memory, so an instance or memory kept alive too long shows here long before it
+/// shows in RSS (`GOJIT_FUZZ_VMCHECK=1` prints where it grows, per tier).
+pub fn vm_size_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmSize:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
 }

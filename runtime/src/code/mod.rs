@@ -78,8 +78,6 @@ pub(crate) struct ModuleCode {
     compiler: Arc<Compiler>,
     /// Publications counted for `FaultInjection::fail_code_memory_after`.
     injected_publications: std::sync::atomic::AtomicU64,
-    /// The module's initial memory as an image (built at the second instance).
-    initial_memory: std::sync::OnceLock<Option<Arc<crate::vm::image::MemoryPool>>>,
     /// Go's scheduler functions (found by name once, for every instance).
     go_scheduler: std::sync::OnceLock<Option<crate::vm::go_scheduler::GoScheduler>>,
     tiering: Tiering,
@@ -275,7 +273,6 @@ impl ModuleCode {
         let mut code = ModuleCode {
             injected_publications: std::sync::atomic::AtomicU64::new(0),
             go_scheduler: std::sync::OnceLock::new(),
-            initial_memory: std::sync::OnceLock::new(),
             interp,
             // perf finds JIT symbols only in anonymous memory (see `CodeMemory::anonymous`).
             memory: Mutex::new(if perf_map().is_some() {
@@ -537,20 +534,10 @@ impl ModuleCode {
             .get_or_init(|| crate::vm::go_scheduler::find_go_scheduler(&self.info))
     }
 
-    /// From the module's second instance on, the pool of its initial memory image (memory of
-    /// the minimum size with the data segments applied); `None` for the first instance, a
-    /// module without memory, or one whose segments do not fit (instantiation then traps).
-    pub(crate) fn initial_memory(&self) -> Option<Arc<crate::vm::image::MemoryPool>> {
-        if self.instances_created.load(Ordering::Relaxed) < 2 {
-            return None;
-        }
-        self.initial_memory
-            .get_or_init(|| {
-                crate::vm::image::initial_image(&self.info)
-                    .and_then(Result::ok)
-                    .map(|image| Arc::new(crate::vm::image::MemoryPool::new(image)))
-            })
-            .clone()
+    /// Whether instantiation should take memory from the module's initial-image pool: from its
+    /// second instance on (a single instance, a command, copies its segments).
+    pub(crate) fn pools_initial_memory(&self) -> bool {
+        self.instances_created.load(Ordering::Relaxed) >= 2
     }
 
     /// With `FaultInjection::fail_compile_of`, compiling that function fails.

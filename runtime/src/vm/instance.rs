@@ -173,7 +173,7 @@ impl InstanceInner {
         // From the second instance of a module on, memory starts as the module's initial image
         // mapped copy-on-write (data segments applied once, pages shared until written) and
         // returns to its pool when dropped; a single instance (a command) copies its segments.
-        let pool = module.code.initial_memory();
+        let pool = module.initial_memory();
         let memory = match info.memory {
             Some(m) => {
                 let max = m.max_pages.unwrap_or(u64::MAX).min(max_pages);
